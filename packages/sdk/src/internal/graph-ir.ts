@@ -1,0 +1,138 @@
+/**
+ * The graph IR: what `dag-compile` extracts from a `@workflow` body and what every runtime runs.
+ * Plain JSON (no classes, no functions), so it travels in manifests, Redis and thread messages.
+ *
+ * A workflow is a list of nodes in source (topological) order plus a result {@link Value}.
+ * Nodes reference each other only through values of kind `node`. Dynamic fan-outs are `map`
+ * nodes whose `body` is a template graph instantiated once per element when the runtime knows the
+ * length; `reduce` nodes are `treeReduce` calls expanded into a balanced tree of task calls.
+ */
+
+/** A JSON value, as written in the workflow's source (literals only). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where a node or value came from in the user's source (1-based line and column). */
+export interface SourceLocation {
+  /** Path relative to the manifest's module root, with forward slashes. */
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * A value expression: how to build an argument or a result from literals, the workflow input,
+ * map elements and node results.
+ *
+ * - `literal`: a JSON literal; `undefined`: the `undefined` value.
+ * - `input`: the workflow's input (the single parameter of the workflow method).
+ * - `element` / `index`: the element and index of the enclosing map whose node id is `map`.
+ * - `node`: the result of node `node` (a task's return value, a map's array, a reduce's result).
+ * - `get`: a property path into another value (`r.left`, `r[0]`, destructuring).
+ * - `array` / `object`: literals nesting other values, with spreads.
+ */
+export type Value =
+  | { kind: "literal"; value: JsonValue }
+  | { kind: "undefined" }
+  | { kind: "input" }
+  | { kind: "element"; map: string }
+  | { kind: "index"; map: string }
+  | { kind: "node"; node: string }
+  | { kind: "get"; of: Value; path: (string | number)[] }
+  | { kind: "array"; items: ArrayItem[] }
+  | { kind: "object"; entries: ObjectEntry[] };
+
+/** An item of an array value; `spread: true` inserts every element of `value` (`...xs`). */
+export interface ArrayItem {
+  spread?: boolean;
+  value: Value;
+}
+
+/** An entry of an object value: a keyed property, or a spread (`...obj`) when `spread` is true. */
+export type ObjectEntry = { key: string; value: Value; spread?: undefined } | { spread: true; value: Value };
+
+/** A call of a `@task` method. Its result is the task's (awaited) return value. */
+export interface TaskNode {
+  kind: "task";
+  /** Unique within the workflow, including nodes inside map bodies (e.g. `n3`). */
+  id: string;
+  /** Stable task id, `file#Class.method`, a key of {@link ModuleManifest.tasks}. */
+  task: string;
+  /** The call's arguments: always an `array` value (spreads allowed: `T(...xs)`). */
+  args: Value;
+  loc: SourceLocation;
+}
+
+/**
+ * A dynamic fan-out: `over.map(cb)` / `over.flatMap(cb)` or a `for..of` loop pushing into an array.
+ * Its result is the array of `body.result` per element (flattened one level when `flat`).
+ */
+export interface MapNode {
+  kind: "map";
+  id: string;
+  /** The array mapped over. */
+  over: Value;
+  /** `flatMap` (and `for..of` loops) flatten each element's result array one level. */
+  flat: boolean;
+  /** The callback as a template graph; `element`/`index` values with `map: id` refer to it. */
+  body: GraphBody;
+  loc: SourceLocation;
+}
+
+/** `treeReduce(items, Class.method)`: a balanced pairwise reduction by task `task`. */
+export interface ReduceNode {
+  kind: "reduce";
+  id: string;
+  items: Value;
+  task: string;
+  loc: SourceLocation;
+}
+
+export type GraphNode = TaskNode | MapNode | ReduceNode;
+
+/** A list of nodes in topological order and the value they produce. */
+export interface GraphBody {
+  nodes: GraphNode[];
+  result: Value;
+}
+
+/** One `@workflow` method. */
+export interface WorkflowIR extends GraphBody {
+  /** The method's name: the name of the generated handle. */
+  name: string;
+  /** The class that declares the workflow. */
+  className: string;
+  /** Whether the method declares an input parameter. */
+  hasInput: boolean;
+  loc: SourceLocation;
+}
+
+/** Where a task's code lives: an export of the module's bundle, and the static method on it. */
+export interface TaskInfo {
+  /** Export name of the class in the bundle. */
+  exportName: string;
+  /** Static method name. */
+  method: string;
+  loc: SourceLocation;
+}
+
+/** Everything `dag-compile` produces for one source module. */
+export interface ModuleManifest {
+  /** IR format version; runtimes refuse versions they do not know. */
+  version: 1;
+  /** The source module, relative to the project root. */
+  source: string;
+  /** The task bundle: an ES module exporting every class whose tasks the workflows call. */
+  bundle: {
+    /** File name of the bundle, relative to the manifest (e.g. `wordcount.3f9a1c2b.mjs`). */
+    file: string;
+    /** Content hash (hex SHA-256 prefix) of the bundle's bytes; also in the file name. */
+    hash: string;
+    bytes: number;
+  };
+  /** Every task a workflow of this module calls, by stable task id. */
+  tasks: Record<string, TaskInfo>;
+  workflows: WorkflowIR[];
+}
+
+/** The current IR version. */
+export const IR_VERSION = 1 as const;
