@@ -7,7 +7,8 @@ import type { Value } from "@taskloom/sdk/internal";
  * Instance ids are deterministic, so every process that expands the same graph with the same
  * lengths names instances alike: a top-level node keeps its node id (`n3`); inside maps, each
  * enclosing map adds its element index (`n5[2]`, nested `n7[2][0]`); a reduce pair is
- * `<reduce id><map suffix>~<level>.<pair>` (`r4~1.0`, the first pair of the first level).
+ * `<reduce id>~<level>.<pair><map suffix>` (`r4~1.0`, the first pair of the first level; `r4~1.0[2]`
+ * inside element 2 of a map).
  */
 export interface TaskInstance {
   /** Deterministic instance id. */

@@ -1,0 +1,334 @@
+import type { GraphBody, GraphNode, MapNode, ReduceNode, TaskNode, Value, WorkflowIR } from "@taskloom/sdk/internal";
+import { RunGraphError } from "./run-graph-error.js";
+import type { TaskInstance } from "./task-instance.js";
+import { collectRefs, simplifyGet, substitute, type Scope } from "./value-ops.js";
+
+/** Gives the scheduler the run-time value of a concrete value whose dependencies are all complete. */
+export interface ValueSource {
+  read(value: Value): unknown;
+}
+
+type EntryState = "expanding" | "waiting" | "ready" | "complete";
+
+/** A task instance, or a virtual instance standing for a map's or reduce's result. */
+interface Entry {
+  readonly id: string;
+  readonly node: TaskNode | MapNode | ReduceNode;
+  state: EntryState;
+  /** Task: its arguments. Virtual: the array (map) or root (reduce) value, once expanded. */
+  value: Value | undefined;
+  /** Virtual, while expanding: the array it expands over, and the scope it expands in. */
+  over: Value | undefined;
+  scope: Scope | undefined;
+  /** Incomplete entries this one waits for in its current state. */
+  pending: number;
+  /** Entries to notify when this one completes, with the state they waited in. */
+  readonly waiters: { entry: Entry; state: EntryState }[];
+  /** Virtual entries that wait for this one's structure (an expanded map) to expand themselves. */
+  readonly structureWaiters: Entry[];
+}
+
+/**
+ * The pure scheduler of one run: the workflow's graph, expanded into task instances as lengths
+ * become known, with a dependency count per instance. No I/O and no clock: feed it completions,
+ * it answers with the instances that became ready. Deterministic: the same workflow, input and
+ * completion lengths always give the same instance ids.
+ *
+ * @example
+ * ```ts
+ * const graph = new RunGraph(workflow, { read: (v) => resolveValue(v, input, (id) => results.get(id)) });
+ * let ready = graph.start();
+ * // run them; for each finished instance: ready.push(...graph.complete(id))
+ * if (graph.done) resolveValue(graph.result(), input, (id) => results.get(id));
+ * ```
+ */
+export class RunGraph {
+  private readonly entries = new Map<string, Entry>();
+  private readonly rootResult: Value;
+  private readyOut: TaskInstance[] = [];
+  private tasksKnown = 0;
+  private tasksCompleted = 0;
+  private entriesCompleted = 0;
+  private started = false;
+
+  constructor(
+    private readonly workflow: WorkflowIR,
+    private readonly source: ValueSource,
+  ) {
+    const root: Scope = { parent: undefined, suffix: "", nodes: new Map(), elements: new Map() };
+    this.rootResult = this.instantiate(workflow, root);
+  }
+
+  /** Returns the instances ready at submission. Call once. */
+  start(): TaskInstance[] {
+    if (this.started) throw new Error("RunGraph.start() was already called");
+    this.started = true;
+    for (const entry of [...this.entries.values()]) this.kick(entry);
+    return this.takeReady();
+  }
+
+  /** Moves a new entry on when it can: a task without pending inputs, a fan-out of known length. */
+  private kick(entry: Entry): void {
+    if (entry.state === "expanding") this.tryExpand(entry, entry.pending === 0);
+    else if (entry.state === "waiting" && entry.pending === 0) this.advance(entry);
+  }
+
+  /** Marks the task instance `instanceId` complete; returns the instances that became ready. */
+  complete(instanceId: string): TaskInstance[] {
+    const entry = this.entries.get(instanceId);
+    if (!entry || entry.node.kind !== "task") throw new Error(`unknown task instance ${instanceId}`);
+    if (entry.state === "complete") return [];
+    if (entry.state !== "ready") throw new Error(`task instance ${instanceId} completed before it was ready`);
+    this.markComplete(entry);
+    return this.takeReady();
+  }
+
+  /** True when every instance is complete and nothing is left to expand. */
+  get done(): boolean {
+    return this.entriesCompleted === this.entries.size;
+  }
+
+  /** Task instances known so far (grows as fan-outs expand). */
+  get knownCount(): number {
+    return this.tasksKnown;
+  }
+
+  get completedCount(): number {
+    return this.tasksCompleted;
+  }
+
+  /** The workflow's result as a concrete value; valid once {@link done}. */
+  result(): Value {
+    return this.concretize(this.rootResult);
+  }
+
+  /** The task instances known so far that read `instanceId`'s result (through maps and reduces). */
+  dependents(instanceId: string): TaskInstance[] {
+    const out = new Map<string, TaskInstance>();
+    const visit = (entry: Entry): void => {
+      for (const { entry: w } of entry.waiters) {
+        if (w.node.kind === "task") out.set(w.id, this.toInstance(w));
+        else visit(w);
+      }
+    };
+    const start = this.entries.get(instanceId);
+    if (start) visit(start);
+    return [...out.values()];
+  }
+
+  /** The instance `instanceId`, once it is known and ready (or complete). */
+  instance(instanceId: string): TaskInstance | undefined {
+    const entry = this.entries.get(instanceId);
+    if (!entry || entry.node.kind !== "task" || entry.state === "waiting") return undefined;
+    return this.toInstance(entry);
+  }
+
+  private instantiate(body: GraphBody, scope: Scope): Value {
+    for (const node of body.nodes) {
+      const id = node.id + scope.suffix;
+      scope.nodes.set(node.id, { kind: "node", node: id });
+      if (node.kind === "task") this.addEntry(id, node, substitute(node.args, scope), undefined);
+      else this.addEntry(id, node, undefined, scope);
+    }
+    return substitute(body.result, scope);
+  }
+
+  /** Adds a task entry with concrete `args`, or a virtual entry that expands in `scope`. */
+  private addEntry(id: string, node: GraphNode, args: Value | undefined, scope: Scope | undefined): Entry {
+    const entry: Entry = {
+      id, node, state: node.kind === "task" ? "waiting" : "expanding",
+      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: [],
+    };
+    this.entries.set(id, entry);
+    if (node.kind === "task") {
+      this.tasksKnown++;
+      this.waitFor(entry, args as Value);
+    } else {
+      entry.over = substitute(node.kind === "map" ? node.over : node.items, scope as Scope);
+      this.waitFor(entry, entry.over);
+      this.watchStructure(entry, entry.over);
+    }
+    if (this.started) this.kick(entry);
+    return entry;
+  }
+
+  /** Counts the incomplete entries `value` reads and registers `entry` as their waiter. */
+  private waitFor(entry: Entry, value: Value): void {
+    entry.pending = 0;
+    for (const id of collectRefs(value, new Set())) {
+      const dep = this.entries.get(id);
+      if (!dep) throw new Error(`internal: ${entry.id} reads unknown ${id}`);
+      if (dep.state === "complete") continue;
+      entry.pending++;
+      dep.waiters.push({ entry, state: entry.state });
+    }
+  }
+
+  /** Lets a virtual entry expand as soon as the maps it iterates over have expanded. */
+  private watchStructure(entry: Entry, value: Value): void {
+    for (const id of collectRefs(value, new Set())) {
+      const dep = this.entries.get(id);
+      if (dep && dep.node.kind !== "task" && dep.state === "expanding") dep.structureWaiters.push(entry);
+    }
+  }
+
+  private markComplete(entry: Entry): void {
+    entry.state = "complete";
+    this.entriesCompleted++;
+    if (entry.node.kind === "task") this.tasksCompleted++;
+    for (const { entry: w, state } of entry.waiters) {
+      if (w.state !== state) continue; // it moved on already (expanded from structure)
+      w.pending--;
+      if (w.pending === 0) {
+        if (w.state === "expanding") this.tryExpand(w, true);
+        else this.advance(w);
+      }
+    }
+  }
+
+  /** A waiting entry has all its inputs: a task becomes ready, a virtual entry completes. */
+  private advance(entry: Entry): void {
+    if (entry.node.kind === "task") {
+      entry.state = "ready";
+      this.readyOut.push(this.toInstance(entry));
+    } else {
+      this.markComplete(entry);
+    }
+  }
+
+  private tryExpand(entry: Entry, depsComplete: boolean): void {
+    if (entry.state !== "expanding") return;
+    const items = this.itemsOf(entry.over as Value, depsComplete, entry);
+    if (!items) return;
+    const node = entry.node as MapNode | ReduceNode;
+    const scope = entry.scope as Scope;
+    entry.value = node.kind === "map" ? this.expandMap(node, items, scope) : this.expandReduce(node, items, scope);
+    entry.state = "waiting";
+    this.waitFor(entry, entry.value);
+    for (const w of entry.structureWaiters.splice(0)) this.tryExpand(w, w.pending === 0);
+    if (entry.pending === 0) this.advance(entry);
+  }
+
+  private expandMap(node: MapNode, items: Value[], scope: Scope): Value {
+    const results = items.map((element, index) => {
+      const child: Scope = {
+        parent: scope, suffix: `${scope.suffix}[${index}]`, nodes: new Map(),
+        elements: new Map([[node.id, { element, index }]]),
+      };
+      return { spread: node.flat, value: this.instantiate(node.body, child) };
+    });
+    return { kind: "array", items: results };
+  }
+
+  private expandReduce(node: ReduceNode, items: Value[], scope: Scope): Value {
+    if (items.length === 0) {
+      throw new RunGraphError("TL_EMPTY_REDUCE", "treeReduce needs at least one item, got an empty array", node.loc);
+    }
+    let level = items;
+    for (let depth = 1; level.length > 1; depth++) {
+      const next: Value[] = [];
+      for (let k = 0; k + 1 < level.length; k += 2) {
+        const args: Value = { kind: "array", items: [{ value: level[k] as Value }, { value: level[k + 1] as Value }] };
+        const pair: TaskNode = { kind: "task", id: node.id, task: node.task, loc: node.loc, args };
+        const id = `${node.id}~${depth}.${k / 2}${scope.suffix}`;
+        this.addEntry(id, pair, args, undefined);
+        next.push({ kind: "node", node: id });
+      }
+      if (level.length % 2 === 1) next.push(level[level.length - 1] as Value);
+      level = next;
+    }
+    return level[0] as Value;
+  }
+
+  /** The item values of an array value: from its structure when known, else by reading it. */
+  private itemsOf(value: Value, depsComplete: boolean, entry: Entry): Value[] | undefined {
+    const structural = this.structuralItems(value);
+    if (structural) return structural;
+    if (!depsComplete) return undefined;
+    const concrete = this.concretize(value);
+    const actual = this.source.read(concrete);
+    if (!Array.isArray(actual)) {
+      const what = actual === null ? "null" : typeof actual;
+      const verb = entry.node.kind === "map" ? ".map/.flatMap/for..of" : "treeReduce";
+      throw new RunGraphError("TL_MAP_NOT_ARRAY", `${verb} needs an array, got ${what}`, entry.node.loc);
+    }
+    return actual.map((_, i) => this.simplify({ kind: "get", of: concrete, path: [i] }));
+  }
+
+  private structuralItems(value: Value): Value[] | undefined {
+    const v = this.simplify(value);
+    switch (v.kind) {
+      case "literal":
+        return Array.isArray(v.value) ? v.value.map((x) => ({ kind: "literal" as const, value: x })) : undefined;
+      case "array": {
+        const out: Value[] = [];
+        for (const item of v.items) {
+          if (!item.spread) out.push(item.value);
+          else {
+            const inner = this.structuralItems(item.value);
+            if (!inner) return undefined;
+            out.push(...inner);
+          }
+        }
+        return out;
+      }
+      case "node": {
+        const expanded = this.expandedValue(v);
+        return expanded ? this.structuralItems(expanded) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private simplify(value: Value): Value {
+    return value.kind === "get" ? simplifyGet(this.simplify(value.of), value.path, (v) => this.expandedValue(v)) : value;
+  }
+
+  /** The value a virtual entry stands for, once it has expanded. */
+  private expandedValue(value: Value): Value | undefined {
+    if (value.kind !== "node") return undefined;
+    const entry = this.entries.get(value.node);
+    return entry && entry.node.kind !== "task" && entry.state !== "expanding" ? entry.value : undefined;
+  }
+
+  /** Replaces references to virtual entries by their values, leaving only task instance refs. */
+  private concretize(value: Value): Value {
+    switch (value.kind) {
+      case "node": {
+        const expanded = this.expandedValue(value);
+        return expanded ? this.concretize(expanded) : value;
+      }
+      case "get":
+        return this.simplify({ kind: "get", of: this.concretize(value.of), path: value.path });
+      case "array":
+        return { kind: "array", items: value.items.map((i) => ({ spread: i.spread, value: this.concretize(i.value) })) };
+      case "object":
+        return {
+          kind: "object",
+          entries: value.entries.map((e) =>
+            e.spread ? { spread: true as const, value: this.concretize(e.value) } : { key: e.key, value: this.concretize(e.value) },
+          ),
+        };
+      default:
+        return value;
+    }
+  }
+
+  private toInstance(entry: Entry): TaskInstance {
+    const node = entry.node as TaskNode;
+    const args = this.concretize(entry.value as Value);
+    return { id: entry.id, nodeId: node.id, task: node.task, args, deps: [...collectRefs(args, new Set())] };
+  }
+
+  private takeReady(): TaskInstance[] {
+    const out = this.readyOut;
+    this.readyOut = [];
+    return out;
+  }
+
+  /** The workflow this graph runs. */
+  get ir(): WorkflowIR {
+    return this.workflow;
+  }
+}
