@@ -1,0 +1,52 @@
+import { IR_VERSION, type GraphNode, type ModuleManifest, type TaskInfo, type WorkflowIR } from "@taskloom/sdk/internal";
+import type { EmitTask } from "./emit-task.js";
+import { stableStringify } from "./stable-json.js";
+
+/** Input of {@link buildManifest}: the analysed module and its bundle. */
+export interface BuildManifestInput {
+  /** The source module, relative to the project root (forward slashes). */
+  source: string;
+  workflows: WorkflowIR[];
+  tasks: Record<string, EmitTask>;
+  bundle: { file: string; hash: string; bytes: number };
+}
+
+/**
+ * Builds the {@link ModuleManifest} of a module. Tasks are referred to by id and described by
+ * where they live in the bundle (export name, method, location): the manifest never carries code.
+ *
+ * @example
+ * ```ts
+ * const manifest = buildManifest({ source: "wordcount.ts", workflows, tasks, bundle });
+ * ```
+ */
+export function buildManifest(input: BuildManifestInput): ModuleManifest {
+  const tasks: Record<string, TaskInfo> = {};
+  for (const id of Object.keys(input.tasks).sort()) {
+    const t = input.tasks[id]!;
+    tasks[id] = { exportName: t.exportName, method: t.method, loc: { ...t.loc } };
+  }
+  return {
+    version: IR_VERSION,
+    source: input.source,
+    bundle: { file: input.bundle.file, hash: input.bundle.hash, bytes: input.bundle.bytes },
+    tasks,
+    workflows: input.workflows,
+  };
+}
+
+/** The manifest's bytes as written to `<stem>.manifest.json`: compact, stable key order, final newline. */
+export function serializeManifest(manifest: ModuleManifest): string {
+  return `${stableStringify(manifest)}\n`;
+}
+
+function countIn(nodes: readonly GraphNode[]): number {
+  let n = 0;
+  for (const node of nodes) n += 1 + (node.kind === "map" ? countIn(node.body.nodes) : 0);
+  return n;
+}
+
+/** Counts a workflow's nodes, including the nodes of map bodies (each counted once, not per element). */
+export function countNodes(workflow: Pick<WorkflowIR, "nodes">): number {
+  return countIn(workflow.nodes);
+}
