@@ -1,0 +1,83 @@
+/**
+ * Every Redis key and channel the remote runtime uses, built in this one module.
+ *
+ * Keys of a run carry the run's hash tag `{<runId>}` so that they all live in one Redis Cluster
+ * slot and multi-key Lua scripts over them stay legal. Content-addressed blobs (manifests,
+ * bundles) and the hand-off streams of worker groups are shared across runs; each stream carries
+ * its group's hash tag.
+ */
+
+/** Prefix of every Taskloom key; override per test to isolate test data. */
+export const DEFAULT_KEY_PREFIX = "tl";
+
+/** The keys of one run. All share the hash tag `{runId}`. */
+export interface RunKeys {
+  /** Hash: run metadata (workflow, input, status, counts, plan). */
+  readonly meta: string;
+  /** Set: ids of completed task instances. */
+  readonly done: string;
+  /** Hash: instance id → number of its dependencies completed so far. */
+  readonly counts: string;
+  /** Hash: instance id → encoded output (only outputs needed elsewhere, and the result's). */
+  readonly outputs: string;
+  /** Hash: array value (JSON of a concrete value) → length, recorded by the worker that read it. */
+  readonly lengths: string;
+  /** Hash: the run's error record (task id, message, stack, code, worker). */
+  readonly error: string;
+  /** List: one JSON metrics record per task execution. Survives the run (with a TTL). */
+  readonly metrics: string;
+  /** Pub/sub channel announcing `done` / `failed` / `aborted`. */
+  readonly events: string;
+}
+
+/** Checks that a run id is safe inside a hash tag: no braces, no whitespace. */
+export function checkRunId(runId: string): void {
+  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(runId)) {
+    throw new Error(`run id must match [A-Za-z0-9_.:-]{1,128}, got ${JSON.stringify(runId)}`);
+  }
+}
+
+/**
+ * Builds the keys of run `runId`.
+ * @example
+ * ```ts
+ * runKeys("tl", "r1").done; // "tl:{r1}:done"
+ * ```
+ */
+export function runKeys(prefix: string, runId: string): RunKeys {
+  checkRunId(runId);
+  const base = `${prefix}:{${runId}}`;
+  return {
+    meta: `${base}:meta`,
+    done: `${base}:done`,
+    counts: `${base}:counts`,
+    outputs: `${base}:out`,
+    lengths: `${base}:len`,
+    error: `${base}:err`,
+    metrics: `${base}:metrics`,
+    events: `${base}:events`,
+  };
+}
+
+/** Every key of a run that is deleted when the run ends (all but metrics). */
+export function runDataKeys(keys: RunKeys): string[] {
+  return [keys.meta, keys.done, keys.counts, keys.outputs, keys.lengths, keys.error];
+}
+
+/** The pattern that matches every key of run `runId` (for SCAN in tests and cleanup checks). */
+export function runKeyPattern(prefix: string, runId: string): string {
+  return `${prefix}:{${runId}}:*`;
+}
+
+/** Content-addressed blob (a manifest or a task bundle) by its hash. */
+export function blobKey(prefix: string, kind: "manifest" | "bundle", hash: string): string {
+  return `${prefix}:${kind}:{${hash}}`;
+}
+
+/** The hand-off stream of worker group `group`; its consumer group is {@link CONSUMER_GROUP}. */
+export function queueKey(prefix: string, group: string): string {
+  return `${prefix}:queue:{${group}}`;
+}
+
+/** Name of the Redis Streams consumer group every worker of a group joins. */
+export const CONSUMER_GROUP = "workers";

@@ -1,0 +1,87 @@
+/**
+ * Lua scripts of the Redis run store. Each touches only keys of one run (one hash tag), so they
+ * are legal on Redis Cluster. Arguments that are lists travel as one JSON argument (cjson).
+ */
+
+/**
+ * Completes one task instance atomically and idempotently.
+ * KEYS: meta, done, counts, outputs, lengths, metrics.
+ * ARGV: instanceId, output, write mode, lengthsVersion, knownDelta, metrics ("" for none),
+ *       events channel, JSON { d: [[id, need]], c: [[id, need, [deps]]], l: [[key, len]], f: {id: [deps]} }.
+ * Returns JSON: { s = "ok", r = ready, o = fetched, f = finished, x = redelivered } or
+ * { s = "stale", v = version } or { s = "inactive", t = status }.
+ */
+export const COMPLETE_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'running' then
+  return cjson.encode({ s = 'inactive', t = status or 'missing' })
+end
+local version = redis.call('HLEN', KEYS[5])
+if version ~= tonumber(ARGV[4]) then
+  return cjson.encode({ s = 'stale', v = version })
+end
+local id = ARGV[1]
+local spec = cjson.decode(ARGV[8])
+local redelivered = redis.call('SADD', KEYS[2], id) == 0
+local ready = {}
+if not redelivered then
+  for _, kv in ipairs(spec.l) do redis.call('HSET', KEYS[5], kv[1], kv[2]) end
+  if tonumber(ARGV[5]) ~= 0 then redis.call('HINCRBY', KEYS[1], 'known', ARGV[5]) end
+  for _, c in ipairs(spec.c) do
+    local n = 0
+    for _, dep in ipairs(c[3]) do n = n + redis.call('SISMEMBER', KEYS[2], dep) end
+    redis.call('HSET', KEYS[3], c[1], n)
+    if n == c[2] then table.insert(ready, c[1]) end
+  end
+  for _, d in ipairs(spec.d) do
+    if redis.call('HINCRBY', KEYS[3], d[1], 1) == d[2] then table.insert(ready, d[1]) end
+  end
+else
+  for _, d in ipairs(spec.d) do
+    if tonumber(redis.call('HGET', KEYS[3], d[1]) or '-1') == d[2] then table.insert(ready, d[1]) end
+  end
+  for _, c in ipairs(spec.c) do
+    if tonumber(redis.call('HGET', KEYS[3], c[1]) or '-1') == c[2] then table.insert(ready, c[1]) end
+  end
+end
+local total = #spec.d + #spec.c
+local kept = total == 1 and #ready == 1
+if ARGV[3] == 'always' or not kept then
+  if redis.call('HSET', KEYS[4], id, ARGV[2]) == 1 then
+    redis.call('HINCRBY', KEYS[1], 'bytesWritten', string.len(ARGV[2]))
+  end
+end
+if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[6]) end
+local fetched = {}
+if #ready > 0 then
+  local wanted = spec.f[ready[1]]
+  if wanted and #wanted > 0 then
+    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
+    for i, v in ipairs(values) do
+      if v then fetched[wanted[i]] = v end
+    end
+  end
+end
+local finished = redis.call('SCARD', KEYS[2]) == tonumber(redis.call('HGET', KEYS[1], 'known'))
+if finished then
+  redis.call('HSET', KEYS[1], 'status', 'done')
+  redis.call('PUBLISH', ARGV[7], 'done')
+end
+return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered })
+`;
+
+/**
+ * Moves a running run to a final status, optionally recording an error.
+ * KEYS: meta, error. ARGV: new status, events channel, error fields as JSON object ("" for none).
+ * Returns 1 when the run was running, else 0.
+ */
+export const FINISH_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+if ARGV[3] ~= '' then
+  local record = cjson.decode(ARGV[3])
+  for k, v in pairs(record) do redis.call('HSET', KEYS[2], k, v) end
+end
+redis.call('PUBLISH', ARGV[2], ARGV[1])
+return 1
+`;

@@ -1,0 +1,128 @@
+/**
+ * The storage contract of the remote runtime: per-run state (metadata, atomic dependency counters,
+ * outputs, recorded lengths, error record, metrics) and content-addressed blobs. Implemented in
+ * memory ({@link MemoryRunStore}) and on Redis ({@link RedisRunStore}); one conformance suite
+ * (packages/runtime/test/remote/conformance.test.ts) runs against both.
+ */
+
+/** Lifecycle of a run as stored. */
+export type RunStatus = "running" | "done" | "failed" | "aborted";
+
+/** What a client writes when it submits a run. */
+export interface RunMeta {
+  /** Hash of the manifest blob (JSON of the module manifest). */
+  manifestHash: string;
+  /** Hash of the task bundle blob. */
+  bundleHash: string;
+  /** Name of the workflow in the manifest. */
+  workflow: string;
+  /** Encoded workflow input. */
+  input: string;
+  /** JSON of the run's {@link RunPlan}. */
+  plan: string;
+  /** Task instances known at submission. */
+  known: number;
+}
+
+/** Stored metadata as read back by workers. */
+export interface StoredRunMeta extends RunMeta {
+  status: RunStatus;
+  /** Bytes of outputs written to the store so far. */
+  bytesWritten: number;
+}
+
+/** A known dependent of a completing instance. */
+export interface DependentSpec {
+  id: string;
+  /** How many distinct dependencies it has. */
+  need: number;
+}
+
+/** An instance created by an expansion the completing instance triggered. */
+export interface CreatedSpec extends DependentSpec {
+  /** Its dependencies, to count those already complete. */
+  deps: string[];
+}
+
+/** The atomic, idempotent completion of one task instance. */
+export interface CompleteRequest {
+  runId: string;
+  instanceId: string;
+  /** Encoded output. */
+  output: string;
+  /**
+   * `always`: store the output. `shared`: store it unless exactly one dependent exists and it
+   * becomes ready now (the completing worker continues with it and holds the output in memory).
+   */
+  write: "always" | "shared";
+  dependents: DependentSpec[];
+  created: CreatedSpec[];
+  /** Lengths read by expansions this completion triggered: [array key, length]. */
+  lengths: [string, number][];
+  /** Number of lengths the caller's graph replica knows; a mismatch answers `stale`. */
+  lengthsVersion: number;
+  /** Instances created (equals `created.length` for task instances). */
+  knownDelta: number;
+  /** Outputs to return for the first ready dependent (inputs the caller does not hold). */
+  fetch: Record<string, string[]>;
+  /** JSON metrics record of this execution, appended to the run's metrics. */
+  metrics?: string;
+}
+
+export type CompleteResult =
+  | {
+      status: "ok";
+      /** Dependents (known and created) whose dependencies are all complete. */
+      ready: string[];
+      /** Outputs fetched for `ready[0]` (id → encoded output). */
+      fetched: Record<string, string>;
+      /** The whole run is complete. */
+      finished: boolean;
+      /** This instance had already completed (a re-delivery): nothing was counted. */
+      redelivered: boolean;
+    }
+  | { status: "stale"; lengthsVersion: number }
+  | { status: "inactive"; runStatus: RunStatus | "missing" };
+
+/** A task error as recorded for the run. */
+export interface RunErrorRecord {
+  instanceId: string;
+  task: string;
+  name: string;
+  message: string;
+  stack: string;
+  code?: string;
+  worker: string;
+}
+
+/** Listener of run events (`done`, `failed`, `aborted`). */
+export type RunEventListener = (event: RunStatus) => void;
+
+/** Storage of runs and blobs. Every method is one round trip on Redis. */
+export interface RunStore {
+  /** Stores a blob under its content hash unless present; returns whether it was written. */
+  putBlob(kind: "manifest" | "bundle", hash: string, data: Buffer): Promise<boolean>;
+  hasBlob(kind: "manifest" | "bundle", hash: string): Promise<boolean>;
+  getBlob(kind: "manifest" | "bundle", hash: string): Promise<Buffer | undefined>;
+
+  /** Creates a run in status `running`. */
+  createRun(runId: string, meta: RunMeta): Promise<void>;
+  getMeta(runId: string): Promise<StoredRunMeta | undefined>;
+  /** Lengths recorded so far (array key → length). */
+  getLengths(runId: string): Promise<Map<string, number>>;
+  complete(request: CompleteRequest): Promise<CompleteResult>;
+  /** Records a task error and marks the run failed; false when the run was no longer running. */
+  fail(runId: string, record: RunErrorRecord): Promise<boolean>;
+  /** Marks a running run aborted; false when it was no longer running. */
+  abort(runId: string): Promise<boolean>;
+  getError(runId: string): Promise<RunErrorRecord | undefined>;
+  readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]>;
+  /** Stores outputs outside a completion (large outputs, recovery). */
+  writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
+  getMetrics(runId: string): Promise<string[]>;
+  /** Deletes every key of the run except its metrics, which expire after `metricsTtlS` seconds. */
+  deleteRun(runId: string, metricsTtlS: number): Promise<void>;
+  /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */
+  watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,90 @@
+import { CONSUMER_GROUP, queueKey } from "../keys/redis-keys.js";
+import { duplicateConnection, type RedisConnection } from "../storage/redis-connection.js";
+import type { Delivery, Handoff, TaskQueue } from "./task-queue.js";
+
+type StreamEntry = [id: string, fields: string[]];
+
+function toDelivery([id, fields]: StreamEntry): Delivery {
+  return { id, runId: fields[1] ?? "", instanceId: fields[3] ?? "" };
+}
+
+/**
+ * {@link TaskQueue} on Redis Streams: one stream per worker group (its own hash tag), one consumer
+ * group `workers`; XADD to hand off, XREADGROUP to receive, XACK + XDEL when done, XCLAIM to
+ * renew a lease, XAUTOCLAIM to take over work of a dead worker. Blocking reads use a second
+ * connection so they never delay other commands.
+ */
+export class RedisTaskQueue implements TaskQueue {
+  private readonly ready = new Map<string, Promise<void>>();
+  private blocking: RedisConnection | undefined;
+
+  constructor(private readonly conn: RedisConnection, private readonly prefix = "tl") {}
+
+  private ensure(group: string): Promise<void> {
+    let p = this.ready.get(group);
+    if (!p) {
+      p = this.conn
+        .xgroup("CREATE", queueKey(this.prefix, group), CONSUMER_GROUP, "0", "MKSTREAM")
+        .then(
+          () => undefined,
+          (error: Error) => {
+            if (!/BUSYGROUP/.test(error.message)) throw error;
+          },
+        );
+      this.ready.set(group, p);
+    }
+    return p;
+  }
+
+  async push(group: string, handoffs: Handoff[]): Promise<void> {
+    if (handoffs.length === 0) return;
+    await this.ensure(group);
+    const key = queueKey(this.prefix, group);
+    await Promise.all(handoffs.map((h) => this.conn.xadd(key, "*", "r", h.runId, "i", h.instanceId)));
+  }
+
+  async receive(group: string, consumer: string, count: number, blockMs: number): Promise<Delivery[]> {
+    await this.ensure(group);
+    const key = queueKey(this.prefix, group);
+    let conn = this.conn;
+    if (blockMs > 0) {
+      this.blocking ??= await duplicateConnection(this.conn);
+      conn = this.blocking;
+    }
+    const args: (string | number)[] = ["GROUP", CONSUMER_GROUP, consumer, "COUNT", count];
+    if (blockMs > 0) args.push("BLOCK", blockMs);
+    args.push("STREAMS", key, ">");
+    const reply = (await (conn as unknown as { xreadgroup(...a: (string | number)[]): Promise<unknown> }).xreadgroup(
+      ...args,
+    )) as [string, StreamEntry[]][] | null;
+    return (reply?.[0]?.[1] ?? []).map(toDelivery);
+  }
+
+  async ack(group: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const key = queueKey(this.prefix, group);
+    await Promise.all([this.conn.xack(key, CONSUMER_GROUP, ...ids), this.conn.xdel(key, ...ids)]);
+  }
+
+  async touch(group: string, consumer: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.conn.xclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, 0, ...ids, "JUSTID");
+  }
+
+  async claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]> {
+    await this.ensure(group);
+    const reply = (await this.conn.xautoclaim(
+      queueKey(this.prefix, group), CONSUMER_GROUP, consumer, leaseMs, "0-0", "COUNT", count,
+    )) as [string, (StreamEntry | null)[], string[]?];
+    return reply[1].filter((e): e is StreamEntry => Array.isArray(e)).map(toDelivery);
+  }
+
+  async backlog(group: string): Promise<number> {
+    return this.conn.xlen(queueKey(this.prefix, group));
+  }
+
+  async close(): Promise<void> {
+    this.blocking?.disconnect();
+    this.blocking = undefined;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * One conformance suite for the storage and transport contracts, run against the in-memory and
+ * the Redis implementations (a real redis-server from the global setup).
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  MemoryRunStore, MemoryTaskQueue, RedisRunStore, RedisTaskQueue, connectRedis,
+  type RedisConnection, type RunStore, type TaskQueue, type CompleteRequest,
+} from "../../dist/remote/index.js";
+
+interface Backend {
+  store: RunStore;
+  queue: TaskQueue;
+}
+
+const meta = { manifestHash: "m1", bundleHash: "b1", workflow: "wf", input: "{}", plan: "{}", known: 3 };
+
+function req(runId: string, instanceId: string, extra: Partial<CompleteRequest> = {}): CompleteRequest {
+  return {
+    runId, instanceId, output: `out-${instanceId}`, write: "shared", dependents: [], created: [], lengths: [],
+    lengthsVersion: 0, knownDelta: 0, fetch: {}, ...extra,
+  };
+}
+
+const backends: [string, () => Promise<Backend & { close(): Promise<void> }>][] = [
+  ["memory", async () => {
+    const store = new MemoryRunStore();
+    const queue = new MemoryTaskQueue();
+    return { store, queue, close: async () => { await store.close(); await queue.close(); } };
+  }],
+  ["redis", async () => {
+    const conn: RedisConnection = await connectRedis(inject("redisUrl"));
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const store = new RedisRunStore(conn, prefix);
+    const queue = new RedisTaskQueue(conn, prefix);
+    return { store, queue, close: async () => { await store.close(); await queue.close(); conn.disconnect(); } };
+  }],
+];
+
+describe.each(backends)("%s backend", (_name, make) => {
+  let b: Backend & { close(): Promise<void> };
+  beforeAll(async () => { b = await make(); });
+  afterAll(async () => { await b.close(); });
+
+  it("stores blobs once per hash", async () => {
+    expect(await b.store.putBlob("bundle", "h1", Buffer.from("abc"))).toBe(true);
+    expect(await b.store.putBlob("bundle", "h1", Buffer.from("xyz"))).toBe(false);
+    expect((await b.store.getBlob("bundle", "h1"))?.toString()).toBe("abc");
+    expect(await b.store.hasBlob("manifest", "h1")).toBe(false);
+  });
+
+  it("counts dependencies atomically and idempotently, and finishes the run", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, meta);
+    const events: string[] = [];
+    const unwatch = await b.store.watch(run, (e) => events.push(e));
+    // a and b feed c (need 2).
+    const a = await b.store.complete(req(run, "a", { dependents: [{ id: "c", need: 2 }] }));
+    expect(a).toMatchObject({ status: "ok", ready: [], finished: false, redelivered: false });
+    const again = await b.store.complete(req(run, "a", { dependents: [{ id: "c", need: 2 }] }));
+    expect(again).toMatchObject({ status: "ok", ready: [], redelivered: true });
+    const bb = await b.store.complete(req(run, "b", { dependents: [{ id: "c", need: 2 }], fetch: { c: ["a", "b"] } }));
+    // c is b's only dependent and becomes ready: b's output is not written, a's is fetched.
+    expect(bb).toMatchObject({ status: "ok", ready: ["c"], fetched: { a: "out-a" }, finished: false });
+    expect(await b.store.readOutputs(run, ["a", "b"])).toEqual(["out-a", undefined]);
+    const redo = await b.store.complete(req(run, "b", { dependents: [{ id: "c", need: 2 }] }));
+    expect(redo).toMatchObject({ status: "ok", ready: ["c"], redelivered: true });
+    const c = await b.store.complete(req(run, "c", { write: "always", metrics: '{"i":"c"}' }));
+    expect(c).toMatchObject({ status: "ok", finished: true });
+    expect((await b.store.getMeta(run))?.status).toBe("done");
+    expect(await b.store.getMetrics(run)).toEqual(['{"i":"c"}']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(["done"]);
+    await unwatch();
+    await b.store.deleteRun(run, 60);
+    expect(await b.store.getMeta(run)).toBeUndefined();
+  });
+
+  it("records expansions: created instances, lengths, known count, and answers stale", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, { ...meta, known: 2 });
+    // p completes and expands a map of 2 instances m[0], m[1] reading p; s (known) reads both.
+    const p = await b.store.complete(req(run, "p", {
+      created: [{ id: "m[0]", need: 1, deps: ["p"] }, { id: "m[1]", need: 1, deps: ["p"] }],
+      lengths: [["k", 2]], knownDelta: 2,
+    }));
+    expect(p).toMatchObject({ status: "ok", ready: ["m[0]", "m[1]"] });
+    expect(await b.store.getLengths(run)).toEqual(new Map([["k", 2]]));
+    expect(await b.store.complete(req(run, "m[0]", { dependents: [{ id: "s", need: 2 }] }))).toEqual({ status: "stale", lengthsVersion: 1 });
+    await b.store.complete(req(run, "m[0]", { dependents: [{ id: "s", need: 2 }], lengthsVersion: 1 }));
+    const m1 = await b.store.complete(req(run, "m[1]", { dependents: [{ id: "s", need: 2 }], lengthsVersion: 1 }));
+    expect(m1).toMatchObject({ ready: ["s"], finished: false });
+    expect(await b.store.complete(req(run, "s", { lengthsVersion: 1 }))).toMatchObject({ finished: true });
+    await b.store.deleteRun(run, 60);
+  });
+
+  it("records the first error only and refuses completions of a failed run", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, meta);
+    const events: string[] = [];
+    const unwatch = await b.store.watch(run, (e) => events.push(e));
+    const record = { instanceId: "a", task: "t#A.a", name: "Error", message: "boom", stack: "Error: boom\n at x", worker: "w1" };
+    expect(await b.store.fail(run, record)).toBe(true);
+    expect(await b.store.fail(run, { ...record, message: "second" })).toBe(false);
+    expect(await b.store.getError(run)).toEqual(record);
+    expect(await b.store.complete(req(run, "b"))).toEqual({ status: "inactive", runStatus: "failed" });
+    expect(await b.store.abort(run)).toBe(false);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(["failed"]);
+    await unwatch();
+    await b.store.deleteRun(run, 60);
+    expect(await b.store.getError(run)).toBeUndefined();
+  });
+
+  it("delivers hand-offs once, redelivers unacknowledged ones after the lease", async () => {
+    const g = `g${randomUUID().slice(0, 6)}`;
+    await b.queue.push(g, [{ runId: "r", instanceId: "x" }, { runId: "r", instanceId: "y" }]);
+    const first = await b.queue.receive(g, "w1", 10, 0);
+    expect(first.map((d) => d.instanceId)).toEqual(["x", "y"]);
+    expect(await b.queue.receive(g, "w2", 10, 0)).toEqual([]);
+    await b.queue.ack(g, [first[0]!.id]);
+    expect(await b.queue.claimStale(g, "w2", 60_000, 10)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    await b.queue.touch(g, "w1", []);
+    const claimed = await b.queue.claimStale(g, "w2", 50, 10);
+    expect(claimed.map((d) => d.instanceId)).toEqual(["y"]);
+    await b.queue.ack(g, claimed.map((d) => d.id));
+    expect(await b.queue.backlog(g)).toBe(0);
+  });
+
+  it("a touched hand-off is not claimed, a blocking receive wakes on push", async () => {
+    const g = `g${randomUUID().slice(0, 6)}`;
+    await b.queue.push(g, [{ runId: "r", instanceId: "x" }]);
+    const [d] = await b.queue.receive(g, "w1", 1, 0);
+    await new Promise((r) => setTimeout(r, 60));
+    await b.queue.touch(g, "w1", [d!.id]);
+    expect(await b.queue.claimStale(g, "w2", 50, 10)).toEqual([]);
+    await b.queue.ack(g, [d!.id]);
+    const waiting = b.queue.receive(g, "w2", 5, 2000);
+    await new Promise((r) => setTimeout(r, 30));
+    await b.queue.push(g, [{ runId: "r", instanceId: "z" }]);
+    const got = await waiting;
+    expect(got.map((x) => x.instanceId)).toEqual(["z"]);
+    await b.queue.ack(g, got.map((x) => x.id));
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Starts real `redis-server` processes for tests: one standalone server on a private port, and a
+ * 3-node Redis Cluster on loopback. No mocks: a missing binary fails the setup with a hint.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A running redis-server (or cluster) and how to stop it. */
+export interface RedisHandle {
+  /** `redis://127.0.0.1:<port>` of the server (of the first node for a cluster). */
+  url: string;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+function checkBinary(name: string): void {
+  const probe = spawnSync(name, ["--version"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `${name} is not installed or not on PATH; the remote runtime tests need a real Redis. ` +
+        `Install it with: sudo apt-get install redis-server  (or brew install redis)`,
+    );
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** Finds `count` free ports in 6400-6999 (cluster nodes also need port + 10000 free). */
+async function freePorts(count: number, cluster: boolean): Promise<number[]> {
+  const out: number[] = [];
+  const start = 6400 + Math.floor(Math.random() * 500);
+  for (let p = start; p < 7000 && out.length < count; p++) {
+    if ((await portIsFree(p)) && (!cluster || (await portIsFree(p + 10000)))) out.push(p);
+  }
+  if (out.length < count) throw new Error(`no ${count} free ports in 6400-6999 for redis-server`);
+  return out;
+}
+
+async function waitForPing(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited: ${log()}`);
+    const ping = spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" });
+    if (ping.stdout.trim() === "PONG") return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${log()}`);
+}
+
+async function startNode(port: number, extra: string[], dir: string): Promise<ChildProcess> {
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra];
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  await waitForPing(port, child, () => out.slice(-2000));
+  return child;
+}
+
+async function stopAll(children: ChildProcess[], dir: string): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once("exit", () => resolve());
+          c.kill("SIGTERM");
+          setTimeout(() => c.kill("SIGKILL"), 3000).unref();
+        }),
+    ),
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Starts one standalone redis-server on a free private port. */
+export async function startRedisServer(): Promise<RedisHandle> {
+  checkBinary("redis-server");
+  checkBinary("redis-cli");
+  const [port] = (await freePorts(1, false)) as [number];
+  const dir = mkdtempSync(join(tmpdir(), "taskloom-redis-"));
+  const child = await startNode(port, [], dir);
+  return { url: `redis://127.0.0.1:${port}`, ports: [port], stop: () => stopAll([child], dir) };
+}
+
+/** Starts a 3-master Redis Cluster on loopback (no replicas) and waits until it reports ok. */
+export async function startRedisCluster(): Promise<RedisHandle> {
+  checkBinary("redis-server");
+  checkBinary("redis-cli");
+  const ports = await freePorts(3, true);
+  const dir = mkdtempSync(join(tmpdir(), "taskloom-redis-cluster-"));
+  const children: ChildProcess[] = [];
+  try {
+    for (const port of ports) {
+      const nodeDir = join(dir, String(port));
+      spawnSync("mkdir", ["-p", nodeDir]);
+      children.push(
+        await startNode(port, ["--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf")], nodeDir),
+      );
+    }
+    const create = spawnSync(
+      "redis-cli",
+      ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"],
+      { encoding: "utf8" },
+    );
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const info = spawnSync("redis-cli", ["-p", String(ports[0]), "cluster", "info"], { encoding: "utf8" });
+      if (info.stdout.includes("cluster_state:ok")) break;
+      if (Date.now() > deadline) throw new Error(`Redis Cluster did not reach cluster_state:ok: ${info.stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    await stopAll(children, dir);
+    throw error;
+  }
+  return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop: () => stopAll(children, dir) };
+}
