@@ -1,0 +1,48 @@
+import { Node } from "ts-morph";
+import type { WorkflowIR } from "@taskloom/sdk/internal";
+import type { AnalysisContext } from "./analysis-context.js";
+import type { WorkflowMethod } from "./find-decorated.js";
+import { lowerBody } from "./lower-statement.js";
+import { Scope, WorkflowState, type Builder } from "./workflow-scope.js";
+
+/**
+ * Lowers one `@workflow` method to its graph IR. Returns null when a diagnostic was reported
+ * for it (the diagnostics are in `ctx`).
+ */
+export function analyzeWorkflow({ classDecl, method }: WorkflowMethod, ctx: AnalysisContext): WorkflowIR | null {
+  const before = ctx.diagnostics.length;
+  const wf = new WorkflowState(ctx, method.getSourceFile(), classDecl, method);
+  const builder: Builder = { nodes: [] };
+  const scope = new Scope(builder);
+  const params = method.getParameters();
+  const name = method.getName();
+  if (params.length > 1) {
+    ctx.report(params[1] ?? method, "workflowParameters", `workflow ${name} takes ${params.length} parameters`);
+  }
+  const input = params[0];
+  if (input !== undefined) {
+    const nameNode = input.getNameNode();
+    if (!Node.isIdentifier(nameNode)) {
+      ctx.report(input, "workflowParameters", `the input of workflow ${name} is destructured; name it and read its properties`);
+    } else if (input.isRestParameter() || input.hasInitializer()) {
+      ctx.report(input, "workflowParameters", `the input of workflow ${name} is a rest parameter or has a default value`);
+    } else {
+      scope.bind(nameNode.getText(), { kind: "value", value: { kind: "input" } });
+    }
+  }
+  const body = method.getBody();
+  if (body === undefined || !Node.isBlock(body)) {
+    ctx.report(method, "unsupportedStatement", `workflow ${name} has no body`);
+    return null;
+  }
+  const result = lowerBody(body.getStatements(), scope, wf, "workflow");
+  if (result === null || ctx.diagnostics.length > before) return null;
+  return {
+    name,
+    className: classDecl.getName() ?? "default",
+    hasInput: params.length > 0,
+    loc: ctx.locationOf(method.getNameNode()),
+    nodes: builder.nodes,
+    result,
+  };
+}

@@ -1,0 +1,146 @@
+import { Node, SyntaxKind, type Identifier } from "ts-morph";
+import type { ArrayItem, ObjectEntry, Value } from "@taskloom/sdk/internal";
+import { lowerCall } from "./lower-call.js";
+import { NOT_LITERAL, literalValue, moduleConstValue, staticKey, unwrap } from "./literal-value.js";
+import { resolveClass } from "./resolve-class.js";
+import { getPath, literal, makeArray, makeObject } from "./value-builders.js";
+import type { Scope, WorkflowState } from "./workflow-scope.js";
+
+/**
+ * Lowers an expression of a workflow body to a {@link Value}, adding the nodes of the task calls,
+ * maps and reduces it contains to the scope's body. Returns null after reporting a diagnostic.
+ */
+export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Value | null {
+  const e = unwrap(expr);
+  if (Node.isAwaitExpression(e)) return lowerExpression(e.getExpression(), scope, wf);
+  const lit = literalValue(e);
+  if (lit !== NOT_LITERAL) return literal(lit);
+  if (Node.isIdentifier(e)) return lowerIdentifier(e, scope, wf);
+  if (Node.isCallExpression(e)) return lowerCall(e, scope, wf);
+  if (Node.isArrayLiteralExpression(e)) {
+    const items = lowerArrayItems(e.getElements(), scope, wf);
+    return items === null ? null : makeArray(items);
+  }
+  if (Node.isObjectLiteralExpression(e)) return lowerObject(e.getProperties(), scope, wf);
+  if (Node.isPropertyAccessExpression(e)) {
+    if (e.hasQuestionDotToken()) return fail(e, wf, "unsupportedExpression", "optional chaining (?.) decides at run time");
+    const recv = unwrap(e.getExpression());
+    if (Node.isThisExpression(recv)) {
+      return fail(e, wf, "thisOutsideCall", `${e.getText()} is used as a value; only task calls may use this`);
+    }
+    if (Node.isIdentifier(recv) && scope.lookup(recv.getText()) === undefined && resolveClass(recv.getText(), wf.file)) {
+      return fail(e, wf, "callbackArgument", `${e.getText()} is a function; a workflow passes values, not functions`);
+    }
+    const of = lowerExpression(recv, scope, wf);
+    return of === null ? null : getPath(of, [e.getName()]);
+  }
+  if (Node.isElementAccessExpression(e)) {
+    if (e.hasQuestionDotToken()) return fail(e, wf, "unsupportedExpression", "optional chaining (?.[]) decides at run time");
+    const index = literalValue(e.getArgumentExpressionOrThrow());
+    if (typeof index !== "string" && typeof index !== "number") {
+      return fail(e, wf, "unsupportedExpression", `the index of ${e.getText()} is known only at run time`);
+    }
+    const of = lowerExpression(e.getExpression(), scope, wf);
+    return of === null ? null : getPath(of, [index]);
+  }
+  if (Node.isArrowFunction(e) || Node.isFunctionExpression(e)) {
+    return fail(e, wf, "callbackArgument", "a function is not a value a workflow can pass around");
+  }
+  if (Node.isThisExpression(e)) return fail(e, wf, "thisOutsideCall", "`this` may only be used to call a task: this.method(...)");
+  if (Node.isNewExpression(e)) return fail(e, wf, "newExpression", `\`${e.getText()}\` creates an object in the workflow`);
+  if (Node.isConditionalExpression(e)) return fail(e, wf, "controlFlow", "a conditional (?:) decides at run time");
+  if (Node.isBinaryExpression(e)) return lowerBinary(e, wf);
+  if (Node.isPrefixUnaryExpression(e) || Node.isPostfixUnaryExpression(e)) {
+    const op = e.getOperatorToken();
+    if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
+      return fail(e, wf, "reassignment", `\`${e.getText()}\` changes a binding`);
+    }
+    return fail(e, wf, "operator", `operator in \`${e.getText()}\` computes on a value at run time`);
+  }
+  if (Node.isTemplateExpression(e)) return fail(e, wf, "operator", "a template string with substitutions builds a string at run time");
+  if (Node.isTypeOfExpression(e) || Node.isDeleteExpression(e) || Node.isVoidExpression(e)) {
+    return fail(e, wf, "operator", `\`${e.getText()}\` computes at run time`);
+  }
+  return fail(e, wf, "unsupportedExpression", `unsupported expression \`${e.getText()}\` in a workflow`);
+}
+
+function fail(node: Node, wf: WorkflowState, kind: Parameters<WorkflowState["ctx"]["report"]>[1], message: string): null {
+  wf.ctx.report(node, kind, message);
+  return null;
+}
+
+function lowerBinary(e: Node & { getOperatorToken(): Node }, wf: WorkflowState): null {
+  const op = e.getOperatorToken().getKind();
+  const text = e.getOperatorToken().getText();
+  if (op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment) {
+    return fail(e, wf, "reassignment", `\`${text}\` assigns to an existing binding`);
+  }
+  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) {
+    return fail(e, wf, "controlFlow", `\`${text}\` decides at run time which value to use`);
+  }
+  return fail(e, wf, "operator", `\`${text}\` computes on values at run time`);
+}
+
+function lowerIdentifier(id: Identifier, scope: Scope, wf: WorkflowState): Value | null {
+  const name = id.getText();
+  const binding = scope.lookup(name);
+  if (binding !== undefined) {
+    if (binding.kind === "value") return binding.value;
+    if (binding.kind === "acc") return makeArray([...binding.items]);
+    return null;
+  }
+  if (name === "undefined") return { kind: "undefined" };
+  const constant = moduleConstValue(wf.file, name);
+  if (constant !== undefined && constant !== NOT_LITERAL) return literal(constant);
+  const why =
+    constant === NOT_LITERAL
+      ? `${name} is a module-level variable that is not a literal const`
+      : resolveClass(name, wf.file) !== undefined
+        ? `${name} is a class, not a value`
+        : `unknown identifier ${name}`;
+  return fail(id, wf, "unknownIdentifier", why);
+}
+
+/** Lowers array elements (with spreads); null when any failed (all are still checked). */
+export function lowerArrayItems(elements: Node[], scope: Scope, wf: WorkflowState): ArrayItem[] | null {
+  const items: ArrayItem[] = [];
+  let ok = true;
+  for (const element of elements) {
+    if (Node.isOmittedExpression(element)) {
+      ok = fail(element, wf, "unsupportedExpression", "an array hole is not a value") ?? false;
+      continue;
+    }
+    const spread = Node.isSpreadElement(element);
+    const value = lowerExpression(spread ? element.getExpression() : element, scope, wf);
+    if (value === null) ok = false;
+    else items.push(spread ? { spread: true, value } : { value });
+  }
+  return ok ? items : null;
+}
+
+function lowerObject(properties: Node[], scope: Scope, wf: WorkflowState): Value | null {
+  const entries: ObjectEntry[] = [];
+  let ok = true;
+  for (const prop of properties) {
+    let value: Value | null = null;
+    if (Node.isSpreadAssignment(prop)) {
+      value = lowerExpression(prop.getExpression(), scope, wf);
+      if (value !== null) entries.push({ spread: true, value });
+    } else if (Node.isShorthandPropertyAssignment(prop)) {
+      value = lowerIdentifier(prop.getNameNode(), scope, wf);
+      if (value !== null) entries.push({ key: prop.getName(), value });
+    } else if (Node.isPropertyAssignment(prop)) {
+      const key = staticKey(prop.getNameNode());
+      if (key === undefined) {
+        fail(prop.getNameNode(), wf, "unsupportedExpression", "a computed key must be a string or number literal");
+      } else {
+        value = lowerExpression(prop.getInitializerOrThrow(), scope, wf);
+        if (value !== null) entries.push({ key, value });
+      }
+    } else {
+      fail(prop, wf, "callbackArgument", "methods and accessors in an object literal are functions, not values");
+    }
+    if (value === null) ok = false;
+  }
+  return ok ? makeObject(entries) : null;
+}

@@ -1,0 +1,63 @@
+/**
+ * The table of compiler diagnostic codes. Each entry has a stable code (`TL1xxx`) and a default
+ * hint telling the user how to rewrite the code so that it compiles.
+ */
+export interface DiagnosticCodeInfo {
+  readonly code: string;
+  readonly hint: string;
+}
+
+/** Every diagnostic the analysis can report, by symbolic name. */
+export const DIAGNOSTIC_CODES = {
+  nonTaskCall: { code: "TL1001", hint: "move this computation into a @task" },
+  operator: { code: "TL1002", hint: "compute it inside a @task: a workflow only wires task results together" },
+  letOrVar: { code: "TL1003", hint: "declare values with const; a workflow never changes a binding" },
+  reassignment: { code: "TL1004", hint: "bind a new const instead of changing an existing one" },
+  controlFlow: {
+    code: "TL1005",
+    hint: "move the decision into a @task; a workflow is a static graph decided before it runs",
+  },
+  loop: { code: "TL1006", hint: "use xs.map((x) => ...) or `for (const x of xs) acc.push(...)` into a const array" },
+  callbackArgument: { code: "TL1007", hint: "functions cannot be passed to tasks; call the other task in the workflow" },
+  mapNotArray: { code: "TL1008", hint: ".map/.flatMap need an array: the input, a task result or an array literal" },
+  unknownIdentifier: {
+    code: "TL1009",
+    hint: "a workflow may use its input, its own const bindings, task results and module-level literal consts",
+  },
+  thisOutsideCall: { code: "TL1010", hint: "use `this` only to call a task: this.method(...)" },
+  newExpression: { code: "TL1011", hint: "create objects inside a @task" },
+  workflowParameters: {
+    code: "TL1012",
+    hint: "a workflow takes at most one input, a plain identifier; pass an object to give it several values",
+  },
+  workflowCall: { code: "TL1013", hint: "call the other workflow's tasks directly, or run it with its own handle" },
+  classNotExported: { code: "TL1014", hint: "export the class so that workers can load its tasks" },
+  reduceCombine: { code: "TL1015", hint: "pass a task method reference: treeReduce(items, Class.method)" },
+  nonStatic: { code: "TL1016", hint: "write it as a static method" },
+  topLevelEffect: {
+    code: "TL1017",
+    hint: "this would run again in every worker: move it into a function or a @task",
+  },
+  mapCallback: {
+    code: "TL1018",
+    hint: "pass an inline callback with at most two parameters: xs.map((x, i) => Class.task(x, i))",
+  },
+  accumulator: {
+    code: "TL1019",
+    hint: "push into one const array declared before the loop: `const acc = []; for (const x of xs) acc.push(...)`",
+  },
+  unsupportedExpression: { code: "TL1020", hint: "move this computation into a @task" },
+  unsupportedStatement: {
+    code: "TL1021",
+    hint: "a workflow body may contain const declarations, task calls, loops that push, and return",
+  },
+  decoratorForm: { code: "TL1022", hint: "call the decorator: @task() or @workflow()" },
+  unreachable: { code: "TL1023", hint: "remove the code after return" },
+  unresolvedClass: {
+    code: "TL1024",
+    hint: "import the task class from a relative path of this project",
+  },
+} as const satisfies Record<string, DiagnosticCodeInfo>;
+
+/** Symbolic name of a diagnostic code, e.g. `"nonTaskCall"`. */
+export type DiagnosticKind = keyof typeof DIAGNOSTIC_CODES;
