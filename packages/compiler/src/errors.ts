@@ -9,6 +9,7 @@
  */
 import { TaskloomError } from "@taskloom/sdk";
 
+/** Base of the compiler's errors: a stable `code` and the original failure as `cause`. */
 export class CompilerError extends TaskloomError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options);

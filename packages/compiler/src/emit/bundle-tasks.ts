@@ -25,7 +25,14 @@ export interface TaskBundle {
   bytes: number;
   /** The classes it exports, sorted by export name. */
   exports: BundleExport[];
+  /**
+   * Absolute paths of the project files bundled (not those under node_modules), sorted: a change
+   * to any of them changes the bundle (watch mode recompiles on them).
+   */
+  inputs: string[];
 }
+
+const ENTRY_NAME = "taskloom-entry.ts";
 
 // Bundled CommonJS dependencies may `require()` node builtins, which an ES module cannot do
 // without a `require` of its own.
@@ -84,9 +91,10 @@ export async function bundleTasks(options: BundleTasksOptions): Promise<TaskBund
   const exports = bundleExports(options.tasks);
   const entryDir = exports[0] ? path.dirname(exports[0].sourceFile) : options.rootDir;
   let code: Uint8Array;
+  let inputs: string[];
   try {
     const result = await build({
-      stdin: { contents: bundleEntrySource(exports, entryDir), resolveDir: entryDir, loader: "ts", sourcefile: "taskloom-entry.ts" },
+      stdin: { contents: bundleEntrySource(exports, entryDir), resolveDir: entryDir, loader: "ts", sourcefile: ENTRY_NAME },
       absWorkingDir: options.rootDir,
       bundle: true,
       platform: "node",
@@ -96,10 +104,15 @@ export async function bundleTasks(options: BundleTasksOptions): Promise<TaskBund
       banner: { js: BANNER },
       write: false,
       logLevel: "silent",
+      metafile: true,
     });
     const out = result.outputFiles[0];
     if (!out) throw new BundleError("esbuild produced no output file");
     code = out.contents;
+    inputs = Object.keys(result.metafile.inputs)
+      .filter((f) => f !== ENTRY_NAME && !f.includes("node_modules/"))
+      .map((f) => path.resolve(options.rootDir, f))
+      .sort();
   } catch (error) {
     if (error instanceof BundleError) throw error;
     const errors = (error as { errors?: Message[] }).errors;
@@ -109,5 +122,5 @@ export async function bundleTasks(options: BundleTasksOptions): Promise<TaskBund
     });
   }
   const hash = createHash("sha256").update(code).digest("hex").slice(0, 16);
-  return { code, hash, bytes: code.byteLength, exports };
+  return { code, hash, bytes: code.byteLength, exports, inputs };
 }

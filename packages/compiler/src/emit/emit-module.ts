@@ -46,6 +46,8 @@ export interface EmitModuleResult {
   changed: string[];
   /** Older bundles of the same module that were removed. */
   removed: string[];
+  /** Project files the bundle was built from (absolute, sorted): see `TaskBundle.inputs`. */
+  inputs: string[];
 }
 
 /** The stem of a source file: `wordcount.ts` → `wordcount`. */
@@ -118,5 +120,6 @@ export async function emitModule(input: EmitModuleInput, options: EmitModuleOpti
     outputs,
     changed,
     removed,
+    inputs: bundle.inputs,
   };
 }

@@ -1,0 +1,46 @@
+import type { Stats } from "./stats.js";
+
+/** One line of a benchmark table: a figure, or a reason why it is missing. */
+export interface Row {
+  /** What was measured, e.g. `S1 tree 1,024 leaves`. */
+  shape: string;
+  /** Who ran it, e.g. `piscina naive (2 threads)`. */
+  system: string;
+  /** Timings, or a string saying why there are none (`n/a (python3-dask not installed)`). */
+  stats: Stats | string;
+  /**
+   * Systems (rows of the same shape) that this row is compared with. Each ratio printed is
+   * baseline median / this median: above 1 means this row is faster.
+   */
+  baselines?: string[];
+  /** Work items, to print a per-task cost (µs per task). */
+  tasks?: number;
+}
+
+function ms(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/**
+ * Formats rows as an aligned text table: shape, system, median [min–max] ms, µs per task and the
+ * ratio against the row's baseline (same shape, measured in the same run).
+ */
+export function formatTable(rows: readonly Row[]): string {
+  const header = ["shape", "system", "median ms", "min–max ms", "µs/task", "speed-up (baseline median / median)"];
+  const lines = rows.map((row) => {
+    if (typeof row.stats === "string") return [row.shape, row.system, "n/a", "", "", row.stats.replace(/^n\/a \((.*)\)$/, "$1")];
+    const s = row.stats;
+    const ratio = (row.baselines ?? [])
+      .map((name) => {
+        const base = rows.find((r) => r.shape === row.shape && r.system === name);
+        if (base === undefined || typeof base.stats === "string") return `n/a vs ${name}`;
+        return `${(base.stats.median / s.median).toFixed(2)}× vs ${name}`;
+      })
+      .join(", ");
+    const perTask = row.tasks === undefined ? "" : ((s.median * 1000) / row.tasks).toFixed(1);
+    return [row.shape, row.system, ms(s.median), `${ms(s.min)}–${ms(s.max)}`, perTask, ratio];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  return [fmt(header), fmt(widths.map((w) => "-".repeat(w))), ...lines.map(fmt)].join("\n");
+}

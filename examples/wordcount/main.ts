@@ -1,0 +1,19 @@
+/** `npm run example:wordcount`: counts the words of a generated 5 MB text in ~100 KB chunks. */
+import { chunkText } from "../common/chunk-text.js";
+import { makeText } from "../common/make-text.js";
+import { runExample } from "../common/run-example.js";
+import { wordcount } from "./wordcount.dag.js";
+import { WordCount } from "./wordcount.js";
+
+const chunks = chunkText(makeText(5_000_000, 1), 100_000);
+console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 2 + 1} tasks`);
+await runExample({
+  title: "wordcount",
+  handle: wordcount,
+  input: chunks,
+  direct: () => WordCount.wordcount(chunks),
+  show: (counts) => {
+    const top = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 8);
+    return { distinctWords: Object.keys(counts).length, top: Object.fromEntries(top) };
+  },
+});
