@@ -8,7 +8,7 @@ const COMPILER_CLI = `${ROOT}packages/compiler/dist/cli/main.js`;
 
 /** The modules whose workflows the benchmark runs through Taskloom. */
 export const BENCH_MODULES = [
-  "bench/workflows/tree.ts",
+  "examples/tree-reduction/tree-reduction.ts",
   "bench/workflows/fanout.ts",
   "bench/workflows/chain.ts",
   "examples/wordcount/wordcount.ts",

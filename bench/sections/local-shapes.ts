@@ -3,10 +3,10 @@ import { createNaivePool } from "../baselines/piscina-naive.js";
 import { expectEqual, measure, type MeasureOptions } from "../lib/stats.js";
 import { range, SHAPES } from "../lib/shapes.js";
 import type { Row } from "../lib/table.js";
+import { Add } from "../../examples/tree-reduction/tree-reduction.js";
 import { loadHandle } from "../taskloom-local.js";
 import { BenchChain } from "../workflows/chain.js";
 import { BenchFanout } from "../workflows/fanout.js";
-import { BenchTree } from "../workflows/tree.js";
 
 export const DIRECT = "direct sequential";
 export const NAIVE = "piscina naive (2 threads)";
@@ -20,7 +20,7 @@ const INPUTS: Record<ShapeKey, () => number[] | number> = {
   s3: () => 0,
 };
 const SOURCES: Record<ShapeKey, [string, string]> = {
-  s1: ["bench/workflows/tree.ts", "benchTree"],
+  s1: ["examples/tree-reduction/tree-reduction.ts", "leafTreeReduction"],
   s2: ["bench/workflows/fanout.ts", "benchFanout"],
   s3: ["bench/workflows/chain.ts", "benchChain"],
 };
@@ -40,7 +40,7 @@ export async function benchLocalShapes(
   const check = (key: ShapeKey) => (result: number) => expectEqual(SHAPES[key].label, result, SHAPES[key].expected);
 
   const direct: Record<ShapeKey, (input: never) => number> = {
-    s1: BenchTree.benchTree,
+    s1: Add.leafTreeReduction,
     s2: BenchFanout.benchFanout,
     s3: BenchChain.benchChain,
   };
