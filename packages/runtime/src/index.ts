@@ -1,0 +1,39 @@
+/**
+ * Taskloom runtime: runs workflows compiled by `dag-compile`, on worker threads in this process
+ * (the default) or on remote `dag-worker` processes through Redis.
+ *
+ * @module
+ * @example
+ * ```ts
+ * import { wordcount } from "./wordcount.dag.js"; // generated: createWorkflowHandle(...)
+ * const counts = await wordcount.run(chunks);      // piscina worker threads
+ * const { result, report } = await wordcount.run(chunks, { report: true, progress: true });
+ * console.log(formatRunSummary(report));
+ * ```
+ */
+export { createWorkflowHandle, type WorkflowHandle } from "./handle/workflow-handle.js";
+export type { RunOptions, ProgressOptions } from "./handle/run-options.js";
+export type {
+  RunEvent,
+  TaskEventBase,
+  TaskQueuedEvent,
+  TaskStartedEvent,
+  TaskFinishedEvent,
+  TaskFailedEvent,
+  TaskRetryingEvent,
+} from "./execution/run-events.js";
+export type { RunReport, TaskReport, RunOutcome } from "./report/run-report.js";
+export { formatRunSummary } from "./report/format-summary.js";
+export { closeLocalPools } from "./local/pool-set.js";
+export {
+  RuntimeError,
+  TaskFailedError,
+  TaskTimeoutError,
+  TaskOutOfMemoryError,
+  RunAbortedError,
+  RunTimeoutError,
+  ExecutorUnavailableError,
+  ManifestError,
+  isRuntimeError,
+  type FailedInstance,
+} from "./errors.js";

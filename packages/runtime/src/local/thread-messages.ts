@@ -1,0 +1,69 @@
+import type { Value } from "@taskloom/sdk/internal";
+
+/**
+ * Everything that crosses the boundary between the main thread and a worker thread. One request
+ * runs a batch of task instances in order; an instance's arguments may read results of earlier
+ * instances of the same batch, so a chain or a small subtree runs in one round trip.
+ */
+
+/** Main → worker: run `items` in order with the task bundle `bundle`. */
+export interface BatchRequest {
+  type: "batch";
+  /** URL of the task bundle (an ES module), imported once per thread. */
+  bundle: string;
+  items: BatchItem[];
+  /**
+   * Values the items read that the main thread resolved already, keyed by the `node` ids that
+   * stand for them in `args` (results of earlier batches, the input's parts, literals).
+   */
+  values: Record<string, unknown>;
+  /** Whether to estimate input and output bytes per item (for the run report). */
+  measureBytes: boolean;
+  /**
+   * A shared cell where the worker writes the index of the item it is running, so that the main
+   * thread knows which instance was running when a thread dies (out of memory, timeout).
+   */
+  cursor: Int32Array;
+}
+
+/** One task instance of a batch. */
+export interface BatchItem {
+  /** Instance id; later items reference this item's result by it. */
+  id: string;
+  /** Export name of the class in the bundle, and the static method. */
+  exportName: string;
+  method: string;
+  /** The call's arguments, an `array` value whose `node` refs name earlier items or keys of `values`. */
+  args: Value;
+  /** Whether the main thread needs this item's result back. */
+  keep: boolean;
+}
+
+/** Worker → main: what happened to a batch. Items after a failed one did not run. */
+export interface BatchReply {
+  type: "batch-result";
+  /** `worker_threads.threadId` of the thread that ran the batch. */
+  threadId: number;
+  /** How many items completed (a prefix of the batch). */
+  completed: number;
+  /** Results of the completed items, in wire form; `undefined` where the item is not kept. */
+  outputs: unknown[];
+  /**
+   * Per completed item, four numbers: started and finished (ms since the epoch, measured in the
+   * worker), input bytes and output bytes (0 unless `measureBytes`).
+   */
+  metrics: Float64Array;
+  /** The failure of item number `completed`, when the batch stopped early. */
+  failure?: ThreadError;
+}
+
+/** An error normalised at the thread boundary: anything thrown becomes this plain shape. */
+export interface ThreadError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+/** Number of entries per item in {@link BatchReply.metrics}. */
+export const METRICS_STRIDE = 4;

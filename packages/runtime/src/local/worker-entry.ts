@@ -1,0 +1,96 @@
+/**
+ * The worker-thread entry of the local runtime (loaded by piscina): runs a batch of task
+ * instances in order, resolving each one's arguments from the batch's values and the results of
+ * earlier items. Imports only what a worker needs.
+ */
+import { threadId } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import { resolveValue } from "../scheduling/resolve-value.js";
+import { decodeWire, encodeWire } from "../codec/wire-codec.js";
+import { estimateBytes } from "../codec/estimate-bytes.js";
+import { METRICS_STRIDE, type BatchReply, type BatchRequest, type ThreadError } from "./thread-messages.js";
+
+type TaskModule = Record<string, Record<string, unknown> | undefined>;
+const modules = new Map<string, Promise<TaskModule>>();
+
+function loadBundle(url: string): Promise<TaskModule> {
+  let mod = modules.get(url);
+  if (!mod) {
+    mod = import(url) as Promise<TaskModule>;
+    modules.set(url, mod);
+  }
+  return mod;
+}
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Runs one batch; never throws for a task's error (it is reported in the reply). */
+export default async function runBatch(request: BatchRequest): Promise<BatchReply> {
+  const { items, cursor, measureBytes } = request;
+  const metrics = new Float64Array(items.length * METRICS_STRIDE);
+  const outputs: unknown[] = [];
+  const local = new Map<string, unknown>();
+  const values = decodeWire(request.values) as Record<string, unknown>;
+  const read = (id: string): unknown => {
+    if (local.has(id)) return local.get(id);
+    if (!(id in values)) throw new Error(`internal: value ${id} is missing in the worker`);
+    return values[id];
+  };
+  let completed = 0;
+  let failure: ThreadError | undefined;
+  try {
+    const mod = await loadBundle(request.bundle);
+    for (; completed < items.length; completed++) {
+      const item = items[completed]!;
+      Atomics.store(cursor, 0, completed);
+      const target = mod[item.exportName];
+      const fn = target?.[item.method];
+      if (typeof fn !== "function") {
+        throw new Error(`the task bundle has no function ${item.exportName}.${item.method}`);
+      }
+      const args = resolveValue(item.args, undefined, read) as unknown[];
+      const startedAt = now();
+      let out = fn.apply(target, args) as unknown;
+      if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
+        out = await out;
+      }
+      const m = completed * METRICS_STRIDE;
+      metrics[m] = startedAt;
+      metrics[m + 1] = now();
+      if (measureBytes) {
+        metrics[m + 2] = estimateBytes(args);
+        metrics[m + 3] = estimateBytes(out);
+      }
+      local.set(item.id, out);
+      outputs.push(item.keep ? encodeWire(out) : undefined);
+    }
+  } catch (error) {
+    failure = toThreadError(error);
+  }
+  if (failure) {
+    // The main thread reschedules what did not run; it needs every completed result for that.
+    for (let i = 0; i < completed; i++) outputs[i] = encodeWire(local.get(items[i]!.id));
+  }
+  const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
+  return reply;
+}
+
+/** Normalises anything thrown into a plain error shape, keeping the original stack. */
+function toThreadError(error: unknown): ThreadError {
+  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+    const e = error as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+    return {
+      name: typeof e.name === "string" ? e.name : "Error",
+      message: String(e.message),
+      ...(typeof e.stack === "string" ? { stack: e.stack } : {}),
+      ...(typeof e.code === "string" ? { code: e.code } : {}),
+    };
+  }
+  let shown: string;
+  try {
+    shown = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  } catch {
+    shown = String(error);
+  }
+  return { name: "NonErrorThrown", message: `a non-Error value was thrown: ${shown}` };
+}
