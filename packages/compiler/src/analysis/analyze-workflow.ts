@@ -2,6 +2,7 @@ import { Node } from "ts-morph";
 import type { WorkflowIR } from "@taskloom/sdk/internal";
 import type { AnalysisContext } from "./analysis-context.js";
 import type { WorkflowMethod } from "./find-decorated.js";
+import { bindPattern } from "./lower-binding.js";
 import { lowerBody } from "./lower-statement.js";
 import { Scope, WorkflowState, type Builder } from "./workflow-scope.js";
 
@@ -19,17 +20,19 @@ export function analyzeWorkflow({ classDecl, method }: WorkflowMethod, ctx: Anal
   if (params.length > 1) {
     ctx.report(params[1] ?? method, "workflowParameters", `workflow ${name} takes ${params.length} parameters`);
   }
-  const input = params[0];
-  if (input !== undefined) {
-    const nameNode = input.getNameNode();
-    if (!Node.isIdentifier(nameNode)) {
-      ctx.report(input, "workflowParameters", `the input of workflow ${name} is destructured; name it and read its properties`);
-    } else if (input.isRestParameter() || input.hasInitializer()) {
-      ctx.report(input, "workflowParameters", `the input of workflow ${name} is a rest parameter or has a default value`);
-    } else {
-      scope.bind(nameNode.getText(), { kind: "value", value: { kind: "input" } });
+  params.forEach((param, index) => {
+    const nameNode = param.getNameNode();
+    let ok = index === 0;
+    if (ok && !Node.isIdentifier(nameNode)) {
+      ctx.report(param, "workflowParameters", `the input of workflow ${name} is destructured; name it and read its properties`);
+      ok = false;
+    } else if (ok && (param.isRestParameter() || param.hasInitializer())) {
+      ctx.report(param, "workflowParameters", `the input of workflow ${name} is a rest parameter or has a default value`);
+      ok = false;
     }
-  }
+    // A rejected parameter is still bound (as an error) so that its uses are not reported again.
+    bindPattern(nameNode, ok ? { kind: "input" } : null, scope, wf);
+  });
   const body = method.getBody();
   if (body === undefined || !Node.isBlock(body)) {
     ctx.report(method, "unsupportedStatement", `workflow ${name} has no body`);

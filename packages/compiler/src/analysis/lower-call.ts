@@ -2,7 +2,7 @@ import { Node, type CallExpression } from "ts-morph";
 import type { ArrayItem, Value } from "@taskloom/sdk/internal";
 import { decoratorKindOf, findStaticMethod } from "./find-decorated.js";
 import { unwrap } from "./literal-value.js";
-import { lowerExpression } from "./lower-expression.js";
+import { lowerExpression, spreadItems } from "./lower-expression.js";
 import { lowerMap } from "./lower-map.js";
 import { resolveClass, type ResolvedClass } from "./resolve-class.js";
 import { getSdkNames, sdkExportOf } from "./sdk-imports.js";
@@ -80,7 +80,8 @@ function lowerArgs(call: CallExpression, scope: Scope, wf: WorkflowState): Value
     const spread = Node.isSpreadElement(a);
     const value = lowerExpression(spread ? a.getExpression() : a, scope, wf);
     if (value === null) ok = false;
-    else items.push(spread ? { spread: true, value } : { value });
+    else if (spread) items.push(...spreadItems(value));
+    else items.push({ value });
   }
   return ok ? { kind: "array", items } : null;
 }

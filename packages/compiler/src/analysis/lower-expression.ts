@@ -113,9 +113,27 @@ export function lowerArrayItems(elements: Node[], scope: Scope, wf: WorkflowStat
     const spread = Node.isSpreadElement(element);
     const value = lowerExpression(spread ? element.getExpression() : element, scope, wf);
     if (value === null) ok = false;
-    else items.push(spread ? { spread: true, value } : { value });
+    else if (spread) items.push(...spreadItems(value));
+    else items.push({ value });
   }
   return ok ? items : null;
+}
+
+/** The items of `...value`: inlined when the array is statically known. */
+export function spreadItems(value: Value): ArrayItem[] {
+  if (value.kind === "array") return value.items;
+  if (value.kind === "literal" && Array.isArray(value.value)) return value.value.map((v) => ({ value: literal(v) }));
+  return [{ spread: true, value }];
+}
+
+/** The entries of `...value` in an object literal: inlined when the object is statically known. */
+function spreadEntries(value: Value): ObjectEntry[] {
+  if (value.kind === "object") return value.entries;
+  const v = value.kind === "literal" ? value.value : undefined;
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    return Object.entries(v).map(([key, item]) => ({ key, value: literal(item) }));
+  }
+  return [{ spread: true, value }];
 }
 
 function lowerObject(properties: Node[], scope: Scope, wf: WorkflowState): Value | null {
@@ -125,7 +143,7 @@ function lowerObject(properties: Node[], scope: Scope, wf: WorkflowState): Value
     let value: Value | null = null;
     if (Node.isSpreadAssignment(prop)) {
       value = lowerExpression(prop.getExpression(), scope, wf);
-      if (value !== null) entries.push({ spread: true, value });
+      if (value !== null) entries.push(...spreadEntries(value));
     } else if (Node.isShorthandPropertyAssignment(prop)) {
       value = lowerIdentifier(prop.getNameNode(), scope, wf);
       if (value !== null) entries.push({ key: prop.getName(), value });
