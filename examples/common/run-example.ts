@@ -1,14 +1,9 @@
 import { inspect, isDeepStrictEqual } from "node:util";
-
-/** The part of a run report that the examples print. */
-export interface ReportLike {
-  makespanMs: number;
-  tasks: readonly unknown[];
-}
+import { formatRunSummary, type RunOutcome } from "@taskloom/runtime";
 
 /** The part of a generated workflow handle that the examples use. */
 export interface ExampleHandle<I, O> {
-  run(input: I, options: { report: true; progress: boolean }): Promise<{ result: O; report: ReportLike }>;
+  run(input: I, options: { report: true; progress: boolean }): Promise<RunOutcome<O>>;
 }
 
 /** What {@link runExample} runs and checks. */
@@ -47,10 +42,8 @@ export async function runExample<I, O>(options: RunExampleOptions<I, O>): Promis
   const directMs = performance.now() - directStarted;
   const same = isDeepStrictEqual(result, expected);
   console.log(`${title}: ${abbreviate(options.show ? options.show(result) : result)}`);
-  console.log(
-    `  ${report.tasks.length} tasks, makespan ${report.makespanMs.toFixed(1)} ms (run() ${wallMs.toFixed(1)} ms); ` +
-      `direct sequential call ${directMs.toFixed(1)} ms`,
-  );
+  console.log(`  ${formatRunSummary(report)}`);
+  console.log(`  run() took ${wallMs.toFixed(1)} ms in all; the direct sequential call ${directMs.toFixed(1)} ms`);
   console.log(same ? "  result equals the direct call: OK" : "  result DIFFERS from the direct call: FAILED");
   if (!same) process.exitCode = 1;
   return result;
