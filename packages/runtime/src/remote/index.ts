@@ -20,3 +20,14 @@ export type { TaskQueue, Handoff, Delivery } from "../transport/task-queue.js";
 export { MemoryTaskQueue } from "../transport/memory-task-queue.js";
 export { RedisTaskQueue } from "../transport/redis-task-queue.js";
 export { RemoteRuntimeError, RemoteTaskError } from "./remote-errors.js";
+export { RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.js";
+export { runRemote, createRemoteExecutor, type RemoteRunOptions, type RemoteOutcome } from "./remote-executor.js";
+export { defaultPlan, groupOf, colocationOf, type RunPlan } from "./run-plan.js";
+export { GraphReplica } from "./graph-replica.js";
+export { encodeRemote, decodeRemote } from "./remote-codec.js";
+
+import { registerRemoteExecutor } from "../execution/executor.js";
+import { createRemoteExecutor } from "./remote-executor.js";
+
+// `run(input, { redis })` finds the remote executor through this registration.
+registerRemoteExecutor((url) => createRemoteExecutor(url));

@@ -1,0 +1,137 @@
+import { createHash, randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { ExecutionContext, ExecutionOutcome, Executor } from "../execution/executor.js";
+import { RunAbortedError, RunTimeoutError } from "../errors.js";
+import { RunGraph } from "../scheduling/run-graph.js";
+import { resolveValue } from "../scheduling/resolve-value.js";
+import { RedisRunStore } from "../storage/redis-run-store.js";
+import { connectRedis } from "../storage/redis-connection.js";
+import type { RunStore, StoredRunMeta } from "../storage/run-store.js";
+import { RedisTaskQueue } from "../transport/redis-task-queue.js";
+import type { Handoff, TaskQueue } from "../transport/task-queue.js";
+import { GraphReplica } from "./graph-replica.js";
+import { decodeRemote, encodeRemote } from "./remote-codec.js";
+import { RemoteTaskError } from "./remote-errors.js";
+import { buildRemoteReport } from "./remote-report.js";
+import { defaultPlan, groupOf, type RunPlan } from "./run-plan.js";
+
+/** Options of a remote run beyond the handle's run options. */
+export interface RemoteRunOptions {
+  /** Key prefix. Default `tl`. */
+  prefix?: string;
+  plan?: RunPlan;
+  /** Polling interval of the fallback that never lets the client hang (ms). Default 500. */
+  pollMs?: number;
+  /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
+  metricsTtlS?: number;
+}
+
+/** What a remote run returns beside the result: the report and Redis-side counters. */
+export interface RemoteOutcome extends ExecutionOutcome {
+  runId: string;
+  bytesWritten: number;
+}
+
+const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex").slice(0, 16);
+
+/**
+ * Runs a compiled workflow on `dag-worker` processes through Redis: uploads the manifest and
+ * bundle once per content hash, seeds the root tasks, waits for `done` / `failed` by pub/sub
+ * with a polling fallback, reads the result and deletes the run's keys (metrics stay, with a TTL).
+ */
+export async function runRemote(
+  store: RunStore, queue: TaskQueue, ctx: ExecutionContext, options: RemoteRunOptions = {},
+): Promise<RemoteOutcome> {
+  const startedAt = Date.now();
+  const runId = randomUUID();
+  const plan = options.plan ?? defaultPlan();
+  const graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, ctx.input, () => undefined) });
+  const roots = graph.start();
+  const manifestJson = JSON.stringify(ctx.manifest);
+  const manifestHash = sha(manifestJson);
+  const bundleHash = ctx.manifest.bundle.hash;
+  const [hasManifest, hasBundle] = await Promise.all([store.hasBlob("manifest", manifestHash), store.hasBlob("bundle", bundleHash)]);
+  await Promise.all([
+    hasManifest ? undefined : store.putBlob("manifest", manifestHash, Buffer.from(manifestJson)),
+    hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
+  ]);
+  const input = encodeRemote(ctx.input);
+  await store.createRun(runId, { manifestHash, bundleHash, workflow: ctx.workflow.name, input, plan: JSON.stringify(plan), known: graph.knownCount });
+  let outcome: "done" | "failed" | "aborted" | "timeout" | undefined;
+  let wake: () => void = () => {};
+  const ended = new Promise<void>((r) => (wake = r));
+  const settle = (o: typeof outcome): void => {
+    outcome ??= o;
+    wake();
+  };
+  const unwatch = await store.watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")));
+  const poll = setInterval(() => {
+    void store.getMeta(runId).then((m: StoredRunMeta | undefined) => {
+      if (!m) settle("aborted");
+      else if (m.status !== "running") settle(m.status === "done" ? "done" : m.status === "failed" ? "failed" : "aborted");
+    }, () => undefined);
+  }, options.pollMs ?? 500);
+  const onAbort = (): void => settle("aborted");
+  ctx.options.signal?.addEventListener("abort", onAbort);
+  const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
+  try {
+    if (graph.knownCount === 0) settle("done");
+    const byGroup = new Map<string, Handoff[]>();
+    for (const r of roots) byGroup.set(groupOf(plan, r), [...(byGroup.get(groupOf(plan, r)) ?? []), { runId, instanceId: r.id }]);
+    await Promise.all([...byGroup].map(([g, list]) => queue.push(g, list)));
+    await ended;
+    if (outcome === "done") {
+      const result = await readResult(store, runId, ctx);
+      const meta = await store.getMeta(runId);
+      const finishedAt = Date.now();
+      const report = buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, await store.getMetrics(runId), ctx.taskNames);
+      return { result, report, runId, bytesWritten: meta?.bytesWritten ?? 0 };
+    }
+    if (outcome === "failed") {
+      const record = await store.getError(runId);
+      throw record ? new RemoteTaskError(record) : new RunAbortedError("the run failed without an error record");
+    }
+    await store.abort(runId);
+    if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
+    throw new RunAbortedError(ctx.options.signal?.reason);
+  } finally {
+    clearInterval(poll);
+    if (timer) clearTimeout(timer);
+    ctx.options.signal?.removeEventListener("abort", onAbort);
+    await unwatch();
+    await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
+  }
+}
+
+async function readResult(store: RunStore, runId: string, ctx: ExecutionContext): Promise<unknown> {
+  const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId));
+  const refs = [...replica.resultRefs()];
+  const values = await store.readOutputs(runId, refs);
+  const outputs = new Map(refs.map((id, i) => [id, values[i]]));
+  return resolveValue(replica.result(), ctx.input, (id) => {
+    const text = outputs.get(id);
+    if (text === undefined) throw new Error(`internal: the output of ${id} (part of the result) is not in Redis`);
+    return decodeRemote(text);
+  });
+}
+
+/**
+ * The executor behind `run(input, { redis })`: one connection per run (closed after it, so a
+ * script exits when its runs are done).
+ */
+export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions = {}): Executor {
+  return {
+    async run(ctx: ExecutionContext): Promise<ExecutionOutcome> {
+      const conn = await connectRedis(redisUrl);
+      const store = new RedisRunStore(conn, options.prefix);
+      const queue = new RedisTaskQueue(conn, options.prefix);
+      try {
+        return await runRemote(store, queue, ctx, options);
+      } finally {
+        await store.close();
+        await queue.close();
+        conn.disconnect();
+      }
+    },
+  };
+}

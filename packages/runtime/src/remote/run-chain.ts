@@ -1,0 +1,139 @@
+import type { RunStore } from "../storage/run-store.js";
+import type { Handoff, TaskQueue } from "../transport/task-queue.js";
+import type { SharedPool } from "../local/pool-set.js";
+import type { TaskInstance } from "../scheduling/task-instance.js";
+import { RunGraphError } from "../scheduling/run-graph-error.js";
+import { decodeRemote, encodeRemote } from "./remote-codec.js";
+import { MissingOutputsError, type Expansion } from "./graph-replica.js";
+import { groupOf } from "./run-plan.js";
+import { runTask } from "./run-task.js";
+import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
+
+/** What a chain needs from its worker. */
+export interface ChainContext {
+  workerId: string;
+  group: string;
+  store: RunStore;
+  queue: TaskQueue;
+  pool: SharedPool;
+  runs: WorkerRunCache;
+  log: (line: string) => void;
+  /** Whether this worker has run no task yet (its first task is cold). */
+  cold: () => boolean;
+}
+
+/**
+ * Runs a handed-off task instance, then keeps going with one dependent that became ready (its
+ * input is in memory), handing the other ready ones to their groups' queues. Resolves when the
+ * chain ends; the caller then acknowledges the hand-off (work of a dead worker is redelivered).
+ */
+export async function runChain(ctx: ChainContext, runId: string, firstId: string): Promise<void> {
+  const run = await ctx.runs.get(runId);
+  if (!run) return;
+  const held = new Map<string, unknown>();
+  let next: string | undefined = firstId;
+  while (next !== undefined) {
+    run.lastUsed = Date.now();
+    next = await step(ctx, run, next, held);
+  }
+}
+
+async function refresh(ctx: ChainContext, run: WorkerRun): Promise<void> {
+  run.replica.refresh(await ctx.store.getLengths(run.runId));
+}
+
+async function fetchInputs(ctx: ChainContext, run: WorkerRun, ids: string[], held: Map<string, unknown>): Promise<void> {
+  const missing = ids.filter((id) => !held.has(id));
+  if (missing.length === 0) return;
+  const values = await ctx.store.readOutputs(run.runId, missing);
+  missing.forEach((id, i) => {
+    const v = values[i];
+    if (v === undefined) throw new Error(`internal: the output of ${id} is not in the store`);
+    held.set(id, decodeRemote(v));
+  });
+}
+
+async function fail(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, e: { name: string; message: string; stack?: string; code?: string }): Promise<void> {
+  ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed: ${e.message}`);
+  await ctx.store.fail(run.runId, {
+    instanceId: inst.id, task: inst.task, name: e.name, message: e.message, stack: e.stack ?? `${e.name}: ${e.message}`,
+    worker: ctx.workerId, ...(e.code ? { code: e.code } : {}),
+  });
+}
+
+/** Runs one instance; returns the id of the dependent to continue with, if any. */
+async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<string, unknown>): Promise<string | undefined> {
+  let inst = run.replica.instance(id);
+  if (!inst) {
+    await refresh(ctx, run);
+    inst = run.replica.instance(id);
+    if (!inst) throw new Error(`internal: run ${run.runId} has no instance ${id} with the recorded lengths`);
+  }
+  await fetchInputs(ctx, run, [...inst.deps], held);
+  const cold = ctx.cold() || run.coldBundle;
+  run.coldBundle = false;
+  ctx.log(`run ${run.runId} task ${inst.id} start`);
+  const outcome = await runTask(ctx.pool, run, inst, held);
+  if (!outcome.ok) {
+    await fail(ctx, run, inst, outcome.error);
+    return undefined;
+  }
+  held.set(inst.id, outcome.output);
+  let expansion: Expansion;
+  for (;;) {
+    try {
+      expansion = run.replica.completeReal(inst.id, held);
+      break;
+    } catch (error) {
+      if (error instanceof MissingOutputsError) await fetchInputs(ctx, run, error.missing, held);
+      else if (error instanceof RunGraphError) {
+        await fail(ctx, run, inst, { name: error.name, message: error.message, code: error.code, ...(error.stack ? { stack: error.stack } : {}) });
+        return undefined;
+      } else throw error;
+    }
+  }
+  const output = encodeRemote(outcome.output);
+  const metrics = JSON.stringify({
+    i: inst.id, t: inst.task, w: ctx.workerId, th: outcome.threadId, s: outcome.startedAt, e: outcome.finishedAt,
+    bi: outcome.inputBytes, bo: outcome.outputBytes, c: cold,
+  });
+  for (let attempt = 0; ; attempt++) {
+    const created = new Set(expansion.created.map((c) => c.id));
+    const dependents = run.replica.dependents(inst.id).filter((d) => !created.has(d.id));
+    const all = [...dependents, ...expansion.created];
+    const mine = all.filter((d) => groupOf(run.plan, d) === ctx.group);
+    const always = run.replica.resultRefs().has(inst.id) || mine.length !== all.length || all.length === 0;
+    const fetch: Record<string, string[]> = {};
+    for (const d of mine) fetch[d.id] = d.deps.filter((dep) => dep !== inst.id && !held.has(dep));
+    const res = await ctx.store.complete({
+      runId: run.runId, instanceId: inst.id, output, write: always ? "always" : "shared",
+      dependents: dependents.map((d) => ({ id: d.id, need: d.deps.length })),
+      created: expansion.created.map((c) => ({ id: c.id, need: c.deps.length, deps: [...c.deps] })),
+      lengths: expansion.lengths, lengthsVersion: run.replica.version - expansion.lengths.length,
+      knownDelta: expansion.created.length, fetch, metrics,
+    });
+    if (res.status === "inactive") {
+      ctx.runs.forget(run.runId);
+      return undefined;
+    }
+    if (res.status === "stale") {
+      if (expansion.lengths.length > 0 || attempt > 5) throw new Error(`internal: run ${run.runId} lengths changed under an expansion`);
+      await refresh(ctx, run);
+      continue;
+    }
+    ctx.log(`run ${run.runId} task ${inst.id} end`);
+    const ready = all.filter((d) => res.ready.includes(d.id));
+    const keep = ready.find((d) => groupOf(run.plan, d) === ctx.group);
+    const handoffs = new Map<string, Handoff[]>();
+    for (const d of ready) {
+      if (d === keep) continue;
+      const g = groupOf(run.plan, d);
+      handoffs.set(g, [...(handoffs.get(g) ?? []), { runId: run.runId, instanceId: d.id }]);
+    }
+    await Promise.all([...handoffs].map(([g, list]) => ctx.queue.push(g, list)));
+    if (!keep) return undefined;
+    for (const [depId, text] of Object.entries(res.fetched)) held.set(depId, decodeRemote(text));
+    for (const k of [...held.keys()]) if (k !== inst.id && !keep.deps.includes(k)) held.delete(k);
+    return keep.id;
+  }
+}

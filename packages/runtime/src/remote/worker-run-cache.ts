@@ -1,0 +1,113 @@
+import { mkdirSync, writeFileSync, existsSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
+import type { RunStore } from "../storage/run-store.js";
+import { decodeRemote } from "./remote-codec.js";
+import { GraphReplica } from "./graph-replica.js";
+import { checkPlan, type RunPlan } from "./run-plan.js";
+import { RemoteRuntimeError } from "./remote-errors.js";
+
+/** What a worker keeps about a run it works on. */
+export interface WorkerRun {
+  runId: string;
+  manifest: ModuleManifest;
+  workflow: WorkflowIR;
+  input: unknown;
+  plan: RunPlan;
+  replica: GraphReplica;
+  /** file: URL of the cached task bundle. */
+  bundleUrl: string;
+  /** Whether this worker loaded the bundle for this run (the first task is cold). */
+  coldBundle: boolean;
+  lastUsed: number;
+}
+
+/** Default bundle cache: inside the runtime package, so bundles resolve its node_modules. */
+export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL("../../.bundle-cache/", import.meta.url));
+
+/**
+ * A worker's cache of runs, manifests (by hash) and bundles (files by hash): each is fetched from
+ * the store once, then shared by every task of every run that uses it.
+ */
+export class WorkerRunCache {
+  private readonly runs = new Map<string, Promise<WorkerRun | undefined>>();
+  private readonly manifests = new Map<string, Promise<ModuleManifest>>();
+  private readonly bundles = new Map<string, Promise<string>>();
+
+  constructor(private readonly store: RunStore, private readonly bundleDir = DEFAULT_BUNDLE_DIR) {}
+
+  /** The run, or `undefined` when it is not running any more (finished, failed, deleted). */
+  get(runId: string): Promise<WorkerRun | undefined> {
+    let p = this.runs.get(runId);
+    if (!p) {
+      p = this.load(runId);
+      this.runs.set(runId, p);
+      p.then((r) => { if (!r) this.runs.delete(runId); }, () => this.runs.delete(runId));
+    }
+    return p;
+  }
+
+  forget(runId: string): void {
+    this.runs.delete(runId);
+  }
+
+  /** Forgets runs unused for `idleMs`. */
+  sweep(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, p] of this.runs) void p.then((r) => { if (r && r.lastUsed < cutoff) this.runs.delete(id); });
+  }
+
+  private async load(runId: string): Promise<WorkerRun | undefined> {
+    const [meta, lengths] = await Promise.all([this.store.getMeta(runId), this.store.getLengths(runId)]);
+    if (!meta || meta.status !== "running") return undefined;
+    const [manifest, bundleUrl] = await Promise.all([this.manifest(meta.manifestHash), this.bundle(meta.bundleHash)]);
+    const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
+    if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
+    const input = decodeRemote(meta.input);
+    return {
+      runId, manifest, workflow, input, plan: checkPlan(JSON.parse(meta.plan)),
+      replica: new GraphReplica(workflow, input, lengths), bundleUrl: bundleUrl.url, coldBundle: bundleUrl.fresh,
+      lastUsed: Date.now(),
+    };
+  }
+
+  private manifest(hash: string): Promise<ModuleManifest> {
+    let p = this.manifests.get(hash);
+    if (!p) {
+      p = this.store.getBlob("manifest", hash).then((buf) => {
+        if (!buf) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${hash} is missing from Redis`);
+        return JSON.parse(buf.toString("utf8")) as ModuleManifest;
+      });
+      this.manifests.set(hash, p);
+      p.catch(() => this.manifests.delete(hash));
+    }
+    return p;
+  }
+
+  private async bundle(hash: string): Promise<{ url: string; fresh: boolean }> {
+    let fresh = false;
+    let p = this.bundles.get(hash);
+    if (!p) {
+      fresh = true;
+      p = this.writeBundle(hash);
+      this.bundles.set(hash, p);
+      p.catch(() => this.bundles.delete(hash));
+    }
+    return { url: await p, fresh };
+  }
+
+  private async writeBundle(hash: string): Promise<string> {
+    if (!/^[0-9a-f]{6,128}$/i.test(hash)) throw new RemoteRuntimeError("TL_BUNDLE", `bad bundle hash ${JSON.stringify(hash)}`);
+    const file = join(this.bundleDir, `${hash}.mjs`);
+    if (!existsSync(file)) {
+      const buf = await this.store.getBlob("bundle", hash);
+      if (!buf) throw new RemoteRuntimeError("TL_BUNDLE", `task bundle ${hash} is missing from Redis`);
+      mkdirSync(this.bundleDir, { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, buf);
+      renameSync(tmp, file);
+    }
+    return pathToFileURL(file).href;
+  }
+}
