@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * `dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]`: runs a worker gateway.
+ * `dag-gateway status [--port <n>] [--host <h>] [--json]`: prints a running gateway's ledger.
+ */
+import { parseArgs } from "node:util";
+import { createGateway } from "../gateway/gateway.js";
+import { loadGatewayConfig } from "../gateway/gateway-config.js";
+import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
+
+const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]
+       dag-gateway status [--port <n>] [--host <host>] [--json]`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      redis: { type: "string" },
+      config: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      worker: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(`--port must be a port number, got ${JSON.stringify(values.port)}`);
+  }
+  if (positionals[0] === "status") {
+    const status = await fetchGatewayStatus(port ?? 7420, values.host);
+    console.log(values.json ? JSON.stringify(status, null, 2) : formatGatewayStatus(status));
+    return 0;
+  }
+  if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}\n${USAGE}`);
+  if (!values.redis || !values.config) throw new Error(`--redis and --config are required\n${USAGE}`);
+  const config = loadGatewayConfig(values.config);
+  const gateway = await createGateway({
+    redisUrl: values.redis,
+    config: port === undefined ? config : { ...config, statusPort: port },
+    ...(values.worker ? { workerScript: values.worker } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      gateway.stop(signal).then(resolve, resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error & { code?: string }) => {
+    console.error(`dag-gateway: ${error.message}`);
+    process.exit(error.code === "TL_GATEWAY_CONFIG" ? 2 : 1);
+  },
+);

@@ -1,0 +1,132 @@
+import type { Server } from "node:http";
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import type { GatewayConfig } from "./gateway-config.js";
+import { LogRelay } from "./log-relay.js";
+import { startStatusServer } from "./status-server.js";
+import { WorkerLedger, type WorkerSnapshot } from "./worker-ledger.js";
+import { WorkerPool } from "./worker-pool.js";
+import { defaultWorkerScript } from "./worker-process.js";
+
+/** Options of {@link createGateway}. */
+export interface GatewayOptions {
+  /** Redis the workers and clients use, e.g. `redis://127.0.0.1:6379`. */
+  redisUrl: string;
+  config: GatewayConfig;
+  /** Worker entry script; defaults to this package's `dag-worker`. */
+  workerScript?: string;
+  /** Where relayed lines go; defaults to the process's stdout. */
+  write?: (line: string) => void;
+}
+
+/** What `GET /status` and `dag-gateway status` return. */
+export interface GatewayStatus {
+  startedAt: string;
+  stopping: boolean;
+  /** Task starts beyond a worker's concurrency (0 unless a worker misbehaves). */
+  overCommits: number;
+  configurations: { name: string; memoryMb: number; threads: number; maxWorkers: number; keepAliveMs: number; live: number; waiting: number; orphaned: number }[];
+  workers: WorkerSnapshot[];
+}
+
+/**
+ * A worker gateway: one {@link WorkerPool} per resource configuration, a shared ledger, log relay
+ * and status endpoint. Create it with {@link createGateway}; {@link Gateway.stop} stops every worker.
+ */
+export class Gateway {
+  readonly ledger = new WorkerLedger();
+  readonly pools: WorkerPool[];
+  /** Port of the status endpoint once started. */
+  port = 0;
+  readonly #options: GatewayOptions;
+  readonly #redis: Redis;
+  readonly #relay: LogRelay;
+  readonly #startedAt = Date.now();
+  #server: Server | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+  #lastError = "";
+  readonly #onExit = (): void => this.killAll();
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#redis = new Redis(options.redisUrl, { lazyConnect: true, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+    const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+    this.#relay = new LogRelay({ write, redis: this.#redis });
+    const context = {
+      settings: options.config, ledger: this.ledger, relay: this.#relay, redis: this.#redis, redisUrl: options.redisUrl,
+      workerScript: options.workerScript ?? defaultWorkerScript(), tag: randomBytes(2).toString("hex"),
+    };
+    this.pools = options.config.configurations.map((config) => new WorkerPool(config, context));
+  }
+
+  /** Connects to Redis, opens the status endpoint and starts supervising. */
+  async start(): Promise<void> {
+    await this.#redis.connect();
+    const { port, server } = await startStatusServer(this.#options.config.statusPort, () => this.status());
+    this.port = port;
+    this.#server = server;
+    process.on("exit", this.#onExit);
+    this.#relay.notice(`listening on http://127.0.0.1:${port}/status; configurations: ` +
+      this.pools.map((p) => `${p.config.name} (${p.config.memoryMb} MB x${p.config.threads}, max ${p.config.maxWorkers})`).join(", "));
+    this.#loop = this.#run();
+  }
+
+  /** The ledger and the configurations' queues, as served on `GET /status`. */
+  status(): GatewayStatus {
+    return {
+      startedAt: new Date(this.#startedAt).toISOString(),
+      stopping: this.#stopping !== undefined,
+      overCommits: this.ledger.overCommits,
+      configurations: this.pools.map((p) => ({
+        name: p.config.name, memoryMb: p.config.memoryMb, threads: p.config.threads, maxWorkers: p.config.maxWorkers,
+        keepAliveMs: p.config.keepAliveMs, live: this.ledger.live(p.config.name).length, ...p.depth,
+      })),
+      workers: this.ledger.snapshot(),
+    };
+  }
+
+  /**
+   * Stops supervising, records the tasks still running as failed (`gateway-shutdown`), stops every
+   * worker (SIGTERM, SIGKILL after `stopGraceMs`) and resolves when none is left.
+   */
+  stop(why = "stopped"): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#relay.notice(`stopping (${why}): ${this.ledger.live().length} worker(s) to stop`);
+      await this.#loop;
+      await Promise.all(this.pools.map((pool) => pool.shutdown(why)));
+      this.#server?.close();
+      await this.#redis.quit().catch(() => this.#redis.disconnect());
+      process.off("exit", this.#onExit);
+      this.#relay.notice("stopped; no worker left");
+    })();
+    return this.#stopping;
+  }
+
+  /** Kills every worker at once, synchronously: the last resort on the gateway's own exit. */
+  killAll(): void {
+    for (const pool of this.pools) pool.killAll();
+  }
+
+  async #run(): Promise<void> {
+    const pollMs = this.#options.config.pollMs;
+    while (this.#stopping === undefined) {
+      const began = Date.now();
+      await Promise.all(this.pools.map((pool) => pool.tick(began).catch((error: Error) => this.#report(pool, error))));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, pollMs - (Date.now() - began))));
+    }
+  }
+
+  #report(pool: WorkerPool, error: Error): void {
+    const text = `configuration ${pool.config.name}: ${error.message}`;
+    if (text !== this.#lastError) this.#relay.notice(text);
+    this.#lastError = text;
+  }
+}
+
+/** Creates a gateway and starts it. */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const gateway = new Gateway(options);
+  await gateway.start();
+  return gateway;
+}

@@ -1,0 +1,82 @@
+import { Redis } from "ioredis";
+
+/** The pub/sub channel carrying a run's worker log lines and gateway notices, as they happen. */
+export function runLogChannel(run: string): string {
+  return `taskloom:logs:{${run}}`;
+}
+
+/** A line a worker wrote while it worked on a task of the run. */
+export interface RunLogLine {
+  kind: "log";
+  run: string;
+  task: string;
+  worker: string;
+  config: string;
+  stream: "out" | "err";
+  line: string;
+  /** Epoch milliseconds when the gateway read the line. */
+  ts: number;
+}
+
+/**
+ * The gateway stopped a task for good, or saw it die: `timeout` (it overran its `timeoutMs`),
+ * `oom` (its worker hit the configuration's heap limit), `gateway-shutdown` (the gateway stopped
+ * mid-run). The same record is stored with {@link recordTaskFailure} for the runtime to read.
+ */
+export interface RunTaskFailure {
+  kind: "task-failed";
+  run: string;
+  task: string;
+  name: string | null;
+  reason: "timeout" | "oom" | "gateway-shutdown";
+  message: string;
+  worker: string;
+  config: string;
+  attempt: number | null;
+  ts: number;
+}
+
+/** A worker holding a task of the run made no progress for the configured time. */
+export interface RunStallNotice {
+  kind: "stalled";
+  run: string;
+  task: string;
+  worker: string;
+  config: string;
+  message: string;
+  ts: number;
+}
+
+export type RunLogMessage = RunLogLine | RunTaskFailure | RunStallNotice;
+
+/**
+ * Subscribes to a run's log channel, for `run(input, { redis, logs: true })`.
+ * @param redisUrl - the Redis the gateway publishes to.
+ * @param run - the run id.
+ * @param onMessage - called with each line or notice as the gateway relays it.
+ * @returns a function that unsubscribes and closes the connection.
+ * @example
+ * const stop = await subscribeRunLogs("redis://127.0.0.1:6379", runId, (m) => m.kind === "log" && console.log(m.line));
+ */
+export async function subscribeRunLogs(
+  redisUrl: string,
+  run: string,
+  onMessage: (message: RunLogMessage) => void,
+): Promise<() => Promise<void>> {
+  const subscriber = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await subscriber.connect();
+  const channel = runLogChannel(run);
+  subscriber.on("message", (from: string, text: string) => {
+    if (from !== channel) return;
+    try {
+      onMessage(JSON.parse(text) as RunLogMessage);
+    } catch {
+      // Not ours: ignore.
+    }
+  });
+  await subscriber.subscribe(channel);
+  return async () => {
+    await subscriber.unsubscribe(channel).catch(() => undefined);
+    subscriber.disconnect();
+  };
+}

@@ -1,0 +1,219 @@
+import type { Redis } from "ioredis";
+import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
+import type { LogRelay } from "./log-relay.js";
+import { probeQueue, type QueueDepth } from "./queue-probe.js";
+import type { RunTaskFailure } from "./run-log-channel.js";
+import { recordStartMetric } from "./start-metrics.js";
+import { recordTaskFailure } from "./task-failure-record.js";
+import type { HeldTask, WorkerLedger, WorkerRecord } from "./worker-ledger.js";
+import { spawnWorkerProcess, type WorkerProcess } from "./worker-process.js";
+import { parseWorkerEvent } from "./worker-protocol.js";
+import { WorkerWatch } from "./worker-watch.js";
+
+/** What a pool shares with the rest of its gateway. */
+export interface WorkerPoolContext {
+  readonly settings: GatewayConfig;
+  readonly ledger: WorkerLedger;
+  readonly relay: LogRelay;
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly workerScript: string;
+  /** Short tag of this gateway, appended to worker ids so consumer names stay unique across gateways. */
+  readonly tag: string;
+}
+
+const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit/;
+
+/**
+ * The supervisor of one resource configuration: starts workers when its queue holds more work than
+ * its workers can take (cold start), leaves waiting work to idle workers (warm start), stops a
+ * worker after `keepAliveMs` without work (down to zero), and never runs more than `maxWorkers`.
+ */
+export class WorkerPool {
+  readonly config: ResourceConfiguration;
+  /** The queue as last probed. */
+  depth: QueueDepth = { waiting: 0, orphaned: 0 };
+  readonly #context: WorkerPoolContext;
+  readonly #processes = new Map<string, WorkerProcess>();
+  readonly #exits = new Map<string, Promise<void>>();
+  readonly #served = new Set<string>();
+  readonly #watch: WorkerWatch;
+  #sequence = 0;
+  #bootFailures = 0;
+  #spawnAfter = 0;
+
+  constructor(config: ResourceConfiguration, context: WorkerPoolContext) {
+    this.config = config;
+    this.#context = context;
+    this.#watch = new WorkerWatch(config, context, {
+      stop: (record, reason, signal) => this.stop(record, reason, signal),
+      fail: (record, task, reason, message) => this.#fail(record, task, reason, message),
+    });
+  }
+
+  /** One supervision step: probe the queue, scale up or down, check stalls and timeouts. */
+  async tick(now = Date.now()): Promise<void> {
+    const { ledger } = this.#context;
+    const live = ledger.live(this.config.name);
+    this.depth = await probeQueue(this.#context.redis, this.config.queueKey, new Set(live.map((r) => r.id)));
+    const active = live.filter((r) => r.state !== "stopping");
+    const free = active.reduce((sum, r) => sum + Math.max(0, r.concurrency - r.tasks.size), 0);
+    // Orphaned entries are claimed by any live worker after their lease: one worker is enough.
+    let missing = this.depth.waiting - free + (this.depth.orphaned > 0 && active.length === 0 ? 1 : 0);
+    let count = live.length;
+    while (missing > 0 && count < this.config.maxWorkers && now >= this.#spawnAfter) {
+      this.#spawn();
+      missing -= this.config.threads;
+      count += 1;
+    }
+    for (const record of active) {
+      const idle = record.tasks.size === 0 && record.idleSince !== undefined && (record.state === "ready" || record.state === "idle");
+      if (idle && this.depth.waiting === 0 && now - record.idleSince! >= this.config.keepAliveMs) {
+        this.stop(record, "keep-alive");
+      }
+    }
+    await this.#watch.check(active, now);
+  }
+
+  /** Asks a worker to exit (SIGTERM, then SIGKILL after `stopGraceMs`), or kills it at once. */
+  stop(record: WorkerRecord, reason: string, signal: NodeJS.Signals = "SIGTERM"): void {
+    const process = this.#processes.get(record.id);
+    if (!process || record.state === "exited") return;
+    if (record.state !== "stopping") this.#context.relay.notice(`stopping ${record.id} (${reason})`);
+    this.#context.ledger.markStopping(record, reason);
+    process.signal(signal);
+    if (signal !== "SIGKILL") setTimeout(() => process.signal("SIGKILL"), this.#context.settings.stopGraceMs).unref();
+  }
+
+  /**
+   * Stops every worker of the pool and resolves when all have exited. Tasks they held are
+   * recorded as failed with `reason` (`gateway-shutdown`), so that their runs fail instead of hanging.
+   */
+  async shutdown(why: string): Promise<void> {
+    const live = this.#context.ledger.live(this.config.name);
+    await Promise.all(
+      live.flatMap((record) =>
+        [...record.tasks.values()].map((task) =>
+          this.#fail(record, task, "gateway-shutdown",
+            `the worker gateway stopped (${why}) while ${describe(task)} ran on worker ${record.id}; the task did not finish`),
+        ),
+      ),
+    ).catch(() => undefined);
+    for (const record of live) this.stop(record, "shutdown");
+    await Promise.all(live.map((record) => this.#exits.get(record.id)));
+  }
+
+  /** Kills every worker at once, synchronously (for the gateway's `exit` handler). */
+  killAll(): void {
+    for (const process of this.#processes.values()) process.signal("SIGKILL");
+  }
+
+  #spawn(): void {
+    const { ledger, relay } = this.#context;
+    this.#sequence += 1;
+    const id = `${this.config.name}#${this.#sequence}@${this.#context.tag}`;
+    let record: WorkerRecord | undefined;
+    let resolveExit!: () => void;
+    this.#exits.set(id, new Promise((resolve) => (resolveExit = resolve)));
+    const process = spawnWorkerProcess({
+      id,
+      config: this.config,
+      redisUrl: this.#context.redisUrl,
+      keyPrefix: this.#context.settings.keyPrefix,
+      workerScript: this.#context.workerScript,
+      onLine: (line, stream) => record && this.#onLine(record, line, stream),
+      onExit: (code, signal) => {
+        if (record) this.#onExit(record, code, signal);
+        this.#processes.delete(id);
+        resolveExit();
+      },
+    });
+    record = ledger.add(id, this.config.name, process.pid, this.config.threads);
+    this.#processes.set(id, process);
+    process.child.on("error", (error) => relay.notice(`worker ${id}: ${error.message}`));
+    relay.notice(`started ${id} (pid ${process.pid}, ${this.config.memoryMb} MB, ${this.config.threads} thread(s))`);
+  }
+
+  #onLine(record: WorkerRecord, line: string, stream: "out" | "err"): void {
+    const { ledger, relay } = this.#context;
+    const event = stream === "out" ? parseWorkerEvent(line) : undefined;
+    if (!event) {
+      if (stream === "err" && OUT_OF_MEMORY.test(line)) record.outOfMemory = true;
+      relay.relay(record, line, stream);
+      return;
+    }
+    switch (event.event) {
+      case "ready":
+        ledger.markReady(record);
+        relay.notice(`${record.id} ready after ${record.coldStartMs} ms`);
+        return;
+      case "task-start": {
+        const fresh = record.tasksDone === 0 && record.tasks.size === 0;
+        const within = ledger.taskStart(record, {
+          run: event.run, task: event.task, name: event.name, timeoutMs: event.timeoutMs, attempt: event.attempt,
+        });
+        relay.relay(record, `task started${event.name ? ` (${event.name})` : ""}`, "out", event);
+        if (!within) relay.notice(`OVER-COMMIT: ${record.id} holds ${record.tasks.size} tasks, concurrency ${record.concurrency}`);
+        this.#recordStart(record, event.run, event.task, fresh, event.entryId);
+        return;
+      }
+      case "task-end":
+        relay.relay(record, `task ended (${event.ok ? "ok" : "failed"})`, "out", event);
+        ledger.taskEnd(record, event.run, event.task);
+        return;
+      case "log":
+        relay.relay(record, event.line, event.stream, event);
+        return;
+    }
+  }
+
+  #recordStart(record: WorkerRecord, run: string, task: string, fresh: boolean, entryId: string | undefined): void {
+    const key = `${record.id}|${run}`;
+    if (this.#served.has(key)) return;
+    this.#served.add(key);
+    const now = Date.now();
+    const enqueuedAt = entryId ? Number(entryId.split("-")[0]) : Number.NaN;
+    const ms = fresh ? now - record.startedAt : Number.isFinite(enqueuedAt) ? Math.max(0, now - enqueuedAt) : null;
+    recordStartMetric(this.#context.redis, {
+      run, task, worker: record.id, config: record.config, kind: fresh ? "cold" : "warm", ms, bootMs: record.coldStartMs ?? null,
+    }).catch((error: Error) => this.#context.relay.notice(`cannot store start metric: ${error.message}`));
+  }
+
+  #onExit(record: WorkerRecord, code: number | null, signal: string | null): void {
+    const { ledger, relay } = this.#context;
+    const held = [...record.tasks.values()];
+    const expected = record.state === "stopping";
+    if (record.readyAt === undefined && !expected) {
+      this.#bootFailures += 1;
+      this.#spawnAfter = Date.now() + Math.min(30_000, 250 * 2 ** this.#bootFailures);
+    } else if (record.readyAt !== undefined) {
+      this.#bootFailures = 0;
+    }
+    if (record.outOfMemory) {
+      for (const task of held) {
+        void this.#fail(record, task, "oom",
+          `${describe(task)} ran out of memory in configuration "${this.config.name}" (heap limit ${this.config.memoryMb} MB); ` +
+            `give it a configuration with more memory`).catch(() => undefined);
+      }
+    }
+    ledger.markExited(record, code, signal);
+    for (const key of [...this.#served]) if (key.startsWith(`${record.id}|`)) this.#served.delete(key);
+    const why = record.outOfMemory ? ", out of memory" : record.stopReason ? `, ${record.stopReason}` : ", unexpected";
+    relay.notice(`${record.id} exited (code ${code ?? "-"}, signal ${signal ?? "-"}${why})` +
+      (held.length > 0 ? `; its unfinished tasks go back to the queue: ${held.map(describe).join(", ")}` : ""));
+  }
+
+  /** Records a task's failure for the runtime and announces it on the run's channel. */
+  #fail(record: WorkerRecord, task: HeldTask, reason: RunTaskFailure["reason"], message: string): Promise<void> {
+    this.#context.relay.notice(message);
+    return recordTaskFailure(this.#context.redis, {
+      kind: "task-failed", run: task.run, task: task.task, name: task.name ?? null, reason, message,
+      worker: record.id, config: record.config, attempt: task.attempt ?? null, ts: Date.now(),
+    });
+  }
+}
+
+/** `task WordCount.count (run r1, task n3[2])`. */
+export function describe(task: HeldTask): string {
+  return `task ${task.name ?? task.task} (run ${task.run}, task ${task.task})`;
+}
