@@ -1,7 +1,7 @@
 import type { ModuleManifest } from "@taskloom/sdk/internal";
 import { EmitError } from "../errors.js";
 import { countNodes } from "./build-manifest.js";
-import { stableStringify } from "./stable-json.js";
+import { formatManifestLiteral } from "./manifest-literal.js";
 
 /** Options of {@link generateDagModule}. */
 export interface GenerateDagModuleOptions {
@@ -60,7 +60,7 @@ export function generateDagModule(manifest: ModuleManifest, options: GenerateDag
   if (classes.length > 0) lines.push(`import type { ${classes.join(", ")} } from ${JSON.stringify(from)};`);
   lines.push(
     "",
-    `const manifest: ModuleManifest = ${stableStringify(manifest, 2)};`,
+    `const manifest: ModuleManifest = ${formatManifestLiteral(manifest)};`,
     "",
     `const bundleUrl = new URL(${JSON.stringify(`./${options.bundlePath}`)}, import.meta.url);`,
   );
@@ -70,7 +70,7 @@ export function generateDagModule(manifest: ModuleManifest, options: GenerateDag
     lines.push(
       "",
       "/**",
-      ` * Runs the \`${w.className}.${w.name}\` workflow (${countNodes(w)} nodes) from ${options.sourceFileName}:${w.loc.line}.`,
+      ` * Runs the \`${w.className}.${w.name}\` workflow (${countNodes(w)} node${countNodes(w) === 1 ? "" : "s"}) from ${options.sourceFileName}:${w.loc.line}.`,
       " * `run(input, options?)` executes it on worker threads, or on remote workers when given `{ redis }`.",
       " */",
       `export const ${w.name} = createWorkflowHandle<${input}, Awaited<ReturnType<${method}>>>(manifest, ${JSON.stringify(w.name)}, bundleUrl);`,
