@@ -86,7 +86,10 @@ function lowerIdentifier(id: Identifier, scope: Scope, wf: WorkflowState): Value
   const binding = scope.lookup(name);
   if (binding !== undefined) {
     if (binding.kind === "value") return binding.value;
-    if (binding.kind === "acc") return makeArray([...binding.items]);
+    if (binding.kind === "acc") {
+      scope.noteRead(binding, id);
+      return makeArray([...binding.items]);
+    }
     return null;
   }
   if (name === "undefined") return { kind: "undefined" };

@@ -67,7 +67,7 @@ export function lowerForOf(stmt: ForOfStatement, scope: Scope, wf: WorkflowState
     ctx.report(overExpr, "mapNotArray", `for..of loops over ${overExpr.getText()}, which is not an array`);
   }
   const id = wf.nextId("m");
-  const loop: LoopState = { mapId: id, items: [] };
+  const loop: LoopState = { mapId: id, items: [], reads: [] };
   const builder: Builder = { nodes: [], loop };
   const inner = scope.child(builder);
   const element: Value = { kind: "element", map: id };
@@ -83,6 +83,11 @@ export function lowerForOf(stmt: ForOfStatement, scope: Scope, wf: WorkflowState
   if (loop.target === undefined) {
     ctx.report(stmt, "accumulator", "this loop pushes into no array, so it has no result");
     return;
+  }
+  for (const read of loop.reads) {
+    if (read.acc === loop.target) {
+      ctx.report(read.at, "accumulator", `the loop reads ${read.acc.name} while it pushes into it`);
+    }
   }
   if (over === null || !mayBeArray(over)) return;
   scope.builder.nodes.push({

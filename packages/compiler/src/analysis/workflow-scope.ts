@@ -23,6 +23,8 @@ export interface LoopState {
   mapId: string;
   target?: Accumulator;
   items: ArrayItem[];
+  /** Arrays declared outside the loop that its body reads (a read of its own target is an error). */
+  reads: { acc: Accumulator; at: Node }[];
 }
 
 /** Collects the nodes of one graph body (the workflow, a map callback or a loop body). */
@@ -48,6 +50,13 @@ export class Scope {
   /** Binds a name in this scope. */
   bind(name: string, binding: Binding): void {
     this.vars.set(name, binding);
+  }
+
+  /** Records a read of an accumulator in every loop between this scope and its declaration. */
+  noteRead(acc: Accumulator, at: Node): void {
+    for (let scope: Scope | undefined = this; scope !== undefined && scope.builder !== acc.builder; scope = scope.parent) {
+      scope.builder.loop?.reads.push({ acc, at });
+    }
   }
 
   /** A child scope for a new graph body. */
