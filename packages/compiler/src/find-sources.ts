@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import fg from "fast-glob";
 import { CompilerUsageError } from "./errors.js";
@@ -33,7 +34,10 @@ export async function findSources(patterns: readonly string[], cwd: string): Pro
   const unmatched: string[] = [];
   const onlySkipped: string[] = [];
   for (const pattern of patterns) {
-    const matches = await fg(fg.isDynamicPattern(pattern) ? pattern : fg.escapePath(pattern), {
+    // A name of an existing file is taken as is, even when it contains glob characters.
+    const literal = path.resolve(cwd, pattern);
+    const isFile = await stat(literal).then((s) => s.isFile(), () => false);
+    const matches = isFile ? [literal] : await fg(pattern, {
       cwd,
       absolute: true,
       onlyFiles: true,
