@@ -1,7 +1,8 @@
 import { Node, SyntaxKind, type Identifier } from "ts-morph";
 import type { ArrayItem, ObjectEntry, Value } from "@taskloom/sdk/internal";
 import { lowerCall } from "./lower-call.js";
-import { NOT_LITERAL, literalValue, moduleConstValue, staticKey, unwrap } from "./literal-value.js";
+import { NOT_LITERAL, literalValue, staticKey, unwrap } from "./literal-value.js";
+import { moduleConstant } from "./module-constant.js";
 import { resolveClass } from "./resolve-class.js";
 import { getPath, literal, makeArray, makeObject } from "./value-builders.js";
 import type { Scope, WorkflowState } from "./workflow-scope.js";
@@ -93,13 +94,13 @@ function lowerIdentifier(id: Identifier, scope: Scope, wf: WorkflowState): Value
     return null;
   }
   if (name === "undefined") return { kind: "undefined" };
-  const constant = moduleConstValue(wf.file, name);
+  const constant = moduleConstant(wf.file, name);
   if (constant !== undefined && constant !== NOT_LITERAL) return literal(constant);
   const why =
-    constant === NOT_LITERAL
-      ? `${name} is a module-level variable that is not a literal const`
-      : resolveClass(name, wf.file) !== undefined
-        ? `${name} is a class, not a value`
+    resolveClass(name, wf.file) !== undefined
+      ? `${name} is a class, not a value`
+      : constant === NOT_LITERAL
+        ? `${name} is a module-level or imported binding that is not a literal const`
         : `unknown identifier ${name}`;
   return fail(id, wf, "unknownIdentifier", why);
 }
