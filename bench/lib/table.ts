@@ -17,6 +17,10 @@ export interface Row {
   tasks?: number;
 }
 
+function ratio(x: number): string {
+  return x >= 0.1 ? x.toFixed(2) : x.toPrecision(2);
+}
+
 function ms(x: number): string {
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
@@ -30,15 +34,15 @@ export function formatTable(rows: readonly Row[]): string {
   const lines = rows.map((row) => {
     if (typeof row.stats === "string") return [row.shape, row.system, "n/a", "", "", row.stats.replace(/^n\/a \((.*)\)$/, "$1")];
     const s = row.stats;
-    const ratio = (row.baselines ?? [])
+    const ratios = (row.baselines ?? [])
       .map((name) => {
         const base = rows.find((r) => r.shape === row.shape && r.system === name);
         if (base === undefined || typeof base.stats === "string") return `n/a vs ${name}`;
-        return `${(base.stats.median / s.median).toFixed(2)}× vs ${name}`;
+        return `${ratio(base.stats.median / s.median)}× vs ${name}`;
       })
       .join(", ");
     const perTask = row.tasks === undefined ? "" : ((s.median * 1000) / row.tasks).toFixed(1);
-    return [row.shape, row.system, ms(s.median), `${ms(s.min)}–${ms(s.max)}`, perTask, ratio];
+    return [row.shape, row.system, ms(s.median), `${ms(s.min)}–${ms(s.max)}`, perTask, ratios];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
