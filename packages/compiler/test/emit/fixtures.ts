@@ -1,5 +1,9 @@
-/** A small wordcount module, as a user writes it. `marker` changes the task code (and its bundle). */
-export function wordcountSource(marker = "v1"): string {
+/**
+ * A small wordcount module, as a user writes it (4 nodes). `marker` changes the task code (and its
+ * bundle); `mergeTwice` adds a fifth node to the workflow.
+ */
+export function wordcountSource(marker = "v1", mergeTwice = false): string {
+  const result = mergeTwice ? "WordCount.merge([WordCount.merge(counts)])" : "WordCount.merge(counts)";
   return `import { task, workflow } from "@taskloom/sdk";
 
 export class WordCount {
@@ -25,7 +29,7 @@ export class WordCount {
   @workflow()
   static wordcount(chunks: string[]) {
     const counts = chunks.map((c) => WordCount.count(WordCount.tokenize(c)));
-    return WordCount.merge(counts);
+    return ${result};
   }
 }
 `;

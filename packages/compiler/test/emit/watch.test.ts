@@ -45,8 +45,10 @@ describe("dag-compile --watch", () => {
     expect(out).toMatch(/^wordcount\.ts: .*wrote 3 files$/m);
     const [first] = await bundles(project.dir);
 
-    await project.write({ "wordcount.ts": wordcountSource("v2") });
+    // The workflow gains a node: the analysis must see the new text (the Project re-read the file).
+    await project.write({ "wordcount.ts": wordcountSource("v2", true) });
     await waitFor(() => out, () => count(/^wordcount\.ts: .*wrote 3 files$/gm) === 2, "the rebuild after an edit");
+    expect(out).toMatch(/^wordcount\.ts: 1 workflow \(wordcount\), 5 nodes, .*wrote 3 files$/m);
     const after = await bundles(project.dir);
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(first);
