@@ -1,7 +1,6 @@
 import type { Value } from "@taskloom/sdk/internal";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
-import { encodeWire } from "../codec/wire-codec.js";
 import type { BatchItem } from "./thread-messages.js";
 
 /** What the batch builder asks of the run. */
@@ -84,7 +83,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
   let nextKey = 0;
   const constant = (v: Value): Value => {
     const key = `$${nextKey++}`;
-    values[key] = encodeWire(source.resolve(v));
+    values[key] = source.resolve(v);
     return { kind: "node", node: key };
   };
   const bind = (v: Value): Value => {

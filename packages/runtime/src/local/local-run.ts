@@ -2,7 +2,7 @@ import type { SourceLocation, Value } from "@taskloom/sdk/internal";
 import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
-import { decodeWire } from "../codec/wire-codec.js";
+import { packWire, transferListOf, unpackWire } from "../codec/wire-codec.js";
 import { RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../errors.js";
 import type { ExecutionContext, ExecutionOutcome } from "../execution/executor.js";
 import type { RunEvent } from "../execution/run-events.js";
@@ -18,6 +18,10 @@ import { nodeLocations } from "./node-locations.js";
 /** Most instances per batch message (seeds), and most with chained instances added. */
 const MAX_SEEDS = 4096;
 const MAX_BATCH = 8192;
+/** Seeds per batch before any task time is known: small, so heavy tasks spread over threads. */
+const FIRST_SEEDS = 4;
+/** Aim for batches of about this much task time (ms): round trips stay a small fraction of it. */
+const TARGET_BATCH_MS = 4;
 
 interface PoolLane {
   key: string;
@@ -43,6 +47,9 @@ export class LocalRun implements BatchSource {
   private readonly progress: ProgressBar | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly maxInFlight: number;
+  /** Task execution time measured so far (ms) and the instances it covers, for batch sizing. */
+  private execMs = 0;
+  private execCount = 0;
   private settled = false;
   private resolveRun!: (outcome: ExecutionOutcome) => void;
   private rejectRun!: (error: unknown) => void;
@@ -125,7 +132,7 @@ export class LocalRun implements BatchSource {
       if (this.report.get(inst.id)) continue;
       const record = this.report.add(inst, this.taskName(inst.task), at);
       this.lane(inst.task).ready.push(inst);
-      this.emit({ type: "queued", instanceId: inst.id, task: inst.task, name: record.name, at });
+      if (this.ctx.options.onEvent) this.emit({ type: "queued", instanceId: inst.id, task: inst.task, name: record.name, at });
     }
   }
 
@@ -144,21 +151,31 @@ export class LocalRun implements BatchSource {
     for (const lane of this.lanes.values()) {
       while (lane.ready.length > 0 && lane.inFlight < this.maxInFlight) {
         const first = lane.ready[0] as TaskInstance;
-        const singleton = this.ctx.taskOptions.get(first.task)?.timeoutMs !== undefined;
-        let seeds: TaskInstance[];
-        if (singleton) seeds = lane.ready.splice(0, 1);
-        else {
-          const size = Math.min(MAX_SEEDS, Math.ceil(lane.ready.length / (this.maxInFlight - lane.inFlight)));
-          seeds = [];
-          for (let i = 0; i < lane.ready.length && seeds.length < size; ) {
-            const inst = lane.ready[i] as TaskInstance;
-            if (this.ctx.taskOptions.get(inst.task)?.timeoutMs !== undefined) i++;
-            else seeds.push(...lane.ready.splice(i, 1));
-          }
+        if (this.hasTimeout(first.task)) {
+          // A per-call timeout terminates the thread: such a task runs alone.
+          lane.ready.shift();
+          this.send(lane, planBatch([first], lane.key, this, this.learner, 1));
+          continue;
         }
-        this.send(lane, planBatch(seeds, lane.key, this, this.learner, singleton ? 1 : MAX_BATCH));
+        const size = Math.min(this.seedsPerBatch(), Math.ceil(lane.ready.length / (this.maxInFlight - lane.inFlight)));
+        const seeds: TaskInstance[] = [];
+        const rest: TaskInstance[] = [];
+        for (const inst of lane.ready) (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
+        lane.ready = rest;
+        this.send(lane, planBatch(seeds, lane.key, this, this.learner, MAX_BATCH));
       }
     }
+  }
+
+  /** Batch size from the mean task time: thousands of tiny tasks per message, heavy ones alone. */
+  private seedsPerBatch(): number {
+    if (this.execCount === 0) return FIRST_SEEDS;
+    const mean = this.execMs / this.execCount;
+    return Math.max(1, Math.min(MAX_SEEDS, Math.floor(TARGET_BATCH_MS / Math.max(mean, 1e-3))));
+  }
+
+  private hasTimeout(task: string): boolean {
+    return this.ctx.taskOptions.get(task)?.timeoutMs !== undefined;
   }
 
   private send(lane: PoolLane, batch: PlannedBatch): void {
@@ -167,8 +184,9 @@ export class LocalRun implements BatchSource {
     for (const inst of batch.instances) (this.report.get(inst.id) ?? this.track(inst, sentAt)).status = "running";
     const cursor = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cursor, 0, -1);
+    const packedValues = packWire(batch.values);
     const request: BatchRequest = {
-      type: "batch", bundle: this.ctx.bundleUrl.href, items: batch.items, values: batch.values,
+      type: "batch", bundle: this.ctx.bundleUrl.href, items: batch.items, values: {}, packedValues,
       measureBytes: this.ctx.options.report, cursor,
     };
     const first = batch.instances[0] as TaskInstance;
@@ -176,7 +194,7 @@ export class LocalRun implements BatchSource {
     const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
     lane.inFlight++;
     this.report.batches++;
-    lane.shared.pool.run(request, signal ? { signal } : {}).then(
+    lane.shared.pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
       (reply: BatchReply) => this.step(() => this.onReply(lane, batch, reply)),
       (error: unknown) => this.step(() => this.onCrash(lane, batch, error, Atomics.load(cursor, 0), signal?.aborted === true, timeoutMs)),
     );
@@ -197,6 +215,7 @@ export class LocalRun implements BatchSource {
     }
     this.resetUnrun(batch, reply.completed, failedAt);
     const { instances } = batch;
+    const outputs = unpackWire(reply.packedOutputs as Uint8Array) as unknown[];
     for (let i = 0; i < reply.completed; i++) {
       const inst = instances[i] as TaskInstance;
       const m = i * METRICS_STRIDE;
@@ -204,14 +223,18 @@ export class LocalRun implements BatchSource {
       const started = reply.metrics[m] as number;
       const finished = reply.metrics[m + 1] as number;
       if (i >= batch.seeds) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
+      this.execMs += finished - started;
+      this.execCount++;
       this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
       record.attempts = this.bumpAttempts(inst.id);
-      if (batch.items[i]?.keep || reply.failure) this.results.set(inst.id, decodeWire(reply.outputs[i]));
-      const attempt = record.attempts;
-      const base = { instanceId: inst.id, task: inst.task, name: record.name };
-      if (i >= batch.seeds) this.emit({ type: "queued", ...base, at: record.queuedAt });
-      this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
-      this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
+      if (batch.items[i]?.keep || reply.failure) this.results.set(inst.id, outputs[i]);
+      if (this.ctx.options.onEvent) {
+        const attempt = record.attempts;
+        const base = { instanceId: inst.id, task: inst.task, name: record.name };
+        if (i >= batch.seeds) this.emit({ type: "queued", ...base, at: record.queuedAt });
+        this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
+        this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
+      }
       this.enqueue(this.graph.complete(inst.id), finished);
     }
     this.progress?.update(this.graph.completedCount, this.graph.knownCount);

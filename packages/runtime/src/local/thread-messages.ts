@@ -17,6 +17,11 @@ export interface BatchRequest {
    * stand for them in `args` (results of earlier batches, the input's parts, literals).
    */
   values: Record<string, unknown>;
+  /**
+   * When present, `values` in packed form (`packWire`) and `values` is ignored; the reply then
+   * carries its outputs in `packedOutputs`. The local runtime always packs.
+   */
+  packedValues?: Uint8Array;
   /** Whether to estimate input and output bytes per item (for the run report). */
   measureBytes: boolean;
   /**
@@ -48,6 +53,8 @@ export interface BatchReply {
   completed: number;
   /** Results of the completed items, in wire form; `undefined` where the item is not kept. */
   outputs: unknown[];
+  /** When the request was packed: the `outputs` array in packed form (`packWire`), and `outputs` is empty. */
+  packedOutputs?: Uint8Array;
   /**
    * Per completed item, four numbers: started and finished (ms since the epoch, measured in the
    * worker), input bytes and output bytes (0 unless `measureBytes`).

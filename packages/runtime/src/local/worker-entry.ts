@@ -6,7 +6,7 @@
 import { threadId } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { resolveValue } from "../scheduling/resolve-value.js";
-import { decodeWire, encodeWire } from "../codec/wire-codec.js";
+import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
 import { METRICS_STRIDE, type BatchReply, type BatchRequest, type ThreadError } from "./thread-messages.js";
 
@@ -30,7 +30,9 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
   const metrics = new Float64Array(items.length * METRICS_STRIDE);
   const outputs: unknown[] = [];
   const local = new Map<string, unknown>();
-  const values = decodeWire(request.values) as Record<string, unknown>;
+  const packed = request.packedValues !== undefined;
+  const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
+  const wire = packed ? (v: unknown): unknown => v : encodeWire;
   const read = (id: string): unknown => {
     if (local.has(id)) return local.get(id);
     if (!(id in values)) throw new Error(`internal: value ${id} is missing in the worker`);
@@ -62,17 +64,39 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         metrics[m + 3] = estimateBytes(out);
       }
       local.set(item.id, out);
-      outputs.push(item.keep ? encodeWire(out) : undefined);
+      outputs.push(item.keep ? wire(out) : undefined);
     }
   } catch (error) {
     failure = toThreadError(error);
   }
   if (failure) {
     // The main thread reschedules what did not run; it needs every completed result for that.
-    for (let i = 0; i < completed; i++) outputs[i] = encodeWire(local.get(items[i]!.id));
+    for (let i = 0; i < completed; i++) outputs[i] = wire(local.get(items[i]!.id));
   }
   const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
+  if (packed) {
+    try {
+      reply.packedOutputs = packWire(outputs);
+    } catch (error) {
+      // A result that cannot be serialized (a function, a symbol) fails the item that made it.
+      const bad = Math.max(0, outputs.findIndex((o) => !packable(o)));
+      reply.completed = Math.min(bad, completed);
+      const item = items[reply.completed];
+      reply.failure = toThreadError(new Error(`the result of ${item?.exportName}.${item?.method} cannot cross threads: ${(error as Error).message}`));
+      reply.packedOutputs = packWire(outputs.slice(0, reply.completed));
+    }
+    reply.outputs = [];
+  }
   return reply;
+}
+
+function packable(value: unknown): boolean {
+  try {
+    packWire(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Normalises anything thrown into a plain error shape, keeping the original stack. */
