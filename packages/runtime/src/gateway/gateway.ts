@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { RedisRunStore } from "../storage/redis-run-store.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { LogRelay } from "./log-relay.js";
 import { startStatusServer } from "./status-server.js";
@@ -55,6 +56,7 @@ export class Gateway {
     this.#relay = new LogRelay({ write, redis: this.#redis });
     const context = {
       settings: options.config, ledger: this.ledger, relay: this.#relay, redis: this.#redis, redisUrl: options.redisUrl,
+      store: new RedisRunStore(this.#redis, options.config.keyPrefix),
       workerScript: options.workerScript ?? defaultWorkerScript(), tag: randomBytes(2).toString("hex"),
     };
     this.pools = options.config.configurations.map((config) => new WorkerPool(config, context));

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { RunStore } from "../storage/run-store.js";
 import { runLogChannel, type RunTaskFailure } from "./run-log-channel.js";
 
 const TTL_SECONDS = 24 * 3600;
@@ -23,4 +24,27 @@ export async function recordTaskFailure(redis: Redis, failure: RunTaskFailure): 
 export async function getGatewayTaskFailure(redis: Redis, run: string, task: string): Promise<RunTaskFailure | undefined> {
   const text = await redis.hget(gatewayFailureKey(run), task);
   return text === null ? undefined : (JSON.parse(text) as RunTaskFailure);
+}
+
+const CODES: Record<RunTaskFailure["reason"], string> = {
+  timeout: "TL_GATEWAY_TIMEOUT",
+  oom: "TL_GATEWAY_OUT_OF_MEMORY",
+  "gateway-shutdown": "TL_GATEWAY_SHUTDOWN",
+};
+
+/**
+ * Fails the failure's run in the remote runtime's run store (error record + `failed` event), so
+ * that the client's `run()` rejects with the gateway's message. Does nothing to a run that has
+ * already ended or that the store does not know.
+ */
+export async function failRun(store: RunStore, failure: RunTaskFailure): Promise<boolean> {
+  return store.fail(failure.run, {
+    instanceId: failure.task,
+    task: failure.name ?? failure.task,
+    name: "GatewayError",
+    message: failure.message,
+    stack: `GatewayError: ${failure.message}`,
+    code: CODES[failure.reason],
+    worker: failure.worker,
+  });
 }

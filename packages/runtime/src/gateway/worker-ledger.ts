@@ -16,6 +16,7 @@ export interface HeldTask {
   readonly since: number;
   readonly timeoutMs: number | undefined;
   readonly attempt: number | undefined;
+  readonly retries: number | undefined;
 }
 
 /** One worker process. Mutated by {@link WorkerLedger} only. */

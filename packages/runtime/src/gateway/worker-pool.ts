@@ -1,10 +1,11 @@
 import type { Redis } from "ioredis";
+import type { RunStore } from "../storage/run-store.js";
 import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
 import type { LogRelay } from "./log-relay.js";
 import { probeQueue, type QueueDepth } from "./queue-probe.js";
 import type { RunTaskFailure } from "./run-log-channel.js";
 import { recordStartMetric } from "./start-metrics.js";
-import { recordTaskFailure } from "./task-failure-record.js";
+import { failRun, recordTaskFailure } from "./task-failure-record.js";
 import type { HeldTask, WorkerLedger, WorkerRecord } from "./worker-ledger.js";
 import { spawnWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { parseWorkerEvent } from "./worker-protocol.js";
@@ -16,6 +17,8 @@ export interface WorkerPoolContext {
   readonly ledger: WorkerLedger;
   readonly relay: LogRelay;
   readonly redis: Redis;
+  /** The remote runtime's run store: a task failure the gateway decides fails its run there. */
+  readonly store: RunStore;
   readonly redisUrl: string;
   readonly workerScript: string;
   /** Short tag of this gateway, appended to worker ids so consumer names stay unique across gateways. */
@@ -151,6 +154,7 @@ export class WorkerPool {
         const fresh = record.tasksDone === 0 && record.tasks.size === 0;
         const within = ledger.taskStart(record, {
           run: event.run, task: event.task, name: event.name, timeoutMs: event.timeoutMs, attempt: event.attempt,
+          retries: event.retries,
         });
         relay.relay(record, `task started${event.name ? ` (${event.name})` : ""}`, "out", event);
         if (!within) relay.notice(`OVER-COMMIT: ${record.id} holds ${record.tasks.size} tasks, concurrency ${record.concurrency}`);
@@ -203,13 +207,21 @@ export class WorkerPool {
       (held.length > 0 ? `; its unfinished tasks go back to the queue: ${held.map(describe).join(", ")}` : ""));
   }
 
-  /** Records a task's failure for the runtime and announces it on the run's channel. */
-  #fail(record: WorkerRecord, task: HeldTask, reason: RunTaskFailure["reason"], message: string): Promise<void> {
+  /**
+   * Records a task's failure for the runtime and announces it on the run's channel; on the task's
+   * last attempt (and always at shutdown, when no worker is left to retry), fails the run in the
+   * run store too, so that the client's `run()` rejects with this message.
+   */
+  async #fail(record: WorkerRecord, task: HeldTask, reason: RunTaskFailure["reason"], message: string): Promise<void> {
     this.#context.relay.notice(message);
-    return recordTaskFailure(this.#context.redis, {
+    const failure: RunTaskFailure = {
       kind: "task-failed", run: task.run, task: task.task, name: task.name ?? null, reason, message,
       worker: record.id, config: record.config, attempt: task.attempt ?? null, ts: Date.now(),
-    });
+    };
+    await recordTaskFailure(this.#context.redis, failure);
+    if (reason === "gateway-shutdown" || (task.attempt ?? 1) > (task.retries ?? 0)) {
+      await failRun(this.#context.store, failure);
+    }
   }
 }
 

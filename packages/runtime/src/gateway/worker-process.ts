@@ -10,7 +10,7 @@ export interface WorkerProcessOptions {
   id: string;
   config: ResourceConfiguration;
   redisUrl: string;
-  /** The remote runtime's key prefix, given as `TASKLOOM_KEY_PREFIX`. */
+  /** The remote runtime's key prefix (`--prefix`). */
   keyPrefix: string;
   /** The worker's entry script (compiled JS); defaults to this package's `dag-worker`. */
   workerScript: string;
@@ -28,9 +28,9 @@ export interface WorkerProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** The `dag-worker` entry of this package. */
+/** The default worker entry: `dag-worker`'s RemoteWorker with the gateway's events (gateway-worker.ts). */
 export function defaultWorkerScript(): string {
-  return fileURLToPath(new URL("../cli/dag-worker.js", import.meta.url));
+  return fileURLToPath(new URL("./gateway-worker.js", import.meta.url));
 }
 
 const GUARD = new URL("./child-guard.js", import.meta.url).href;
@@ -49,12 +49,12 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     "--group", config.name,
     "--concurrency", String(config.threads),
     "--memory-mb", String(config.memoryMb),
+    "--prefix", options.keyPrefix,
   ];
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TASKLOOM_GATEWAY: "1", TASKLOOM_WORKER_ID: options.id, TASKLOOM_WORKER_GROUP: config.name,
-      TASKLOOM_KEY_PREFIX: options.keyPrefix },
+    env: { ...process.env, TASKLOOM_GATEWAY: "1", TASKLOOM_WORKER_ID: options.id, TASKLOOM_WORKER_GROUP: config.name },
   });
   if (child.pid === undefined) {
     throw new GatewayError("TL_GATEWAY_SPAWN", `cannot start a worker for configuration "${config.name}" (${options.workerScript})`);

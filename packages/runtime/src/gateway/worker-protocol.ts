@@ -31,6 +31,8 @@ export interface TaskStartEvent {
   entryId?: string;
   /** 1 for the first attempt, 2 for the first retry, ... */
   attempt?: number;
+  /** The task's `retries` option: a timeout or out-of-memory on the last attempt fails the run. */
+  retries?: number;
 }
 
 /** A task ended, successfully or not. */
@@ -89,6 +91,7 @@ export function parseWorkerEvent(line: string): WorkerEvent | undefined {
         ...(typeof event.timeoutMs === "number" && event.timeoutMs > 0 ? { timeoutMs: event.timeoutMs } : {}),
         ...(isString(event.entryId) ? { entryId: event.entryId } : {}),
         ...(typeof event.attempt === "number" ? { attempt: event.attempt } : {}),
+        ...(typeof event.retries === "number" ? { retries: event.retries } : {}),
       };
     case "task-end":
       if (!isString(event.run) || !isString(event.task)) return undefined;

@@ -68,12 +68,16 @@ export class GatewayHarness {
     child.stderr!.on("data", (chunk: Buffer) => this.lines.push({ at: Date.now(), text: `stderr: ${chunk.toString()}` }));
   }
 
-  /** Starts a gateway with the given configurations (other settings merged in). */
-  static async start(redisUrl: string, prefix: string, config: Record<string, unknown>): Promise<GatewayHarness> {
+  /**
+   * Starts a gateway with the given configurations (other settings merged in); `workerScript`
+   * null runs the gateway's default worker (the real remote runtime).
+   */
+  static async start(redisUrl: string, prefix: string, config: Record<string, unknown>, workerScript: string | null = WORKER): Promise<GatewayHarness> {
     const dir = mkdtempSync(join(tmpdir(), "tl-gateway-"));
     const file = join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ keyPrefix: prefix, statusPort: 0, pollMs: 25, stopGraceMs: 1000, ...config }));
-    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file, "--worker", WORKER], {
+    const worker = workerScript === null ? [] : ["--worker", workerScript];
+    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file, ...worker], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const harness = new GatewayHarness(child, redisUrl, prefix);
