@@ -82,7 +82,8 @@ export class Gateway {
       overCommits: this.ledger.overCommits,
       configurations: this.pools.map((p) => ({
         name: p.config.name, memoryMb: p.config.memoryMb, threads: p.config.threads, maxWorkers: p.config.maxWorkers,
-        keepAliveMs: p.config.keepAliveMs, live: this.ledger.live(p.config.name).length, ...p.depth,
+        keepAliveMs: p.config.keepAliveMs, live: this.ledger.live(p.config.name).length,
+        waiting: p.depth.waiting, orphaned: p.depth.orphaned,
       })),
       workers: this.ledger.snapshot(),
     };

@@ -6,6 +6,8 @@ export interface QueueDepth {
   waiting: number;
   /** Entries read by a consumer that is not a live worker of this gateway: they wait for a claim. */
   orphaned: number;
+  /** Entries each live worker holds (delivered, not yet acknowledged), by consumer name. */
+  held: Map<string, number>;
 }
 
 function field(info: unknown[], name: string): unknown {
@@ -23,12 +25,13 @@ export async function probeQueue(redis: Redis, queueKey: string, liveConsumers: 
   try {
     groups = (await redis.call("XINFO", "GROUPS", queueKey)) as unknown[][];
   } catch (error) {
-    if (/no such key/i.test((error as Error).message)) return { waiting: 0, orphaned: 0 };
+    if (/no such key/i.test((error as Error).message)) return { waiting: 0, orphaned: 0, held: new Map() };
     throw error;
   }
-  if (groups.length === 0) return { waiting: await redis.xlen(queueKey), orphaned: 0 };
+  if (groups.length === 0) return { waiting: await redis.xlen(queueKey), orphaned: 0, held: new Map() };
   let waiting = 0;
   let orphaned = 0;
+  const held = new Map<string, number>();
   for (const info of groups) {
     const lag = field(info, "lag");
     const pending = Number(field(info, "pending") ?? 0);
@@ -38,7 +41,8 @@ export async function probeQueue(redis: Redis, queueKey: string, liveConsumers: 
     const summary = (await redis.xpending(queueKey, String(field(info, "name")))) as [number, string, string, [string, string][] | null];
     for (const [consumer, count] of summary[3] ?? []) {
       if (!liveConsumers.has(consumer)) orphaned += Number(count);
+      else held.set(consumer, (held.get(consumer) ?? 0) + Number(count));
     }
   }
-  return { waiting, orphaned };
+  return { waiting, orphaned, held };
 }

@@ -144,6 +144,14 @@ export class WorkerLedger {
     }
   }
 
+  /** Forgets the tasks of a worker that, by its queue, holds no work any more (a missed end event). */
+  clearTasks(record: WorkerRecord, now = Date.now()): void {
+    record.tasks.clear();
+    record.idleSince = now;
+    record.stalled = false;
+    if (record.state === "busy") record.state = "idle";
+  }
+
   markStopping(record: WorkerRecord, reason: string): void {
     if (record.state === "exited" || record.state === "stopping") return;
     record.state = "stopping";

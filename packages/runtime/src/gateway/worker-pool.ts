@@ -26,6 +26,7 @@ export interface WorkerPoolContext {
 }
 
 const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit/;
+const RECONCILE_AFTER_MS = 3000;
 
 /**
  * The supervisor of one resource configuration: starts workers when its queue holds more work than
@@ -35,7 +36,7 @@ const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit/;
 export class WorkerPool {
   readonly config: ResourceConfiguration;
   /** The queue as last probed. */
-  depth: QueueDepth = { waiting: 0, orphaned: 0 };
+  depth: QueueDepth = { waiting: 0, orphaned: 0, held: new Map() };
   readonly #context: WorkerPoolContext;
   readonly #processes = new Map<string, WorkerProcess>();
   readonly #exits = new Map<string, Promise<void>>();
@@ -75,7 +76,21 @@ export class WorkerPool {
         this.stop(record, "keep-alive");
       }
     }
+    this.#reconcile(active, now);
     await this.#watch.check(active, now);
+  }
+
+  /**
+   * A worker the ledger thinks busy but that holds nothing in its queue for a while missed an end
+   * event (a crash inside its chain, say): trust the queue, so that it can idle and stop.
+   */
+  #reconcile(workers: readonly WorkerRecord[], now: number): void {
+    for (const record of workers) {
+      if (record.tasks.size === 0 || (this.depth.held.get(record.id) ?? 0) > 0) continue;
+      if (now - record.lastProgressAt < RECONCILE_AFTER_MS) continue;
+      this.#context.relay.notice(`${record.id} holds no queued work any more; forgetting ${[...record.tasks.values()].map(describe).join(", ")}`);
+      this.#context.ledger.clearTasks(record, now);
+    }
   }
 
   /** Asks a worker to exit (SIGTERM, then SIGKILL after `stopGraceMs`), or kills it at once. */
