@@ -17,6 +17,8 @@ export interface BatchSource {
   workerLocal(nodeId: string): boolean;
   /** Where a task's function lives in the bundle. */
   locate(task: string): { exportName: string; method: string };
+  /** A result still in packed form (forwarded to the thread as is), if it is one. */
+  packed(id: string): Uint8Array | undefined;
   /** Reads a main-thread value (input, results) for arguments. */
   resolve(value: Value): unknown;
 }
@@ -28,6 +30,8 @@ export interface PlannedBatch {
   seeds: number;
   items: BatchItem[];
   values: Record<string, unknown>;
+  /** Keys of `values` holding packed results. */
+  packedKeys: string[];
 }
 
 /** Learns which nodes never chain, so their (possibly costly) dependents are not asked again. */
@@ -47,7 +51,8 @@ export class ChainLearner {
  * Builds a batch from ready `seeds`: adds the instances that can run right after them on the same
  * thread (a single dependent of an instance, i.e. a chain link, or a join of two or more batch
  * members, i.e. a reduction subtree), decides which results must come back to the main thread,
- * and binds arguments: everything the main thread knows becomes a value sent with the batch.
+ * and binds arguments: packed results are forwarded, everything else the main thread knows becomes
+ * a value sent with the batch.
  */
 export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchSource, learner: ChainLearner, limit: number): PlannedBatch {
   const instances = [...seeds];
@@ -80,14 +85,29 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     learner.record(x.nodeId, joined);
   }
   const values: Record<string, unknown> = {};
+  const packedKeys: string[] = [];
   let nextKey = 0;
-  const constant = (v: Value): Value => {
-    const key = `$${nextKey++}`;
-    values[key] = source.resolve(v);
-    return { kind: "node", node: key };
-  };
+  // Binds a value for the thread: batch members stay references, packed results are forwarded
+  // as they are, and everything else the main thread knows is resolved into a value.
+  const special = (id: string): boolean => inBatch.has(id) || source.packed(id) !== undefined;
   const bind = (v: Value): Value => {
-    if (!readsAny(v, inBatch)) return constant(v);
+    if (v.kind === "node") {
+      if (inBatch.has(v.node)) return v;
+      const bytes = source.packed(v.node);
+      if (bytes) {
+        const key = `$${nextKey++}`;
+        values[key] = bytes;
+        packedKeys.push(key);
+        return { kind: "node", node: key };
+      }
+    }
+    // A projection of a packed result is taken here: only the projected part travels.
+    const local = v.kind === "get" ? !readsAny(v, (id) => inBatch.has(id)) : !readsAny(v, special);
+    if (local) {
+      const key = `$${nextKey++}`;
+      values[key] = source.resolve(v);
+      return { kind: "node", node: key };
+    }
     switch (v.kind) {
       case "get":
         return { kind: "get", of: bind(v.of), path: v.path };
@@ -99,16 +119,16 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
           entries: v.entries.map((e) => (e.spread ? { spread: true as const, value: bind(e.value) } : { key: e.key, value: bind(e.value) })),
         };
       default:
-        return v; // a node of this batch
+        return v;
     }
   };
   const items: BatchItem[] = instances.map((inst) => {
     const deps = readers.get(inst.id);
     const keep = !(deps && staysOnThread(inst, deps, inBatch, source));
     const { exportName, method } = source.locate(inst.task);
-    return { id: inst.id, exportName, method, args: inst.deps.some((d) => inBatch.has(d)) ? bind(inst.args) : constant(inst.args), keep };
+    return { id: inst.id, exportName, method, args: bind(inst.args), keep };
   });
-  return { instances, seeds: seeds.length, items, values };
+  return { instances, seeds: seeds.length, items, values, packedKeys };
 }
 
 /** A result may stay on the thread when every reader is in the batch and no later reader can appear. */
@@ -120,16 +140,16 @@ function staysOnThread(inst: TaskInstance, readers: readonly TaskInstance[], inB
   return readers.length === 1 && only !== undefined && only.nodeId === inst.nodeId && inst.id.includes("~");
 }
 
-function readsAny(value: Value, ids: Set<string>): boolean {
+function readsAny(value: Value, test: (id: string) => boolean): boolean {
   switch (value.kind) {
     case "node":
-      return ids.has(value.node);
+      return test(value.node);
     case "get":
-      return readsAny(value.of, ids);
+      return readsAny(value.of, test);
     case "array":
-      return value.items.some((i) => readsAny(i.value, ids));
+      return value.items.some((i) => readsAny(i.value, test));
     case "object":
-      return value.entries.some((e) => readsAny(e.value, ids));
+      return value.entries.some((e) => readsAny(e.value, test));
     default:
       return false;
   }

@@ -20,6 +20,8 @@ const MAX_SEEDS = 4096;
 const MAX_BATCH = 8192;
 /** Seeds per batch before any task time is known: small, so heavy tasks spread over threads. */
 const FIRST_SEEDS = 4;
+/** Packed results at least this large are forwarded to threads without being unpacked here. */
+const FORWARD_MIN_BYTES = 4096;
 /** Aim for batches of about this much task time (ms): round trips stay a small fraction of it. */
 const TARGET_BATCH_MS = 4;
 
@@ -110,9 +112,19 @@ export class LocalRun implements BatchSource {
   }
 
   // ---- scheduling --------------------------------------------------------------------------
+  packed(id: string): Uint8Array | undefined {
+    const value = this.results.get(id);
+    // Small results are cheaper to unpack here and send within the batch's values.
+    return value instanceof PackedResult && value.bytes.byteLength >= FORWARD_MIN_BYTES ? value.bytes : undefined;
+  }
+
   private read(id: string): unknown {
     if (!this.results.has(id)) throw new Error(`internal: the result of ${id} is not in the main thread`);
-    return this.results.get(id);
+    const value = this.results.get(id);
+    if (!(value instanceof PackedResult)) return value;
+    const unpacked = unpackWire(value.bytes);
+    this.results.set(id, unpacked);
+    return unpacked;
   }
 
   /** Runs `body`, failing the run if it throws, then finishes or dispatches. */
@@ -186,7 +198,7 @@ export class LocalRun implements BatchSource {
     Atomics.store(cursor, 0, -1);
     const packedValues = packWire(batch.values);
     const request: BatchRequest = {
-      type: "batch", bundle: this.ctx.bundleUrl.href, items: batch.items, values: {}, packedValues,
+      type: "batch", bundle: this.ctx.bundleUrl.href, items: batch.items, values: {}, packedValues, packedKeys: batch.packedKeys,
       measureBytes: this.ctx.options.report, cursor,
     };
     const first = batch.instances[0] as TaskInstance;
@@ -215,7 +227,8 @@ export class LocalRun implements BatchSource {
     }
     this.resetUnrun(batch, reply.completed, failedAt);
     const { instances } = batch;
-    const outputs = unpackWire(reply.packedOutputs as Uint8Array) as unknown[];
+    const packed = reply.packedOutputs as Uint8Array;
+    const offsets = reply.packedOffsets as Float64Array;
     for (let i = 0; i < reply.completed; i++) {
       const inst = instances[i] as TaskInstance;
       const m = i * METRICS_STRIDE;
@@ -227,7 +240,11 @@ export class LocalRun implements BatchSource {
       this.execCount++;
       this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
       record.attempts = this.bumpAttempts(inst.id);
-      if (batch.items[i]?.keep || reply.failure) this.results.set(inst.id, outputs[i]);
+      if (batch.items[i]?.keep || reply.failure) {
+        const start = offsets[i] as number;
+        const end = offsets[i + 1] as number;
+        this.results.set(inst.id, end > start ? new PackedResult(packed.subarray(start, end)) : reply.outputs[i]);
+      }
       if (this.ctx.options.onEvent) {
         const attempt = record.attempts;
         const base = { instanceId: inst.id, task: inst.task, name: record.name };
@@ -352,6 +369,11 @@ export class LocalRun implements BatchSource {
     this.timers.clear();
     this.ctx.options.signal?.removeEventListener("abort", this.onAbort);
   }
+}
+
+/** A result as the thread packed it: forwarded to later batches as is, unpacked only when read here. */
+class PackedResult {
+  constructor(readonly bytes: Uint8Array) {}
 }
 
 function laneKey(memoryMb: number | undefined): string {

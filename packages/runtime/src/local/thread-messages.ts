@@ -22,6 +22,11 @@ export interface BatchRequest {
    * carries its outputs in `packedOutputs`. The local runtime always packs.
    */
   packedValues?: Uint8Array;
+  /**
+   * Keys of `packedValues` whose value is itself a packed result (a `Uint8Array` from an earlier
+   * batch's `packedOutputs`), forwarded without being decoded in the main thread.
+   */
+  packedKeys?: string[];
   /** Whether to estimate input and output bytes per item (for the run report). */
   measureBytes: boolean;
   /**
@@ -53,8 +58,13 @@ export interface BatchReply {
   completed: number;
   /** Results of the completed items, in wire form; `undefined` where the item is not kept. */
   outputs: unknown[];
-  /** When the request was packed: the `outputs` array in packed form (`packWire`), and `outputs` is empty. */
+  /**
+   * When the request was packed: each kept output packed on its own (`packWire`), concatenated;
+   * item `i` is `packedOutputs[packedOffsets[i] .. packedOffsets[i + 1]]`. That range is empty
+   * when the item is not kept, or when its output is a primitive: then it is `outputs[i]`.
+   */
   packedOutputs?: Uint8Array;
+  packedOffsets?: Float64Array;
   /**
    * Per completed item, four numbers: started and finished (ms since the epoch, measured in the
    * worker), input bytes and output bytes (0 unless `measureBytes`).

@@ -33,10 +33,15 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
   const packed = request.packedValues !== undefined;
   const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
   const wire = packed ? (v: unknown): unknown => v : encodeWire;
+  for (const key of request.packedKeys ?? []) values[key] = new PackedValue(values[key] as Uint8Array);
   const read = (id: string): unknown => {
     if (local.has(id)) return local.get(id);
     if (!(id in values)) throw new Error(`internal: value ${id} is missing in the worker`);
-    return values[id];
+    const value = values[id];
+    if (!(value instanceof PackedValue)) return value;
+    const unpacked = unpackWire(value.bytes);
+    values[id] = unpacked;
+    return unpacked;
   };
   let completed = 0;
   let failure: ThreadError | undefined;
@@ -74,29 +79,48 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
     for (let i = 0; i < completed; i++) outputs[i] = wire(local.get(items[i]!.id));
   }
   const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
-  if (packed) {
-    try {
-      reply.packedOutputs = packWire(outputs);
-    } catch (error) {
-      // A result that cannot be serialized (a function, a symbol) fails the item that made it.
-      const bad = Math.max(0, outputs.findIndex((o) => !packable(o)));
-      reply.completed = Math.min(bad, completed);
-      const item = items[reply.completed];
-      reply.failure = toThreadError(new Error(`the result of ${item?.exportName}.${item?.method} cannot cross threads: ${(error as Error).message}`));
-      reply.packedOutputs = packWire(outputs.slice(0, reply.completed));
-    }
-    reply.outputs = [];
-  }
+  if (packed) packOutputs(reply, items, outputs);
   return reply;
 }
 
-function packable(value: unknown): boolean {
-  try {
-    packWire(value);
-    return true;
-  } catch {
-    return false;
+/** A forwarded result, unpacked on first read. */
+class PackedValue {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** Packs each kept output on its own (so the main thread can forward it without decoding). */
+function packOutputs(reply: BatchReply, items: BatchRequest["items"], outputs: unknown[]): void {
+  const parts: Uint8Array[] = [];
+  const plain: unknown[] = [];
+  const offsets = new Float64Array(reply.completed + 1);
+  let size = 0;
+  for (let i = 0; i < reply.completed; i++) {
+    offsets[i] = size;
+    if (!items[i]!.keep && !reply.failure) continue;
+    const out = outputs[i];
+    if (typeof out !== "object" || out === null) {
+      // Primitives need no packing: they travel as they are, in `outputs`.
+      plain[i] = out;
+      continue;
+    }
+    let part: Uint8Array;
+    try {
+      part = packWire(out);
+    } catch (error) {
+      // A result that cannot be serialized (a function, a symbol) fails the item that made it.
+      reply.failure = toThreadError(new Error(`the result of ${items[i]!.exportName}.${items[i]!.method} cannot cross threads: ${(error as Error).message}`));
+      reply.completed = i;
+      // Pack again with every completed output kept: the main thread reruns what follows.
+      packOutputs(reply, items, outputs);
+      return;
+    }
+    parts.push(part);
+    size += part.byteLength;
   }
+  offsets[reply.completed] = size;
+  reply.packedOutputs = Buffer.concat(parts, size);
+  reply.packedOffsets = offsets.subarray(0, reply.completed + 1);
+  reply.outputs = plain;
 }
 
 /** Normalises anything thrown into a plain error shape, keeping the original stack. */
