@@ -6,7 +6,7 @@
  * worker's `run <id> task <id> start|end|(...) failed` log lines. Every other line passes through.
  */
 import { parseArgs } from "node:util";
-import { RemoteWorker } from "../remote/remote-worker.js";
+import { RemoteWorker, type RemoteWorkerOptions } from "../remote/remote-worker.js";
 import { translateWorkerLog } from "./worker-log-translation.js";
 import { formatWorkerEvent } from "./worker-protocol.js";
 
@@ -28,7 +28,10 @@ if (!values.redis) {
 const concurrency = number(values.concurrency);
 const memoryMb = number(values["memory-mb"]);
 const leaseMs = number(values["lease-ms"]);
-const worker = await RemoteWorker.start(values.redis, {
+// `maxHeld` (hand-offs held at once) is what the gateway needs from RemoteWorker so that a worker
+// never holds more than its concurrency; older RemoteWorkers ignore it and hold 2x their threads.
+const options: RemoteWorkerOptions & { maxHeld?: number } = {
+  ...(concurrency !== undefined ? { maxHeld: concurrency } : {}),
   ...(process.env.TASKLOOM_WORKER_ID ? { id: process.env.TASKLOOM_WORKER_ID } : {}),
   ...(values.group ? { group: values.group } : {}),
   ...(values.prefix ? { prefix: values.prefix } : {}),
@@ -38,7 +41,8 @@ const worker = await RemoteWorker.start(values.redis, {
   log: (line) => {
     for (const out of translateWorkerLog(line)) write(out);
   },
-});
+};
+const worker = await RemoteWorker.start(values.redis, options);
 write(formatWorkerEvent({ event: "ready" }));
 const stop = (): void => {
   worker.stop().then(() => process.exit(0), () => process.exit(1));

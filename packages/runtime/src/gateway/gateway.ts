@@ -54,6 +54,7 @@ export class Gateway {
     this.#redis = new Redis(options.redisUrl, { lazyConnect: true, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
     const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
     this.#relay = new LogRelay({ write, redis: this.#redis });
+    this.#redis.on("error", (error: Error) => this.#report("redis", error));
     const context = {
       settings: options.config, ledger: this.ledger, relay: this.#relay, redis: this.#redis, redisUrl: options.redisUrl,
       store: new RedisRunStore(this.#redis, options.config.keyPrefix),
@@ -115,13 +116,13 @@ export class Gateway {
     const pollMs = this.#options.config.pollMs;
     while (this.#stopping === undefined) {
       const began = Date.now();
-      await Promise.all(this.pools.map((pool) => pool.tick(began).catch((error: Error) => this.#report(pool, error))));
+      await Promise.all(this.pools.map((pool) => pool.tick(began).catch((error: Error) => this.#report(`configuration ${pool.config.name}`, error))));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, pollMs - (Date.now() - began))));
     }
   }
 
-  #report(pool: WorkerPool, error: Error): void {
-    const text = `configuration ${pool.config.name}: ${error.message}`;
+  #report(where: string, error: Error): void {
+    const text = `${where}: ${error.message}`;
     if (text !== this.#lastError) this.#relay.notice(text);
     this.#lastError = text;
   }

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type Cluster } from "ioredis";
 
 /** The pub/sub channel carrying a run's worker log lines and gateway notices, as they happen. */
 export function runLogChannel(run: string): string {
@@ -51,7 +51,7 @@ export type RunLogMessage = RunLogLine | RunTaskFailure | RunStallNotice;
 
 /**
  * Subscribes to a run's log channel, for `run(input, { redis, logs: true })`.
- * @param redisUrl - the Redis the gateway publishes to.
+ * @param redis - the Redis the gateway publishes to: a URL, or a connection to duplicate.
  * @param run - the run id.
  * @param onMessage - called with each line or notice as the gateway relays it.
  * @returns a function that unsubscribes and closes the connection.
@@ -59,12 +59,12 @@ export type RunLogMessage = RunLogLine | RunTaskFailure | RunStallNotice;
  * const stop = await subscribeRunLogs("redis://127.0.0.1:6379", runId, (m) => m.kind === "log" && console.log(m.line));
  */
 export async function subscribeRunLogs(
-  redisUrl: string,
+  redis: string | Redis | Cluster,
   run: string,
   onMessage: (message: RunLogMessage) => void,
 ): Promise<() => Promise<void>> {
-  const subscriber = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await subscriber.connect();
+  const subscriber = typeof redis === "string" ? new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1 }) : redis.duplicate();
+  if (subscriber.status === "wait") await subscriber.connect();
   const channel = runLogChannel(run);
   subscriber.on("message", (from: string, text: string) => {
     if (from !== channel) return;

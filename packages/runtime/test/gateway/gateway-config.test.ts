@@ -40,7 +40,7 @@ describe("gateway configuration file", () => {
   });
 
   it("reads a file, and says so when the file is missing or not JSON", () => {
-    expect(loadGatewayConfig(SAMPLE).configurations.map((c) => c.name)).toEqual(["small", "large"]);
+    expect(loadGatewayConfig(SAMPLE).configurations.map((c) => c.name)).toEqual(["default", "large"]);
     const dir = mkdtempSync(join(tmpdir(), "tl-gwconf-"));
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "{ configurations: ");
