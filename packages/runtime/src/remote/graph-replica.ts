@@ -100,6 +100,11 @@ export class GraphReplica {
     }
   }
 
+  /** Whether completing `id` expands the graph (it reads a length nobody recorded yet). */
+  isBlocked(id: string): boolean {
+    return this.blocked.has(id);
+  }
+
   /** Rebuilds with newer lengths from the store. */
   refresh(lengths: Map<string, number>): void {
     this.lengths = lengths;

@@ -131,7 +131,15 @@ export class RemoteWorker {
     runChain(ctx, d.runId, d.instanceId)
       .then(
         () => this.queue.ack(this.group, [d.id]),
-        (error: Error) => this.log(`run ${d.runId} task ${d.instanceId}: worker error ${error.stack ?? error.message}`),
+        async (error: Error) => {
+          // An internal error must not leave the client waiting: record it as the run's error.
+          this.log(`run ${d.runId} task ${d.instanceId}: worker error ${error.stack ?? error.message}`);
+          await this.store.fail(d.runId, {
+            instanceId: d.instanceId, task: "(dag-worker)", name: error.name, message: error.message,
+            stack: error.stack ?? error.message, worker: this.id, code: "TL_WORKER_INTERNAL",
+          });
+          await this.queue.ack(this.group, [d.id]);
+        },
       )
       .catch((error: Error) => this.log(`run ${d.runId} ack failed: ${error.message}`))
       .finally(() => {

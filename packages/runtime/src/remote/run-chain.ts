@@ -61,6 +61,21 @@ async function fail(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, e: { 
   });
 }
 
+/** Completes `inst` in the replica: the expansions it triggers; undefined when that failed the run. */
+async function expand(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, held: Map<string, unknown>): Promise<Expansion | undefined> {
+  for (;;) {
+    try {
+      return run.replica.completeReal(inst.id, held);
+    } catch (error) {
+      if (error instanceof MissingOutputsError) await fetchInputs(ctx, run, error.missing, held);
+      else if (error instanceof RunGraphError) {
+        await fail(ctx, run, inst, { name: error.name, message: error.message, code: error.code, ...(error.stack ? { stack: error.stack } : {}) });
+        return undefined;
+      } else throw error;
+    }
+  }
+}
+
 /** Runs one instance; returns the id of the dependent to continue with, if any. */
 async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<string, unknown>): Promise<string | undefined> {
   let inst = run.replica.instance(id);
@@ -79,27 +94,23 @@ async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<str
     return undefined;
   }
   held.set(inst.id, outcome.output);
-  let expansion: Expansion;
-  for (;;) {
-    try {
-      expansion = run.replica.completeReal(inst.id, held);
-      break;
-    } catch (error) {
-      if (error instanceof MissingOutputsError) await fetchInputs(ctx, run, error.missing, held);
-      else if (error instanceof RunGraphError) {
-        await fail(ctx, run, inst, { name: error.name, message: error.message, code: error.code, ...(error.stack ? { stack: error.stack } : {}) });
-        return undefined;
-      } else throw error;
-    }
-  }
   const output = encodeRemote(outcome.output);
   const metrics = JSON.stringify({
     i: inst.id, t: inst.task, w: ctx.workerId, th: outcome.threadId, s: outcome.startedAt, e: outcome.finishedAt,
     bi: outcome.inputBytes, bo: outcome.outputBytes, c: cold,
   });
+  const expands = run.replica.isBlocked(inst.id);
+  return run.lock.with(expands, () => finish(ctx, run, inst, held, output, metrics));
+}
+
+/** Records the completion of `inst` and hands on or keeps its ready dependents. */
+async function finish(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, held: Map<string, unknown>, output: string, metrics: string): Promise<string | undefined> {
   for (let attempt = 0; ; attempt++) {
+    const expansion = await expand(ctx, run, inst, held);
+    if (!expansion) return undefined;
     const created = new Set(expansion.created.map((c) => c.id));
-    const dependents = run.replica.dependents(inst.id).filter((d) => !created.has(d.id));
+    // dependents() also lists readers of maps/reduces this instance fed; count only direct readers.
+    const dependents = run.replica.dependents(inst.id).filter((d) => !created.has(d.id) && d.deps.includes(inst.id));
     const all = [...dependents, ...expansion.created];
     const mine = all.filter((d) => groupOf(run.plan, d) === ctx.group);
     const always = run.replica.resultRefs().has(inst.id) || mine.length !== all.length || all.length === 0;
@@ -117,7 +128,7 @@ async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<str
       return undefined;
     }
     if (res.status === "stale") {
-      if (expansion.lengths.length > 0 || attempt > 5) throw new Error(`internal: run ${run.runId} lengths changed under an expansion`);
+      if (attempt > 20) throw new Error(`internal: run ${run.runId}: lengths keep changing under instance ${inst.id}`);
       await refresh(ctx, run);
       continue;
     }
@@ -133,6 +144,12 @@ async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<str
     await Promise.all([...handoffs].map(([g, list]) => ctx.queue.push(g, list)));
     if (!keep) return undefined;
     for (const [depId, text] of Object.entries(res.fetched)) held.set(depId, decodeRemote(text));
+    // After a crash, an input may be missing: its producer kept `keep` in memory, and that
+    // producer's own hand-off (never acknowledged) is redelivered and runs `keep` instead.
+    if (keep.deps.some((dep) => !held.has(dep))) {
+      ctx.log(`run ${run.runId} task ${keep.id} left to the redelivered chain holding its inputs`);
+      return undefined;
+    }
     for (const k of [...held.keys()]) if (k !== inst.id && !keep.deps.includes(k)) held.delete(k);
     return keep.id;
   }

@@ -7,6 +7,7 @@ import { decodeRemote } from "./remote-codec.js";
 import { GraphReplica } from "./graph-replica.js";
 import { checkPlan, type RunPlan } from "./run-plan.js";
 import { RemoteRuntimeError } from "./remote-errors.js";
+import { RunLock } from "./run-lock.js";
 
 /** What a worker keeps about a run it works on. */
 export interface WorkerRun {
@@ -21,6 +22,8 @@ export interface WorkerRun {
   /** Whether this worker loaded the bundle for this run (the first task is cold). */
   coldBundle: boolean;
   lastUsed: number;
+  /** Serializes expansions of this run on this worker. */
+  lock: RunLock;
 }
 
 /** Default bundle cache: inside the runtime package, so bundles resolve its node_modules. */
@@ -68,7 +71,7 @@ export class WorkerRunCache {
     return {
       runId, manifest, workflow, input, plan: checkPlan(JSON.parse(meta.plan)),
       replica: new GraphReplica(workflow, input, lengths), bundleUrl: bundleUrl.url, coldBundle: bundleUrl.fresh,
-      lastUsed: Date.now(),
+      lastUsed: Date.now(), lock: new RunLock(),
     };
   }
 

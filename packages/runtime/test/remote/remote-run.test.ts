@@ -1,0 +1,91 @@
+/**
+ * The remote runtime end to end: real redis-server (global setup), real `dag-worker` processes,
+ * workflows compiled by the real compiler. Every remote result must equal the local run's.
+ */
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
+
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+
+/** Keys of runs (hash-tagged) left in Redis, metrics excepted. */
+async function leftoverRunKeys(redis: Redis): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", "tl:{*", "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch.filter((k) => !k.endsWith(":metrics")));
+  } while (cursor !== "0");
+  return keys;
+}
+
+describe("remote runs on two dag-worker processes", () => {
+  const url = inject("redisUrl");
+  const work = createWorkDir();
+  let mod: CompiledModule;
+  let workers: WorkerProcess[] = [];
+  let redis: Redis;
+
+  beforeAll(async () => {
+    mod = (await compileForTest(work.dir, [{ dir: fixtures, entry: "remote-tasks.ts", name: "remote" }])).get("remote")!;
+    workers = await startWorkers(url, 2, ["--lease-ms", "1000"]);
+    redis = new Redis(url);
+  });
+  afterAll(async () => {
+    await stopWorkers(workers);
+    redis?.disconnect();
+    work.dispose();
+  });
+
+  const cases: [string, unknown][] = [
+    ["chain", 4],
+    ["dynamic", 100],
+    ["dynamic", 1],
+    ["nested", ["a bb ccc", "dddd", "e f"]],
+  ];
+  it.each(cases)("%s(%j) equals the local run", async (name, input) => {
+    const handle = mod.handle(name);
+    const local = await handle.run(input);
+    const remote = await handle.run(input, { redis: url });
+    expect(remote).toEqual(local);
+    expect(await leftoverRunKeys(redis)).toEqual([]);
+  });
+
+  it("reports tasks, workers and makespan", async () => {
+    const { report } = (await mod.handle("dynamic").run(50, { redis: url, report: true })) as unknown as {
+      report: { executor: string; counts: { tasks: number; workers: number }; makespanMs: number };
+    };
+    expect(report.executor).toBe("remote");
+    expect(report.counts.tasks).toBe(1 + 50 + 49 + 1);
+    expect(report.makespanMs).toBeGreaterThan(0);
+  });
+
+  it("a failing task rejects run() with the task's error and leaves no keys", async () => {
+    const run = mod.handle("failing").run([1, 2, 3, 4], { redis: url });
+    await expect(run).rejects.toMatchObject({ name: "RemoteTaskError", message: expect.stringContaining("boom at 3") });
+    const error = (await run.catch((e: unknown) => e)) as { stack: string; instanceId: string };
+    expect(error.instanceId).toBe("n1[2]".replace("n1", error.instanceId.split("[")[0]!));
+    expect(error.stack).toContain("TypeError: boom at 3");
+    expect(await leftoverRunKeys(redis)).toEqual([]);
+  });
+
+  it("a worker killed with SIGKILL mid-run: the run still completes with the right result", async () => {
+    const xs = Array.from({ length: 400 }, (_, i) => i);
+    const handle = mod.handle("slowTree");
+    const expected = await handle.run(xs);
+    const victim = workers[0]!;
+    const before = (victim.output().match(/ start$/gm) ?? []).length;
+    const remote = handle.run(xs, { redis: url });
+    const deadline = Date.now() + 10_000;
+    while ((victim.output().match(/ start$/gm) ?? []).length < before + 20 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    victim.child.kill("SIGKILL");
+    expect(await remote).toBe(expected);
+    expect(await leftoverRunKeys(redis)).toEqual([]);
+    workers = [...workers.slice(1), ...(await startWorkers(url, 1, ["--lease-ms", "1000"]))];
+  });
+});
