@@ -26,6 +26,8 @@ interface Entry {
   readonly waiters: { entry: Entry; state: EntryState }[];
   /** Virtual entries that wait for this one's structure (an expanded map) to expand themselves. */
   readonly structureWaiters: Entry[];
+  /** Task: its instance, once its arguments only read task instances (they no longer change). */
+  instance: TaskInstance | undefined;
 }
 
 /**
@@ -116,6 +118,20 @@ export class RunGraph {
     return [...out.values()];
   }
 
+  /** Ids of the known task instances that read `instanceId`'s result (cheap: no arguments built). */
+  dependentIds(instanceId: string): string[] {
+    const out = new Set<string>();
+    const visit = (entry: Entry): void => {
+      for (const { entry: w } of entry.waiters) {
+        if (w.node.kind === "task") out.add(w.id);
+        else visit(w);
+      }
+    };
+    const start = this.entries.get(instanceId);
+    if (start) visit(start);
+    return [...out];
+  }
+
   /** The instance `instanceId`, once it is known and ready (or complete). */
   instance(instanceId: string): TaskInstance | undefined {
     const entry = this.entries.get(instanceId);
@@ -137,7 +153,7 @@ export class RunGraph {
   private addEntry(id: string, node: GraphNode, args: Value | undefined, scope: Scope | undefined): Entry {
     const entry: Entry = {
       id, node, state: node.kind === "task" ? "waiting" : "expanding",
-      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: [],
+      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: [], instance: undefined,
     };
     this.entries.set(id, entry);
     if (node.kind === "task") {
@@ -299,26 +315,43 @@ export class RunGraph {
         const expanded = this.expandedValue(value);
         return expanded ? this.concretize(expanded) : value;
       }
-      case "get":
-        return this.simplify({ kind: "get", of: this.concretize(value.of), path: value.path });
-      case "array":
-        return { kind: "array", items: value.items.map((i) => ({ spread: i.spread, value: this.concretize(i.value) })) };
-      case "object":
-        return {
-          kind: "object",
-          entries: value.entries.map((e) =>
-            e.spread ? { spread: true as const, value: this.concretize(e.value) } : { key: e.key, value: this.concretize(e.value) },
-          ),
-        };
+      case "get": {
+        const of = this.concretize(value.of);
+        return of === value.of && !this.expandedValue(of) ? value : this.simplify({ kind: "get", of, path: value.path });
+      }
+      case "array": {
+        let items: typeof value.items | undefined;
+        value.items.forEach((item, i) => {
+          const v = this.concretize(item.value);
+          if (v === item.value) return;
+          items ??= value.items.slice();
+          items[i] = { spread: item.spread, value: v };
+        });
+        return items ? { kind: "array", items } : value;
+      }
+      case "object": {
+        let entries: typeof value.entries | undefined;
+        value.entries.forEach((entry, i) => {
+          const v = this.concretize(entry.value);
+          if (v === entry.value) return;
+          entries ??= value.entries.slice();
+          entries[i] = entry.spread ? { spread: true, value: v } : { key: entry.key, value: v };
+        });
+        return entries ? { kind: "object", entries } : value;
+      }
       default:
         return value;
     }
   }
 
   private toInstance(entry: Entry): TaskInstance {
+    if (entry.instance) return entry.instance;
     const node = entry.node as TaskNode;
     const args = this.concretize(entry.value as Value);
-    return { id: entry.id, nodeId: node.id, task: node.task, args, deps: [...collectRefs(args, new Set())] };
+    const deps = [...collectRefs(args, new Set())];
+    const instance: TaskInstance = { id: entry.id, nodeId: node.id, task: node.task, args, deps };
+    if (deps.every((id) => this.entries.get(id)?.node.kind === "task")) entry.instance = instance;
+    return instance;
   }
 
   private takeReady(): TaskInstance[] {
