@@ -1,7 +1,6 @@
 import type { Value } from "@taskloom/sdk/internal";
 import type { TaskInstance } from "../scheduling/task-instance.js";
-import { resolveValue } from "../scheduling/resolve-value.js";
-import type { BatchItem } from "./thread-messages.js";
+import type { CompactItems } from "./thread-messages.js";
 
 /** What the batch builder asks of the run. */
 export interface BatchSource {
@@ -28,9 +27,13 @@ export interface PlannedBatch {
   instances: TaskInstance[];
   /** How many of `instances` were ready when picked; the rest joined as chains or subtree joins. */
   seeds: number;
-  items: BatchItem[];
-  values: Record<string, unknown>;
-  /** Keys of `values` holding packed results. */
+  /** The items in compact form (see {@link CompactItems}). */
+  compact: CompactItems;
+  /** Per instance, 1 when the main thread needs its result back. */
+  keep: Uint8Array;
+  /** Values the items read by index (`-i - 1` refs, `$i` in general arguments). */
+  values: unknown[];
+  /** Indices of `values` holding packed results (as strings, the worker's keys). */
   packedKeys: string[];
 }
 
@@ -55,58 +58,65 @@ export class ChainLearner {
  * a value sent with the batch.
  */
 export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchSource, learner: ChainLearner, limit: number): PlannedBatch {
-  const instances = [...seeds];
-  const inBatch = new Set(seeds.map((s) => s.id));
-  const readers = new Map<string, readonly TaskInstance[]>();
+  const instances = seeds.slice();
+  const index = new Map<string, number>();
+  for (let i = 0; i < seeds.length; i++) index.set((seeds[i] as TaskInstance).id, i);
+  const readers: (readonly TaskInstance[] | undefined)[] = [];
   for (let i = 0; i < instances.length; i++) {
     const x = instances[i] as TaskInstance;
     if (!learner.worthTrying(x.nodeId) && !source.workerLocal(x.nodeId)) continue;
     const deps = source.dependents(x.id);
-    readers.set(x.id, deps);
+    readers[i] = deps;
     let joined = false;
     for (const y of deps) {
       if (instances.length >= limit) break;
-      if (inBatch.has(y.id) || source.tracked(y.id) || !source.joinable(y.task, poolKey)) continue;
+      if (index.has(y.id) || source.tracked(y.id) || !source.joinable(y.task, poolKey)) continue;
       let inside = 0;
       let ok = true;
       for (const d of y.deps) {
-        if (inBatch.has(d)) inside++;
+        if (index.has(d)) inside++;
         else if (!source.done(d)) {
           ok = false;
           break;
         }
       }
       if (ok && (deps.length === 1 || inside >= 2)) {
+        index.set(y.id, instances.length);
         instances.push(y);
-        inBatch.add(y.id);
         joined = true;
       }
     }
     learner.record(x.nodeId, joined);
   }
-  const values: Record<string, unknown> = {};
+  const values: unknown[] = [];
   const packedKeys: string[] = [];
-  let nextKey = 0;
-  // Binds a value for the thread: batch members stay references, packed results are forwarded
-  // as they are, and everything else the main thread knows is resolved into a value.
-  const special = (id: string): boolean => inBatch.has(id) || source.packed(id) !== undefined;
+  const valueOf = new Map<string, number>();
+  // A ref to a result: the batch item that makes it, else a value (packed results forwarded as they are).
+  const ref = (id: string): number => {
+    const at = index.get(id);
+    if (at !== undefined) return at;
+    let k = valueOf.get(id);
+    if (k === undefined) {
+      k = values.length;
+      const bytes = source.packed(id);
+      if (bytes) packedKeys.push(String(k));
+      values.push(bytes ?? source.resolve({ kind: "node", node: id }));
+      valueOf.set(id, k);
+    }
+    return -k - 1;
+  };
+  const special = (id: string): boolean => index.has(id) || source.packed(id) !== undefined;
+  const inBatch = (id: string): boolean => index.has(id);
+  // Binds a general argument value: refs become `#i`/`$k`, and what the main thread can compute
+  // alone becomes a value (a projection of a packed result is taken here: only its part travels).
   const bind = (v: Value): Value => {
     if (v.kind === "node") {
-      if (inBatch.has(v.node)) return v;
-      const bytes = source.packed(v.node);
-      if (bytes) {
-        const key = `$${nextKey++}`;
-        values[key] = bytes;
-        packedKeys.push(key);
-        return { kind: "node", node: key };
-      }
+      const r = ref(v.node);
+      return { kind: "node", node: r >= 0 ? `#${r}` : `$${-r - 1}` };
     }
-    // A projection of a packed result is taken here: only the projected part travels.
-    const local = v.kind === "get" ? !readsAny(v, (id) => inBatch.has(id)) : !readsAny(v, special);
-    if (local) {
-      const key = `$${nextKey++}`;
-      values[key] = source.resolve(v);
-      return { kind: "node", node: key };
+    if (v.kind === "get" ? !readsAny(v, inBatch) : !readsAny(v, special)) {
+      values.push(source.resolve(v));
+      return { kind: "node", node: `$${values.length - 1}` };
     }
     switch (v.kind) {
       case "get":
@@ -122,18 +132,47 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
         return v;
     }
   };
-  const items: BatchItem[] = instances.map((inst) => {
-    const deps = readers.get(inst.id);
-    const keep = !(deps && staysOnThread(inst, deps, inBatch, source));
-    const { exportName, method } = source.locate(inst.task);
-    return { id: inst.id, exportName, method, args: bind(inst.args), keep };
-  });
-  return { instances, seeds: seeds.length, items, values, packedKeys };
+  const fns: [string, string][] = [];
+  const fnOf = new Map<string, number>();
+  const keep = new Uint8Array(instances.length);
+  const rows: [number, 0 | 1, number[] | Value][] = [];
+  for (let i = 0; i < instances.length; i++) {
+    const inst = instances[i] as TaskInstance;
+    let f = fnOf.get(inst.task);
+    if (f === undefined) {
+      const { exportName, method } = source.locate(inst.task);
+      f = fns.push([exportName, method]) - 1;
+      fnOf.set(inst.task, f);
+    }
+    const deps = readers[i];
+    const k = deps && staysOnThread(inst, deps, index, source) ? 0 : 1;
+    keep[i] = k;
+    rows.push([f, k, simpleRefs(inst.args, ref, special, (v) => values.push(source.resolve(v)) - 1) ?? bind(inst.args)]);
+  }
+  return { instances, seeds: seeds.length, compact: { fns, json: JSON.stringify(rows) }, keep, values, packedKeys };
+}
+
+/**
+ * The refs of an argument list without spreads whose items are refs or values the main thread
+ * computes alone (the common case: no Value objects to build and send), else undefined.
+ */
+function simpleRefs(args: Value, ref: (id: string) => number, special: (id: string) => boolean, local: (v: Value) => number): number[] | undefined {
+  if (args.kind !== "array") return undefined;
+  const { items } = args;
+  for (const item of items) {
+    if (item.spread || (item.value.kind !== "node" && readsAny(item.value, special))) return undefined;
+  }
+  const refs = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const v = (items[i] as (typeof items)[number]).value;
+    refs[i] = v.kind === "node" ? ref(v.node) : -local(v) - 1;
+  }
+  return refs;
 }
 
 /** A result may stay on the thread when every reader is in the batch and no later reader can appear. */
-function staysOnThread(inst: TaskInstance, readers: readonly TaskInstance[], inBatch: Set<string>, source: BatchSource): boolean {
-  if (!readers.every((r) => inBatch.has(r.id))) return false;
+function staysOnThread(inst: TaskInstance, readers: readonly TaskInstance[], inBatch: Map<string, number>, source: BatchSource): boolean {
+  if (readers.length === 0 || !readers.every((r) => inBatch.has(r.id))) return false;
   if (source.workerLocal(inst.nodeId)) return true;
   // A treeReduce pair read only by the next pair of the same reduce is not the reduce's result.
   const only = readers[0];

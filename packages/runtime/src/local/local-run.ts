@@ -18,8 +18,6 @@ import { nodeLocations } from "./node-locations.js";
 /** Most instances per batch message (seeds), and most with chained instances added. */
 const MAX_SEEDS = 4096;
 const MAX_BATCH = 8192;
-/** Seeds per batch before any task time is known: small, so heavy tasks spread over threads. */
-const FIRST_SEEDS = 4;
 /** Packed results at least this large are forwarded to threads without being unpacked here. */
 const FORWARD_MIN_BYTES = 4096;
 /** Aim for batches of about this much task time (ms): round trips stay a small fraction of it. */
@@ -42,6 +40,8 @@ export class LocalRun implements BatchSource {
   private readonly results = new Map<string, unknown>();
   private readonly attempts = new Map<string, number>();
   private readonly lanes = new Map<string, PoolLane>();
+  /** Per task, the pool key its instances may join batches of ("" when it runs alone). */
+  private readonly joinLane = new Map<string, string>();
   private readonly learner = new ChainLearner();
   private readonly localNodes: Set<string>;
   private readonly locs: Map<string, SourceLocation>;
@@ -49,6 +49,8 @@ export class LocalRun implements BatchSource {
   private readonly progress: ProgressBar | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly maxInFlight: number;
+  /** Whether someone looks at per-instance times (a report or an event listener). */
+  private readonly detailed: boolean;
   /** Task execution time measured so far (ms) and the instances it covers, for batch sizing. */
   private execMs = 0;
   private execCount = 0;
@@ -63,6 +65,7 @@ export class LocalRun implements BatchSource {
     this.localNodes = findWorkerLocalNodes(ctx.workflow);
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
+    this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
     this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
@@ -96,8 +99,13 @@ export class LocalRun implements BatchSource {
     return this.report.get(id)?.status === "finished";
   }
   joinable(task: string, poolKey: string): boolean {
-    const options = this.ctx.taskOptions.get(task);
-    return options?.timeoutMs === undefined && laneKey(options?.memoryMb) === poolKey;
+    let lane = this.joinLane.get(task);
+    if (lane === undefined) {
+      const options = this.ctx.taskOptions.get(task);
+      lane = options?.timeoutMs === undefined ? laneKey(options?.memoryMb) : "";
+      this.joinLane.set(task, lane);
+    }
+    return lane === poolKey;
   }
   workerLocal(nodeId: string): boolean {
     return this.localNodes.has(nodeId);
@@ -179,9 +187,12 @@ export class LocalRun implements BatchSource {
     }
   }
 
-  /** Batch size from the mean task time: thousands of tiny tasks per message, heavy ones alone. */
+  /**
+   * Batch size from the mean task time: thousands of tiny tasks per message, heavy ones alone.
+   * Before any time is known, the ready instances are split evenly over the free slots.
+   */
   private seedsPerBatch(): number {
-    if (this.execCount === 0) return FIRST_SEEDS;
+    if (this.execCount === 0) return MAX_SEEDS;
     const mean = this.execMs / this.execCount;
     return Math.max(1, Math.min(MAX_SEEDS, Math.floor(TARGET_BATCH_MS / Math.max(mean, 1e-3))));
   }
@@ -198,7 +209,7 @@ export class LocalRun implements BatchSource {
     Atomics.store(cursor, 0, -1);
     const packedValues = packWire(batch.values);
     const request: BatchRequest = {
-      type: "batch", bundle: this.ctx.bundleUrl.href, items: batch.items, values: {}, packedValues, packedKeys: batch.packedKeys,
+      type: "batch", bundle: this.ctx.bundleUrl.href, items: [], compact: batch.compact, values: {}, packedValues, packedKeys: batch.packedKeys,
       measureBytes: this.ctx.options.report, cursor,
     };
     const first = batch.instances[0] as TaskInstance;
@@ -235,12 +246,12 @@ export class LocalRun implements BatchSource {
       const record = this.report.get(inst.id) as InstanceRecord;
       const started = reply.metrics[m] as number;
       const finished = reply.metrics[m + 1] as number;
-      if (i >= batch.seeds) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
+      if (i >= batch.seeds && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
       this.execMs += finished - started;
       this.execCount++;
       this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
-      record.attempts = this.bumpAttempts(inst.id);
-      if (batch.items[i]?.keep || reply.failure) {
+      record.attempts = this.attempts.size === 0 ? 1 : this.bumpAttempts(inst.id);
+      if (batch.keep[i] === 1 || reply.failure) {
         const start = offsets[i] as number;
         const end = offsets[i + 1] as number;
         this.results.set(inst.id, end > start ? new PackedResult(packed.subarray(start, end)) : reply.outputs[i]);

@@ -27,6 +27,11 @@ export interface BatchRequest {
    * batch's `packedOutputs`), forwarded without being decoded in the main thread.
    */
   packedKeys?: string[];
+  /**
+   * The local runtime's compact form of the batch (then `items` is empty and `packedValues` holds
+   * an array): one string instead of thousands of small objects to clone on each side.
+   */
+  compact?: CompactItems;
   /** Whether to estimate input and output bytes per item (for the run report). */
   measureBytes: boolean;
   /**
@@ -47,6 +52,18 @@ export interface BatchItem {
   args: Value;
   /** Whether the main thread needs this item's result back. */
   keep: boolean;
+}
+
+/**
+ * Batch items without ids: `fns` lists `[exportName, method]` pairs, and `json` is a JSON array
+ * with one `[fn, keep, args]` per item: `fn` indexes `fns`, `keep` is 1 when the main thread needs
+ * the result back, and `args` is either an array of refs (item `i` for `i >= 0`, value `-i - 1` of
+ * the unpacked `packedValues` array otherwise), or an `array` {@link Value} whose `node` refs are
+ * `#i` (item `i`) and `$k` (value `k`).
+ */
+export interface CompactItems {
+  fns: [exportName: string, method: string][];
+  json: string;
 }
 
 /** Worker → main: what happened to a batch. Items after a failed one did not run. */

@@ -8,7 +8,8 @@ import { performance } from "node:perf_hooks";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
-import { METRICS_STRIDE, type BatchReply, type BatchRequest, type ThreadError } from "./thread-messages.js";
+import type { Value } from "@taskloom/sdk/internal";
+import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "./thread-messages.js";
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
 const modules = new Map<string, Promise<TaskModule>>();
@@ -22,42 +23,53 @@ function loadBundle(url: string): Promise<TaskModule> {
   return mod;
 }
 
-const now = (): number => performance.timeOrigin + performance.now();
+const timeOrigin = performance.timeOrigin;
+const now = (): number => timeOrigin + performance.now();
+
+/** A batch in the form the loop runs: item `i`'s function, arguments and whether it is kept. */
+interface Calls {
+  count: number;
+  fn(i: number): { target: unknown; fn: (...args: unknown[]) => unknown };
+  args(i: number, results: unknown[]): unknown[];
+  keep(i: number): boolean;
+  label(i: number): string;
+}
 
 /** Runs one batch; never throws for a task's error (it is reported in the reply). */
 export default async function runBatch(request: BatchRequest): Promise<BatchReply> {
-  const { items, cursor, measureBytes } = request;
-  const metrics = new Float64Array(items.length * METRICS_STRIDE);
-  const outputs: unknown[] = [];
-  const local = new Map<string, unknown>();
+  const { cursor, measureBytes } = request;
   const packed = request.packedValues !== undefined;
   const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
   const wire = packed ? (v: unknown): unknown => v : encodeWire;
   for (const key of request.packedKeys ?? []) values[key] = new PackedValue(values[key] as Uint8Array);
-  const read = (id: string): unknown => {
-    if (local.has(id)) return local.get(id);
-    if (!(id in values)) throw new Error(`internal: value ${id} is missing in the worker`);
-    const value = values[id];
-    if (!(value instanceof PackedValue)) return value;
-    const unpacked = unpackWire(value.bytes);
-    values[id] = unpacked;
+  const value = (key: string | number): unknown => {
+    if (!(key in values)) throw new Error(`internal: value ${key} is missing in the worker`);
+    const v = values[key];
+    if (!(v instanceof PackedValue)) return v;
+    const unpacked = unpackWire(v.bytes);
+    values[key] = unpacked;
     return unpacked;
   };
+  const outputs: unknown[] = [];
+  const results: unknown[] = [];
   let completed = 0;
+  let count = request.compact ? 0 : request.items.length;
   let failure: ThreadError | undefined;
+  let metrics = new Float64Array(count * METRICS_STRIDE);
+  let calls: Calls | undefined;
   try {
     const mod = await loadBundle(request.bundle);
-    for (; completed < items.length; completed++) {
-      const item = items[completed]!;
+    calls = request.compact ? compactCalls(request.compact, mod, value) : itemCalls(request.items, mod, value);
+    if (calls.count !== count) {
+      count = calls.count;
+      metrics = new Float64Array(count * METRICS_STRIDE);
+    }
+    for (; completed < count; completed++) {
       Atomics.store(cursor, 0, completed);
-      const target = mod[item.exportName];
-      const fn = target?.[item.method];
-      if (typeof fn !== "function") {
-        throw new Error(`the task bundle has no function ${item.exportName}.${item.method}`);
-      }
-      const args = resolveValue(item.args, undefined, read) as unknown[];
+      const { target, fn } = calls.fn(completed);
+      const args = calls.args(completed, results);
       const startedAt = now();
-      let out = fn.apply(target, args) as unknown;
+      let out = fn.apply(target, args);
       if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
         out = await out;
       }
@@ -68,19 +80,83 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         metrics[m + 2] = estimateBytes(args);
         metrics[m + 3] = estimateBytes(out);
       }
-      local.set(item.id, out);
-      outputs.push(item.keep ? wire(out) : undefined);
+      results.push(out);
+      outputs.push(calls.keep(completed) ? wire(out) : undefined);
+    }
+    if (packed) {
+      const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics };
+      const c = calls;
+      packOutputs(reply, (i) => c.keep(i), (i) => c.label(i), outputs);
+      return reply;
     }
   } catch (error) {
     failure = toThreadError(error);
   }
   if (failure) {
     // The main thread reschedules what did not run; it needs every completed result for that.
-    for (let i = 0; i < completed; i++) outputs[i] = wire(local.get(items[i]!.id));
+    for (let i = 0; i < completed; i++) outputs[i] = wire(results[i]);
   }
   const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
-  if (packed) packOutputs(reply, items, outputs);
+  const c = calls;
+  if (packed) packOutputs(reply, () => true, (i) => c?.label(i) ?? "a task", outputs);
   return reply;
+}
+
+function lookup(mod: TaskModule, exportName: string, method: string): { target: unknown; fn: (...args: unknown[]) => unknown } {
+  const target = mod[exportName];
+  const fn = target?.[method];
+  if (typeof fn !== "function") throw new Error(`the task bundle has no function ${exportName}.${method}`);
+  return { target, fn: fn as (...args: unknown[]) => unknown };
+}
+
+/** The runtime's compact batch: refs by item index and value index. */
+function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown): Calls {
+  const parsed = JSON.parse(compact.json) as [number, 0 | 1, number[] | Value][];
+  const fns: ReturnType<typeof lookup>[] = [];
+  return {
+    count: parsed.length,
+    fn(i) {
+      const f = parsed[i]![0];
+      const [e, m] = compact.fns[f]!;
+      return (fns[f] ??= lookup(mod, e, m));
+    },
+    args(i, results) {
+      const spec = parsed[i]![2];
+      if (!Array.isArray(spec)) {
+        return resolveValue(spec, undefined, (ref) => (ref.charCodeAt(0) === 35 /* # */ ? results[Number(ref.slice(1))] : value(ref.slice(1)))) as unknown[];
+      }
+      const args = new Array<unknown>(spec.length);
+      for (let k = 0; k < spec.length; k++) {
+        const r = spec[k]!;
+        args[k] = r >= 0 ? results[r] : value(-r - 1);
+      }
+      return args;
+    },
+    keep: (i) => parsed[i]![1] === 1,
+    label(i) {
+      const [e, m] = compact.fns[parsed[i]![0]]!;
+      return `${e}.${m}`;
+    },
+  };
+}
+
+/** The plain batch (the remote runtime's form): refs by instance id and value key. */
+function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | number) => unknown): Calls {
+  const index = new Map<string, number>();
+  return {
+    count: items.length,
+    fn(i) {
+      index.set(items[i]!.id, i);
+      return lookup(mod, items[i]!.exportName, items[i]!.method);
+    },
+    args: (i, results) =>
+      resolveValue(items[i]!.args, undefined, (id) => {
+        const at = index.get(id);
+        return at !== undefined && at < i ? results[at] : value(id);
+      }) as unknown[],
+    keep: (i) => items[i]!.keep,
+    label: (i) => `${items[i]!.exportName}.${items[i]!.method}`,
+  };
 }
 
 /** A forwarded result, unpacked on first read. */
@@ -89,14 +165,14 @@ class PackedValue {
 }
 
 /** Packs each kept output on its own (so the main thread can forward it without decoding). */
-function packOutputs(reply: BatchReply, items: BatchRequest["items"], outputs: unknown[]): void {
+function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i: number) => string, outputs: unknown[]): void {
   const parts: Uint8Array[] = [];
   const plain: unknown[] = [];
   const offsets = new Float64Array(reply.completed + 1);
   let size = 0;
   for (let i = 0; i < reply.completed; i++) {
     offsets[i] = size;
-    if (!items[i]!.keep && !reply.failure) continue;
+    if (!reply.failure && !keep(i)) continue;
     const out = outputs[i];
     if (typeof out !== "object" || out === null) {
       // Primitives need no packing: they travel as they are, in `outputs`.
@@ -108,10 +184,10 @@ function packOutputs(reply: BatchReply, items: BatchRequest["items"], outputs: u
       part = packWire(out);
     } catch (error) {
       // A result that cannot be serialized (a function, a symbol) fails the item that made it.
-      reply.failure = toThreadError(new Error(`the result of ${items[i]!.exportName}.${items[i]!.method} cannot cross threads: ${(error as Error).message}`));
+      reply.failure = toThreadError(new Error(`the result of ${label(i)} cannot cross threads: ${(error as Error).message}`));
       reply.completed = i;
       // Pack again with every completed output kept: the main thread reruns what follows.
-      packOutputs(reply, items, outputs);
+      packOutputs(reply, keep, label, outputs);
       return;
     }
     parts.push(part);

@@ -106,6 +106,10 @@ export class RunGraph {
 
   /** The task instances known so far that read `instanceId`'s result (through maps and reduces). */
   dependents(instanceId: string): TaskInstance[] {
+    const start = this.entries.get(instanceId);
+    if (!start) return [];
+    const direct = this.directDependents(start);
+    if (direct) return direct;
     const out = new Map<string, TaskInstance>();
     const visit = (entry: Entry): void => {
       for (const { entry: w } of entry.waiters) {
@@ -113,9 +117,21 @@ export class RunGraph {
         else visit(w);
       }
     };
-    const start = this.entries.get(instanceId);
-    if (start) visit(start);
+    visit(start);
     return [...out.values()];
+  }
+
+  /** The common case without a Map: a few waiters, all task entries. */
+  private directDependents(entry: Entry): TaskInstance[] | undefined {
+    const { waiters } = entry;
+    if (waiters.length > 16) return undefined;
+    const out: TaskInstance[] = [];
+    for (const { entry: w } of waiters) {
+      if (w.node.kind !== "task") return undefined;
+      if (out.length > 0 && out.some((o) => o.id === w.id)) continue;
+      out.push(this.toInstance(w));
+    }
+    return out;
   }
 
   /** Ids of the known task instances that read `instanceId`'s result (cheap: no arguments built). */
