@@ -115,7 +115,8 @@ async function finish(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, hel
     const mine = all.filter((d) => groupOf(run.plan, d) === ctx.group);
     const always = run.replica.resultRefs().has(inst.id) || mine.length !== all.length || all.length === 0;
     const fetch: Record<string, string[]> = {};
-    for (const d of mine) fetch[d.id] = d.deps.filter((dep) => dep !== inst.id && !held.has(dep));
+    // Inputs come back with the reply only for small fan-ins; a wide one reads them in one HMGET later.
+    for (const d of mine) if (d.deps.length <= 16) fetch[d.id] = d.deps.filter((dep) => dep !== inst.id && !held.has(dep));
     const res = await ctx.store.complete({
       runId: run.runId, instanceId: inst.id, output, write: always ? "always" : "shared",
       dependents: dependents.map((d) => ({ id: d.id, need: d.deps.length })),
@@ -146,6 +147,12 @@ async function finish(ctx: ChainContext, run: WorkerRun, inst: TaskInstance, hel
     for (const [depId, text] of Object.entries(res.fetched)) held.set(depId, decodeRemote(text));
     // After a crash, an input may be missing: its producer kept `keep` in memory, and that
     // producer's own hand-off (never acknowledged) is redelivered and runs `keep` instead.
+    const missing = keep.deps.filter((dep) => !held.has(dep));
+    const values = missing.length > 0 ? await ctx.store.readOutputs(run.runId, missing) : [];
+    missing.forEach((dep, i) => {
+      const v = values[i];
+      if (v !== undefined) held.set(dep, decodeRemote(v));
+    });
     if (keep.deps.some((dep) => !held.has(dep))) {
       ctx.log(`run ${run.runId} task ${keep.id} left to the redelivered chain holding its inputs`);
       return undefined;

@@ -1,0 +1,130 @@
+/**
+ * Remote benchmarks (`npm run bench -- --only remote`): a 1,023-add tree reduction and a
+ * 1,000-wide fan-out on two `dag-worker` processes against a private redis-server, and the same
+ * shapes as BullMQ flows on the same server, as ratios. Counts Redis commands per task
+ * (INFO commandstats) and bytes sent to Redis (INFO stats total_net_input_bytes).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { FlowProducer, Worker, type FlowJob } from "bullmq";
+import { startRedisServer } from "../../test/setup/redis-server.js";
+import { treeReduction } from "../../examples/tree-reduction/tree-reduction.dag.js";
+import { benchFanout } from "../workflows/fanout.dag.js";
+
+const BIN = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-worker.js", import.meta.url));
+
+async function startWorker(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("serving group")) resolve();
+    });
+  });
+  child.stdout?.resume();
+  return child;
+}
+
+const CLIENT_COMMANDS = new Set(["evalsha", "eval", "xadd", "xack", "xdel", "xreadgroup", "xautoclaim", "xclaim", "hgetall", "exists", "get", "set", "lrange", "expire", "del", "xlen"]);
+
+async function redisCounters(redis: Redis): Promise<{ calls: number; bytesIn: number }> {
+  // Commands sent by clients only (commands run inside Lua scripts are counted apart by Redis too).
+  const stats = await redis.info("commandstats");
+  let calls = 0;
+  for (const m of stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) if (CLIENT_COMMANDS.has(m[1]!)) calls += Number(m[2]);
+  const net = await redis.info("stats");
+  return { calls, bytesIn: Number(/total_net_input_bytes:(\d+)/.exec(net)?.[1] ?? 0) };
+}
+
+/** A BullMQ flow of the same shape as treeReduce over `n` leaves (values carried by children). */
+function treeFlow(queue: string, items: number[]): FlowJob {
+  let level: FlowJob[] = items.map((x) => ({ name: "leaf", queueName: queue, data: { value: x } }));
+  while (level.length > 1) {
+    const next: FlowJob[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push({ name: "add", queueName: queue, data: {}, children: [level[i]!, level[i + 1]!] });
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  return level[0]!;
+}
+
+function fanFlow(queue: string, items: number[]): FlowJob {
+  return { name: "add", queueName: queue, data: {}, children: items.map((x) => ({ name: "leaf", queueName: queue, data: { value: x } })) };
+}
+
+async function bullRun(url: string, flow: (q: string) => FlowJob): Promise<number> {
+  const queue = `bench-${Math.random().toString(36).slice(2, 8)}`;
+  const conn = new Redis(url, { maxRetriesPerRequest: null });
+  let resolveDone: (v: number) => void = () => {};
+  const done = new Promise<number>((r) => (resolveDone = r));
+  const processor = async (job: { name: string; data: { value?: number }; parent?: unknown; getChildrenValues(): Promise<Record<string, number>> }) => {
+    const value = job.name === "leaf" ? job.data.value ?? 0 : Object.values(await job.getChildrenValues()).reduce((a, b) => a + b, 0);
+    if (!job.parent) resolveDone(value);
+    return value;
+  };
+  // Two BullMQ workers with concurrency 2 each, like the two dag-workers with two threads.
+  const conns = [conn.duplicate(), conn.duplicate(), conn.duplicate()];
+  const workers = [0, 1].map((i) => new Worker(queue, processor as never, { connection: conns[i]!, concurrency: 2 }));
+  const producer = new FlowProducer({ connection: conns[2]! });
+  const t0 = performance.now();
+  await producer.add(flow(queue));
+  await done;
+  const ms = performance.now() - t0;
+  await Promise.all(workers.map((w) => w.close()));
+  await producer.close();
+  for (const c of [...conns, conn]) c.disconnect();
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** Runs the remote section; returns printable lines. */
+export async function benchRemote(options: { runs: number; warmup: number }): Promise<string[]> {
+  const server = await startRedisServer();
+  const workers = [await startWorker(server.url), await startWorker(server.url)];
+  const redis = new Redis(server.url);
+  const rows: string[] = [];
+  try {
+    const leaves = Array.from({ length: 1024 }, (_, i) => i);
+    const wide = Array.from({ length: 1000 }, (_, i) => i);
+    const shapes = [
+      { name: "tree reduction (1,023 adds)", tasks: 1023, run: () => treeReduction.run(leaves, { redis: server.url }), expect: 523_776, bull: (q: string) => treeFlow(q, leaves) },
+      { name: "fan-out 1,000 + sum", tasks: 1001, run: () => benchFanout.run(wide, { redis: server.url }), expect: 499_500, bull: (q: string) => fanFlow(q, wide) },
+    ];
+    for (const shape of shapes) {
+      for (let i = 0; i < options.warmup; i++) await shape.run();
+      const times: number[] = [];
+      const before = await redisCounters(redis);
+      for (let i = 0; i < options.runs; i++) {
+        const t0 = performance.now();
+        const result = await shape.run();
+        times.push(performance.now() - t0);
+        if (result !== shape.expect) throw new Error(`${shape.name}: got ${String(result)}, expected ${shape.expect}`);
+      }
+      const after = await redisCounters(redis);
+      const bull: number[] = [];
+      for (let i = 0; i < Math.max(1, Math.min(options.runs, 3)); i++) bull.push(await bullRun(server.url, shape.bull));
+      const ms = median(times);
+      const bullMs = median(bull);
+      rows.push(
+        `${shape.name}: taskloom remote ${ms.toFixed(1)} ms (${((shape.tasks * 1000) / ms).toFixed(0)} tasks/s), ` +
+          `${((after.calls - before.calls) / options.runs / shape.tasks).toFixed(2)} client Redis commands/task, ` +
+          `${((after.bytesIn - before.bytesIn) / options.runs / 1024).toFixed(0)} KiB sent to Redis/run; ` +
+          `BullMQ flow ${bullMs.toFixed(1)} ms → BullMQ/taskloom = ${(bullMs / ms).toFixed(2)}×`,
+      );
+    }
+    rows.push("remote: 2 dag-worker processes × 2 threads, loopback redis-server; BullMQ: 2 in-process Workers × concurrency 2 on the same server.");
+    rows.push("client commands/task (INFO commandstats, Lua-internal excluded) bound round trips from above: commands issued in one tick share a round trip (auto-pipelining).");
+  } finally {
+    redis.disconnect();
+    for (const w of workers) w.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    await server.stop();
+  }
+  return rows;
+}
