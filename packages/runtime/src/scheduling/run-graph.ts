@@ -1,7 +1,7 @@
 import type { GraphBody, GraphNode, MapNode, ReduceNode, TaskNode, Value, WorkflowIR } from "@taskloom/sdk/internal";
 import { RunGraphError } from "./run-graph-error.js";
 import type { TaskInstance } from "./task-instance.js";
-import { collectRefs, simplifyGet, substitute, type Scope } from "./value-ops.js";
+import { refList, simplifyGet, substitute, type Scope } from "./value-ops.js";
 
 /** Gives the scheduler the run-time value of a concrete value whose dependencies are all complete. */
 export interface ValueSource {
@@ -57,7 +57,7 @@ export class RunGraph {
     private readonly workflow: WorkflowIR,
     private readonly source: ValueSource,
   ) {
-    const root: Scope = { parent: undefined, suffix: "", nodes: new Map(), elements: new Map() };
+    const root: Scope = { parent: undefined, suffix: "", positions: positionsOf(workflow), nodes: [], map: undefined, element: undefined, index: 0 };
     this.rootResult = this.instantiate(workflow, root);
   }
 
@@ -156,9 +156,11 @@ export class RunGraph {
   }
 
   private instantiate(body: GraphBody, scope: Scope): Value {
-    for (const node of body.nodes) {
+    const { nodes } = body;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i] as GraphNode;
       const id = node.id + scope.suffix;
-      scope.nodes.set(node.id, { kind: "node", node: id });
+      scope.nodes[i] = { kind: "node", node: id };
       if (node.kind === "task") this.addEntry(id, node, substitute(node.args, scope), undefined);
       else this.addEntry(id, node, undefined, scope);
     }
@@ -187,7 +189,7 @@ export class RunGraph {
   /** Counts the incomplete entries `value` reads and registers `entry` as their waiter. */
   private waitFor(entry: Entry, value: Value): void {
     entry.pending = 0;
-    for (const id of collectRefs(value, new Set())) {
+    for (const id of refList(value)) {
       const dep = this.entries.get(id);
       if (!dep) throw new Error(`internal: ${entry.id} reads unknown ${id}`);
       if (dep.state === "complete") continue;
@@ -198,7 +200,7 @@ export class RunGraph {
 
   /** Lets a virtual entry expand as soon as the maps it iterates over have expanded. */
   private watchStructure(entry: Entry, value: Value): void {
-    for (const id of collectRefs(value, new Set())) {
+    for (const id of refList(value)) {
       const dep = this.entries.get(id);
       if (dep && dep.node.kind !== "task" && dep.state === "expanding") dep.structureWaiters.push(entry);
     }
@@ -242,11 +244,9 @@ export class RunGraph {
   }
 
   private expandMap(node: MapNode, items: Value[], scope: Scope): Value {
+    const positions = positionsOf(node.body);
     const results = items.map((element, index) => {
-      const child: Scope = {
-        parent: scope, suffix: `${scope.suffix}[${index}]`, nodes: new Map(),
-        elements: new Map([[node.id, { element, index }]]),
-      };
+      const child: Scope = { parent: scope, suffix: `${scope.suffix}[${index}]`, positions, nodes: [], map: node.id, element, index };
       return { spread: node.flat, value: this.instantiate(node.body, child) };
     });
     return { kind: "array", items: results };
@@ -364,7 +364,7 @@ export class RunGraph {
     if (entry.instance) return entry.instance;
     const node = entry.node as TaskNode;
     const args = this.concretize(entry.value as Value);
-    const deps = [...collectRefs(args, new Set())];
+    const deps = refList(args);
     const instance: TaskInstance = { id: entry.id, nodeId: node.id, task: node.task, args, deps };
     if (deps.every((id) => this.entries.get(id)?.node.kind === "task")) entry.instance = instance;
     return instance;
@@ -380,4 +380,16 @@ export class RunGraph {
   get ir(): WorkflowIR {
     return this.workflow;
   }
+}
+
+const bodyPositions = new WeakMap<GraphBody, Map<string, number>>();
+
+/** Node id → position in `body.nodes`, computed once per body. */
+function positionsOf(body: GraphBody): Map<string, number> {
+  let positions = bodyPositions.get(body);
+  if (!positions) {
+    positions = new Map(body.nodes.map((n, i) => [n.id, i]));
+    bodyPositions.set(body, positions);
+  }
+  return positions;
 }

@@ -5,15 +5,20 @@ export interface Scope {
   readonly parent: Scope | undefined;
   /** Instance-id suffix of this scope: `""` at top level, `[2]`, `[2][0]` inside maps. */
   readonly suffix: string;
-  /** Node id → the value standing for its result in this scope (`node` of an entry id). */
-  readonly nodes: Map<string, Value>;
-  /** Map id → element value and index of the element this scope instantiates. */
-  readonly elements: Map<string, { element: Value; index: number }>;
+  /** Positions of the body's node ids (shared by every instantiation of the body). */
+  readonly positions: ReadonlyMap<string, number>;
+  /** By position in the body: the value standing for each node's result (`node` of an entry id). */
+  readonly nodes: Value[];
+  /** The map whose element this scope instantiates (none at top level), its element and index. */
+  readonly map: string | undefined;
+  readonly element: Value | undefined;
+  readonly index: number;
 }
 
 export function lookupNode(scope: Scope, nodeId: string): Value {
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const v = s.nodes.get(nodeId);
+    const at = s.positions.get(nodeId);
+    const v = at === undefined ? undefined : s.nodes[at];
     if (v) return v;
   }
   throw new Error(`internal: node ${nodeId} is used before it is defined`);
@@ -21,8 +26,7 @@ export function lookupNode(scope: Scope, nodeId: string): Value {
 
 function lookupElement(scope: Scope, mapId: string): { element: Value; index: number } {
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const v = s.elements.get(mapId);
-    if (v) return v;
+    if (s.map === mapId) return { element: s.element as Value, index: s.index };
   }
   throw new Error(`internal: element of map ${mapId} used outside of it`);
 }
@@ -54,25 +58,42 @@ export function substitute(value: Value, scope: Scope): Value {
   }
 }
 
+/**
+ * The distinct ids of the `node`s a value reads, in first-read order. Cheaper than
+ * {@link collectRefs} for the common argument lists of a few refs.
+ */
+export function refList(value: Value): string[] {
+  const out: string[] = [];
+  forEachRef(value, (id) => out.push(id));
+  if (out.length > 16) return [...new Set(out)];
+  for (let i = 1; i < out.length; i++) if (out.indexOf(out[i] as string) < i) return out.filter((id, k) => out.indexOf(id) === k);
+  return out;
+}
+
 /** Adds to `into` the ids of every `node` a value reads. */
 export function collectRefs(value: Value, into: Set<string>): Set<string> {
+  forEachRef(value, (id) => into.add(id));
+  return into;
+}
+
+/** Calls `f` with the id of every `node` a value reads, in reading order (repeats included). */
+export function forEachRef(value: Value, f: (id: string) => void): void {
   switch (value.kind) {
     case "node":
-      into.add(value.node);
+      f(value.node);
       break;
     case "get":
-      collectRefs(value.of, into);
+      forEachRef(value.of, f);
       break;
     case "array":
-      for (const item of value.items) collectRefs(item.value, into);
+      for (const item of value.items) forEachRef(item.value, f);
       break;
     case "object":
-      for (const entry of value.entries) collectRefs(entry.value, into);
+      for (const entry of value.entries) forEachRef(entry.value, f);
       break;
     default:
       break;
   }
-  return into;
 }
 
 /**
