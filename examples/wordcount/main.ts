@@ -6,7 +6,7 @@ import { wordcount } from "./wordcount.dag.js";
 import { WordCount } from "./wordcount.js";
 
 const chunks = chunkText(makeText(5_000_000, 1), 100_000);
-console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 2 + 1} tasks`);
+console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 3} tasks`);
 await runExample({
   title: "wordcount",
   handle: wordcount,

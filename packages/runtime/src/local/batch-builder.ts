@@ -14,6 +14,8 @@ export interface BatchSource {
   joinable(task: string, poolKey: string): boolean;
   /** Whether a result of node `nodeId` may stay on the thread when all its readers are in the batch. */
   workerLocal(nodeId: string): boolean;
+  /** The reduce whose items are node `nodeId`'s results and nothing else reads (see `findReduceLeaves`). */
+  reduceOf(nodeId: string): string | undefined;
   /** Where a task's function lives in the bundle. */
   locate(task: string): { exportName: string; method: string };
   /** A result still in packed form (forwarded to the thread as is), if it is one. */
@@ -64,7 +66,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
   const readers: (readonly TaskInstance[] | undefined)[] = [];
   for (let i = 0; i < instances.length; i++) {
     const x = instances[i] as TaskInstance;
-    if (!learner.worthTrying(x.nodeId) && !source.workerLocal(x.nodeId)) continue;
+    if (!learner.worthTrying(x.nodeId) && !source.workerLocal(x.nodeId) && source.reduceOf(x.nodeId) === undefined) continue;
     const deps = source.dependents(x.id);
     readers[i] = deps;
     let joined = false;
@@ -174,6 +176,9 @@ function simpleRefs(args: Value, ref: (id: string) => number, special: (id: stri
 function staysOnThread(inst: TaskInstance, readers: readonly TaskInstance[], inBatch: Map<string, number>, source: BatchSource): boolean {
   if (readers.length === 0 || !readers.every((r) => inBatch.has(r.id))) return false;
   if (source.workerLocal(inst.nodeId)) return true;
+  // A reduce's leaf read by one of its pairs is not the reduce's result.
+  const reduce = source.reduceOf(inst.nodeId);
+  if (reduce !== undefined && readers.some((r) => r.nodeId === reduce)) return true;
   // A treeReduce pair read only by the next pair of the same reduce is not the reduce's result.
   const only = readers[0];
   return readers.length === 1 && only !== undefined && only.nodeId === inst.nodeId && inst.id.includes("~");

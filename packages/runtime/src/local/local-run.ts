@@ -12,7 +12,7 @@ import { ChainLearner, planBatch, type BatchSource, type PlannedBatch } from "./
 import { classifyCrash, reviveThreadError } from "./classify-failure.js";
 import { leasePool, releasePool, type SharedPool } from "./pool-set.js";
 import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "./thread-messages.js";
-import { findWorkerLocalNodes } from "./worker-local-nodes.js";
+import { findReduceLeaves, findWorkerLocalNodes } from "./worker-local-nodes.js";
 import { nodeLocations } from "./node-locations.js";
 
 /** Most instances per batch message (seeds), and most with chained instances added. */
@@ -44,6 +44,7 @@ export class LocalRun implements BatchSource {
   private readonly joinLane = new Map<string, string>();
   private readonly learner = new ChainLearner();
   private readonly localNodes: Set<string>;
+  private readonly reduceLeaves: Map<string, string>;
   private readonly locs: Map<string, SourceLocation>;
   private readonly report: ReportBuilder;
   private readonly progress: ProgressBar | undefined;
@@ -63,6 +64,7 @@ export class LocalRun implements BatchSource {
     const input = ctx.input;
     this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id)) });
     this.localNodes = findWorkerLocalNodes(ctx.workflow);
+    this.reduceLeaves = findReduceLeaves(ctx.workflow);
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
@@ -109,6 +111,9 @@ export class LocalRun implements BatchSource {
   }
   workerLocal(nodeId: string): boolean {
     return this.localNodes.has(nodeId);
+  }
+  reduceOf(nodeId: string): string | undefined {
+    return this.reduceLeaves.get(nodeId);
   }
   locate(task: string): { exportName: string; method: string } {
     const info = this.ctx.manifest.tasks[task];
@@ -177,7 +182,7 @@ export class LocalRun implements BatchSource {
           this.send(lane, planBatch([first], lane.key, this, this.learner, 1));
           continue;
         }
-        const size = Math.min(this.seedsPerBatch(), Math.ceil(lane.ready.length / (this.maxInFlight - lane.inFlight)));
+        const size = this.seedsFor(lane);
         const seeds: TaskInstance[] = [];
         const rest: TaskInstance[] = [];
         for (const inst of lane.ready) (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
@@ -188,13 +193,17 @@ export class LocalRun implements BatchSource {
   }
 
   /**
-   * Batch size from the mean task time: thousands of tiny tasks per message, heavy ones alone.
-   * Before any time is known, the ready instances are split evenly over the free slots.
+   * Seeds for the next batch of `lane`. Before any task time is known, the ready instances are
+   * split evenly over the threads (one big batch each: tiny tasks are the common case, and a
+   * reduction subtree or chain then stays within one batch). Afterwards, from the mean task time:
+   * batches of about {@link TARGET_BATCH_MS}, spread over the free in-flight slots.
    */
-  private seedsPerBatch(): number {
-    if (this.execCount === 0) return MAX_SEEDS;
+  private seedsFor(lane: PoolLane): number {
+    const ready = lane.ready.length;
+    if (this.execCount === 0) return Math.min(MAX_SEEDS, Math.ceil(ready / Math.max(1, this.ctx.options.concurrency - lane.inFlight)));
     const mean = this.execMs / this.execCount;
-    return Math.max(1, Math.min(MAX_SEEDS, Math.floor(TARGET_BATCH_MS / Math.max(mean, 1e-3))));
+    const bySize = Math.max(1, Math.min(MAX_SEEDS, Math.floor(TARGET_BATCH_MS / Math.max(mean, 1e-3))));
+    return Math.min(bySize, Math.ceil(ready / (this.maxInFlight - lane.inFlight)));
   }
 
   private hasTimeout(task: string): boolean {

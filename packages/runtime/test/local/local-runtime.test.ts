@@ -42,6 +42,14 @@ describe("local runtime: results equal the direct call", () => {
     expect(await handle<number[]>("tree").run(xs, { concurrency: 2 })).toBe(Local.tree(xs));
   });
 
+  // Reduce leaves stay on the thread only when a pair of the reduce reads them and nothing else does.
+  it("brings back reduce leaves that are the reduce's result or that another task reads", async () => {
+    expect(await handle<number[]>("tree").run([5], { concurrency: 2 })).toBe(Local.tree([5]));
+    for (const xs of [[5], [1, 2], Array.from({ length: 37 }, (_, i) => i)]) {
+      for (const concurrency of [1, 2]) expect(await handle<number[]>("treeAndSum").run(xs, { concurrency })).toEqual(Local.treeAndSum(xs));
+    }
+  });
+
   it("runs an empty fan-out (length 0), and fails a treeReduce of nothing like the direct call", async () => {
     expect(await handle<number[]>("fanout").run([])).toBe(0);
     expect(() => Local.tree([])).toThrow(/empty/);
