@@ -1,27 +1,25 @@
-import type { SourceLocation, Value } from "@taskloom/sdk/internal";
+import type { SourceLocation } from "@taskloom/sdk/internal";
 import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
-import { packWire, transferListOf, unpackWire } from "../codec/wire-codec.js";
+import { packWire, transferListOf } from "../codec/wire-codec.js";
 import { RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../errors.js";
 import type { ExecutionContext, ExecutionOutcome } from "../execution/executor.js";
 import type { RunEvent } from "../execution/run-events.js";
 import { ProgressBar } from "../report/progress-bar.js";
 import { ReportBuilder, type InstanceRecord } from "../report/report-builder.js";
-import { ChainLearner, planBatch, type BatchSource, type PlannedBatch } from "./batch-builder.js";
+import type { RunReport } from "../report/run-report.js";
+import { BatchSizer } from "./batch-sizer.js";
+import { ResultStore } from "./result-store.js";
+import { ChainLearner, planBatch, type PlannedBatch } from "./batch-builder.js";
 import { classifyCrash, reviveThreadError } from "./classify-failure.js";
 import { leasePool, releasePool, type SharedPool } from "./pool-set.js";
 import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "./thread-messages.js";
-import { findReduceLeaves, findWorkerLocalNodes } from "./worker-local-nodes.js";
+import { laneKey, RunBatchSource } from "./run-batch-source.js";
 import { nodeLocations } from "./node-locations.js";
 
-/** Most instances per batch message (seeds), and most with chained instances added. */
-const MAX_SEEDS = 4096;
+/** Most instances per batch message, chained instances included. */
 const MAX_BATCH = 8192;
-/** Packed results at least this large are forwarded to threads without being unpacked here. */
-const FORWARD_MIN_BYTES = 4096;
-/** Aim for batches of about this much task time (ms): round trips stay a small fraction of it. */
-const TARGET_BATCH_MS = 4;
 
 interface PoolLane {
   key: string;
@@ -35,16 +33,13 @@ interface PoolLane {
  * One local run: drives the pure scheduler, sends batches of ready instances to piscina threads,
  * keeps results in memory, retries, and settles once (result, or the first fatal error).
  */
-export class LocalRun implements BatchSource {
+export class LocalRun {
   private readonly graph: RunGraph;
-  private readonly results = new Map<string, unknown>();
+  private readonly results = new ResultStore();
   private readonly attempts = new Map<string, number>();
   private readonly lanes = new Map<string, PoolLane>();
-  /** Per task, the pool key its instances may join batches of ("" when it runs alone). */
-  private readonly joinLane = new Map<string, string>();
   private readonly learner = new ChainLearner();
-  private readonly localNodes: Set<string>;
-  private readonly reduceLeaves: Map<string, string>;
+  private readonly source: RunBatchSource;
   private readonly locs: Map<string, SourceLocation>;
   private readonly report: ReportBuilder;
   private readonly progress: ProgressBar | undefined;
@@ -52,9 +47,7 @@ export class LocalRun implements BatchSource {
   private readonly maxInFlight: number;
   /** Whether someone looks at per-instance times (a report or an event listener). */
   private readonly detailed: boolean;
-  /** Task execution time measured so far (ms) and the instances it covers, for batch sizing. */
-  private execMs = 0;
-  private execCount = 0;
+  private readonly sizer: BatchSizer;
   private settled = false;
   private resolveRun!: (outcome: ExecutionOutcome) => void;
   private rejectRun!: (error: unknown) => void;
@@ -63,12 +56,12 @@ export class LocalRun implements BatchSource {
   constructor(private readonly ctx: ExecutionContext) {
     const input = ctx.input;
     this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id)) });
-    this.localNodes = findWorkerLocalNodes(ctx.workflow);
-    this.reduceLeaves = findReduceLeaves(ctx.workflow);
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
+    this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
     this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency);
+    this.source = new RunBatchSource(ctx, this.graph, this.report, this.results);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
   }
@@ -90,54 +83,13 @@ export class LocalRun implements BatchSource {
     return promise;
   }
 
-  // ---- BatchSource -------------------------------------------------------------------------
-  dependents(id: string): readonly TaskInstance[] {
-    return this.graph.dependents(id);
-  }
-  tracked(id: string): boolean {
-    return this.report.get(id) !== undefined;
-  }
-  done(id: string): boolean {
-    return this.report.get(id)?.status === "finished";
-  }
-  joinable(task: string, poolKey: string): boolean {
-    let lane = this.joinLane.get(task);
-    if (lane === undefined) {
-      const options = this.ctx.taskOptions.get(task);
-      lane = options?.timeoutMs === undefined ? laneKey(options?.memoryMb) : "";
-      this.joinLane.set(task, lane);
-    }
-    return lane === poolKey;
-  }
-  workerLocal(nodeId: string): boolean {
-    return this.localNodes.has(nodeId);
-  }
-  reduceOf(nodeId: string): string | undefined {
-    return this.reduceLeaves.get(nodeId);
-  }
-  locate(task: string): { exportName: string; method: string } {
-    const info = this.ctx.manifest.tasks[task];
-    if (!info) throw new Error(`internal: task ${task} is not in the manifest`);
-    return info;
-  }
-  resolve(value: Value): unknown {
-    return resolveValue(value, this.ctx.input, (id) => this.read(id));
-  }
-
   // ---- scheduling --------------------------------------------------------------------------
-  packed(id: string): Uint8Array | undefined {
-    const value = this.results.get(id);
-    // Small results are cheaper to unpack here and send within the batch's values.
-    return value instanceof PackedResult && value.bytes.byteLength >= FORWARD_MIN_BYTES ? value.bytes : undefined;
+  private done(id: string): boolean {
+    return this.source.done(id);
   }
 
   private read(id: string): unknown {
-    if (!this.results.has(id)) throw new Error(`internal: the result of ${id} is not in the main thread`);
-    const value = this.results.get(id);
-    if (!(value instanceof PackedResult)) return value;
-    const unpacked = unpackWire(value.bytes);
-    this.results.set(id, unpacked);
-    return unpacked;
+    return this.results.read(id);
   }
 
   /** Runs `body`, failing the run if it throws, then finishes or dispatches. */
@@ -179,31 +131,17 @@ export class LocalRun implements BatchSource {
         if (this.hasTimeout(first.task)) {
           // A per-call timeout terminates the thread: such a task runs alone.
           lane.ready.shift();
-          this.send(lane, planBatch([first], lane.key, this, this.learner, 1));
+          this.send(lane, planBatch([first], lane.key, this.source, this.learner, 1));
           continue;
         }
-        const size = this.seedsFor(lane);
+        const size = this.sizer.seeds(lane.ready.length, lane.inFlight);
         const seeds: TaskInstance[] = [];
         const rest: TaskInstance[] = [];
         for (const inst of lane.ready) (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
         lane.ready = rest;
-        this.send(lane, planBatch(seeds, lane.key, this, this.learner, MAX_BATCH));
+        this.send(lane, planBatch(seeds, lane.key, this.source, this.learner, MAX_BATCH));
       }
     }
-  }
-
-  /**
-   * Seeds for the next batch of `lane`. Before any task time is known, the ready instances are
-   * split evenly over the threads (one big batch each: tiny tasks are the common case, and a
-   * reduction subtree or chain then stays within one batch). Afterwards, from the mean task time:
-   * batches of about {@link TARGET_BATCH_MS}, spread over the free in-flight slots.
-   */
-  private seedsFor(lane: PoolLane): number {
-    const ready = lane.ready.length;
-    if (this.execCount === 0) return Math.min(MAX_SEEDS, Math.ceil(ready / Math.max(1, this.ctx.options.concurrency - lane.inFlight)));
-    const mean = this.execMs / this.execCount;
-    const bySize = Math.max(1, Math.min(MAX_SEEDS, Math.floor(TARGET_BATCH_MS / Math.max(mean, 1e-3))));
-    return Math.min(bySize, Math.ceil(ready / (this.maxInFlight - lane.inFlight)));
   }
 
   private hasTimeout(task: string): boolean {
@@ -256,14 +194,11 @@ export class LocalRun implements BatchSource {
       const started = reply.metrics[m] as number;
       const finished = reply.metrics[m + 1] as number;
       if (i >= batch.seeds && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
-      this.execMs += finished - started;
-      this.execCount++;
+      this.sizer.observe(finished - started);
       this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
       record.attempts = this.attempts.size === 0 ? 1 : this.bumpAttempts(inst.id);
       if (batch.keep[i] === 1 || reply.failure) {
-        const start = offsets[i] as number;
-        const end = offsets[i + 1] as number;
-        this.results.set(inst.id, end > start ? new PackedResult(packed.subarray(start, end)) : reply.outputs[i]);
+        this.results.set(inst.id, packed.subarray(offsets[i] as number, offsets[i + 1] as number), reply.outputs[i]);
       }
       if (this.ctx.options.onEvent) {
         const attempt = record.attempts;
@@ -371,7 +306,14 @@ export class LocalRun implements BatchSource {
     this.settle();
     this.progress?.finish(this.graph.completedCount, this.graph.knownCount, false);
     for (const lane of this.lanes.values()) if (lane.shared) void releasePool(lane.shared, false);
-    this.resolveRun({ result, report: this.report.build("succeeded") });
+    if (this.ctx.options.report) {
+      this.resolveRun({ result, report: this.report.build("succeeded") });
+      return;
+    }
+    // Nobody asked for the report: it is built (with the time of that call) only if read.
+    let report: RunReport | undefined;
+    const builder = this.report;
+    this.resolveRun({ result, get report() { return (report ??= builder.build("succeeded")); } });
   }
 
   private fail(error: unknown): void {
@@ -389,13 +331,4 @@ export class LocalRun implements BatchSource {
     this.timers.clear();
     this.ctx.options.signal?.removeEventListener("abort", this.onAbort);
   }
-}
-
-/** A result as the thread packed it: forwarded to later batches as is, unpacked only when read here. */
-class PackedResult {
-  constructor(readonly bytes: Uint8Array) {}
-}
-
-function laneKey(memoryMb: number | undefined): string {
-  return memoryMb === undefined ? "default" : `${memoryMb}mb`;
 }
