@@ -48,6 +48,8 @@ export class LocalRun {
   /** Whether someone looks at per-instance times (a report or an event listener). */
   private readonly detailed: boolean;
   private readonly sizer: BatchSizer;
+  /** Per task, whether it has a per-call timeout (then it runs alone). */
+  private readonly timed = new Map<string, boolean>();
   private settled = false;
   private resolveRun!: (outcome: ExecutionOutcome) => void;
   private rejectRun!: (error: unknown) => void;
@@ -135,18 +137,35 @@ export class LocalRun {
           continue;
         }
         const size = this.sizer.seeds(lane.ready.length, lane.inFlight);
-        const seeds: TaskInstance[] = [];
-        const rest: TaskInstance[] = [];
-        for (const inst of lane.ready) (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
-        lane.ready = rest;
+        const { ready } = lane;
+        let cut = 0;
+        while (cut < size && cut < ready.length && !this.hasTimeout((ready[cut] as TaskInstance).task)) cut++;
+        const seeds = ready.slice(0, cut);
+        if (cut < size && cut < ready.length) {
+          // Instances with a timeout wait for their own batch; the others fill this one.
+          const rest: TaskInstance[] = [];
+          for (let i = cut; i < ready.length; i++) {
+            const inst = ready[i] as TaskInstance;
+            (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
+          }
+          lane.ready = rest;
+        } else {
+          lane.ready = ready.slice(cut);
+        }
         this.send(lane, planBatch(seeds, lane.key, this.source, this.learner, MAX_BATCH));
       }
     }
   }
 
   private hasTimeout(task: string): boolean {
-    return this.ctx.taskOptions.get(task)?.timeoutMs !== undefined;
+    let timed = this.timed.get(task);
+    if (timed === undefined) {
+      timed = this.ctx.taskOptions.get(task)?.timeoutMs !== undefined;
+      this.timed.set(task, timed);
+    }
+    return timed;
   }
+
 
   private send(lane: PoolLane, batch: PlannedBatch): void {
     lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb);
