@@ -39,6 +39,8 @@ export interface BatchRequest {
    * thread knows which instance was running when a thread dies (out of memory, timeout).
    */
   cursor: Int32Array;
+  /** The run the items belong to (remote runs): worker threads tag the tasks' log lines with it under a gateway. */
+  runId?: string;
 }
 
 /** One task instance of a batch. */
