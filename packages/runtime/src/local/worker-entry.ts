@@ -9,6 +9,7 @@ import { resolveValue } from "../scheduling/resolve-value.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
 import type { Value } from "@taskloom/sdk/internal";
+import { ownTaskLogs } from "../gateway/thread-log-tag.js";
 import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "./thread-messages.js";
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
@@ -68,6 +69,7 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       Atomics.store(cursor, 0, completed);
       const { target, fn } = calls.fn(completed);
       const args = calls.args(completed, results);
+      ownTaskLogs(request.runId, request.items[completed]?.id);
       const startedAt = now();
       let out = fn.apply(target, args);
       if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
