@@ -49,13 +49,14 @@ export async function runTask(pool: SharedPool, run: WorkerRun, instance: TaskIn
     values: encodeWire(values) as Record<string, unknown>,
     measureBytes: true,
     cursor: new Int32Array(new SharedArrayBuffer(4)),
+    runId: run.runId,
   };
   let reply: BatchReply;
   try {
     reply = (await pool.pool.run(request)) as BatchReply;
   } catch (error) {
-    const e = error as Error;
-    return { ok: false, threadId: 0, error: { name: e.name, message: `the worker thread died: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}) } };
+    const e = error as Error & { code?: string };
+    return { ok: false, threadId: 0, error: { name: e.name, message: `the worker thread died: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}), ...(e.code ? { code: e.code } : {}) } };
   }
   if (reply.failure || reply.completed < 1) {
     return { ok: false, threadId: reply.threadId, error: reply.failure ?? { name: "Error", message: "the task did not run" } };
