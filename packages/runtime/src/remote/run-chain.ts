@@ -1,6 +1,7 @@
 import type { RunStore } from "../storage/run-store.js";
 import type { Handoff, TaskQueue } from "../transport/task-queue.js";
 import type { SharedPool } from "../local/pool-set.js";
+import type { ThreadError } from "../local/thread-messages.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { RunGraphError } from "../scheduling/run-graph-error.js";
 import { decodeRemote, encodeRemote } from "./remote-codec.js";
@@ -8,6 +9,7 @@ import { MissingOutputsError, type Expansion } from "./graph-replica.js";
 import { groupOf } from "./run-plan.js";
 import { runTask } from "./run-task.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
+import type { TaskObserver } from "../gateway/worker-events.js";
 
 /** What a chain needs from its worker. */
 export interface ChainContext {
@@ -20,6 +22,8 @@ export interface ChainContext {
   log: (line: string) => void;
   /** Whether this worker has run no task yet (its first task is cold). */
   cold: () => boolean;
+  /** Told of each task's start and end (a worker under a gateway reports them to it). */
+  observer?: TaskObserver | undefined;
 }
 
 /**
@@ -88,9 +92,11 @@ async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<str
   const cold = ctx.cold() || run.coldBundle;
   run.coldBundle = false;
   ctx.log(`run ${run.runId} task ${inst.id} start`);
+  await ctx.observer?.started(run, inst);
   const outcome = await runTask(ctx.pool, run, inst, held);
   if (!outcome.ok) {
-    await fail(ctx, run, inst, outcome.error);
+    await fail(ctx, run, inst, outOfMemory(ctx, outcome.error));
+    ctx.observer?.ended(run, inst, false);
     return undefined;
   }
   held.set(inst.id, outcome.output);
@@ -100,7 +106,16 @@ async function step(ctx: ChainContext, run: WorkerRun, id: string, held: Map<str
     bi: outcome.inputBytes, bo: outcome.outputBytes, c: cold,
   });
   const expands = run.replica.isBlocked(inst.id);
-  return run.lock.with(expands, () => finish(ctx, run, inst, held, output, metrics));
+  const next = run.lock.with(expands, () => finish(ctx, run, inst, held, output, metrics));
+  if (!ctx.observer) return next;
+  return next.finally(() => ctx.observer?.ended(run, inst, true));
+}
+
+/** A thread that died of its heap limit: say so with the worker group and the limit. */
+function outOfMemory(ctx: ChainContext, e: ThreadError): ThreadError {
+  if (e.code !== "ERR_WORKER_OUT_OF_MEMORY") return e;
+  const limit = ctx.pool.memoryMb === undefined ? "its heap limit" : `its heap limit of ${ctx.pool.memoryMb} MB`;
+  return { ...e, name: "TaskOutOfMemoryError", code: "TL_TASK_OOM", message: `ran out of memory in worker group "${ctx.group}": the thread reached ${limit} (${e.message})` };
 }
 
 /** Records the completion of `inst` and hands on or keeps its ready dependents. */
