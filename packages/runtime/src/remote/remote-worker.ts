@@ -9,6 +9,7 @@ import type { Delivery, TaskQueue } from "../transport/task-queue.js";
 import { RemoteRuntimeError } from "./remote-errors.js";
 import { runChain } from "./run-chain.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
+import { gatewayTaskObserver, type TaskObserver } from "../gateway/worker-events.js";
 
 /** Options of {@link RemoteWorker}. */
 export interface RemoteWorkerOptions {
@@ -26,6 +27,8 @@ export interface RemoteWorkerOptions {
   log?: (line: string) => void;
   /** Worker id in logs and metrics. Default `<host>-<pid>-<random>`. */
   id?: string;
+  /** Hand-offs (chains) held at once. Default: twice `concurrency`; a worker gateway sets it to `concurrency`. */
+  maxHeld?: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -57,6 +60,7 @@ export class RemoteWorker {
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly cache: WorkerRunCache;
+  private readonly observer: TaskObserver | undefined;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -68,7 +72,8 @@ export class RemoteWorker {
   ) {
     this.group = options.group ?? "default";
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
-    this.slots = pool.threads * 2;
+    this.slots = positive("maxHeld", options.maxHeld, pool.threads * 2);
+    this.observer = gatewayTaskObserver(conn);
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
     this.cache = new WorkerRunCache(store);
   }
@@ -84,6 +89,7 @@ export class RemoteWorker {
     worker.loopDone = worker.loop();
     worker.timer = setInterval(() => void worker.heartbeat(), Math.max(50, Math.floor(worker.leaseMs / 3)));
     log(`worker ${worker.id} serving group ${worker.group} with ${threads} threads`);
+    worker.observer?.ready();
     return worker;
   }
 
@@ -126,7 +132,7 @@ export class RemoteWorker {
     this.held.set(d.id, d);
     const ctx = {
       workerId: this.id, group: this.group, store: this.store, queue: this.queue, pool: this.pool, runs: this.cache,
-      log: this.log, cold: () => this.tasksStarted++ === 0,
+      log: this.log, cold: () => this.tasksStarted++ === 0, observer: this.observer?.forHandoff(d.id),
     };
     runChain(ctx, d.runId, d.instanceId)
       .then(
