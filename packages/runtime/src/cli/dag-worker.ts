@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>]`:
+ * `dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>]
+ * [--max-held <n>] [--worker-id <id>]`:
  * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { RemoteWorker } from "../remote/remote-worker.js";
 
-const USAGE = "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>]";
+const USAGE = "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>]";
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       options: {
         redis: { type: "string" }, group: { type: "string" }, concurrency: { type: "string" },
         "memory-mb": { type: "string" }, "lease-ms": { type: "string" }, prefix: { type: "string" }, help: { type: "boolean" },
+        "max-held": { type: "string" }, "worker-id": { type: "string" },
       },
     }));
   } catch (error) {
@@ -43,6 +45,8 @@ async function main(): Promise<void> {
   const memoryMb = int("memory-mb", values["memory-mb"] as string | undefined);
   const concurrency = int("concurrency", values.concurrency as string | undefined);
   const leaseMs = int("lease-ms", values["lease-ms"] as string | undefined);
+  const maxHeld = int("max-held", values["max-held"] as string | undefined);
+  const id = (values["worker-id"] as string | undefined) ?? process.env.TASKLOOM_WORKER_ID;
   let worker: RemoteWorker;
   try {
     worker = await RemoteWorker.start(redis, {
@@ -51,6 +55,8 @@ async function main(): Promise<void> {
       ...(concurrency !== undefined ? { concurrency } : {}),
       ...(memoryMb !== undefined ? { memoryMb } : {}),
       ...(leaseMs !== undefined ? { leaseMs } : {}),
+      ...(maxHeld !== undefined ? { maxHeld } : {}),
+      ...(id ? { id } : {}),
     });
   } catch (error) {
     const e = error as { code?: string; message: string };
