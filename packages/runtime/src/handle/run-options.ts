@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { InvalidOptionError } from "@taskloom/sdk";
 import type { RunEvent } from "../execution/run-events.js";
+import type { RunLogMessage } from "../gateway/run-log-channel.js";
 
 /** How the progress bar draws. */
 export interface ProgressOptions {
@@ -28,6 +29,11 @@ export interface RunOptions {
   report?: boolean;
   /** Run on remote `dag-worker` processes through this Redis URL instead of local threads. */
   redis?: string;
+  /**
+   * With `redis`: follow the lines the run's tasks write, as a worker gateway relays them (printed on
+   * stdout with `true`, or passed to the function). Needs a gateway (`dag-gateway`) serving the workers.
+   */
+  logs?: boolean | ((line: string, message: RunLogMessage) => void);
 }
 
 /** {@link RunOptions} after validation and defaults. */
@@ -39,9 +45,10 @@ export interface ResolvedRunOptions {
   onEvent: ((event: RunEvent) => void) | undefined;
   report: boolean;
   redis: string | undefined;
+  logs: boolean | ((line: string, message: RunLogMessage) => void);
 }
 
-const KEYS = new Set(["concurrency", "signal", "timeoutMs", "progress", "onEvent", "report", "redis"]);
+const KEYS = new Set(["concurrency", "signal", "timeoutMs", "progress", "onEvent", "report", "redis", "logs"]);
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -83,6 +90,12 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
   if (o.redis !== undefined && (typeof o.redis !== "string" || !/^rediss?:\/\/|^unix:\/\//.test(o.redis))) {
     throw new InvalidOptionError(`options.redis must be a redis:// URL, got ${show(o.redis)}`);
   }
+  if (o.logs !== undefined && typeof o.logs !== "boolean" && typeof o.logs !== "function") {
+    throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${show(o.logs)}`);
+  }
+  if (o.logs !== undefined && o.logs !== false && o.redis === undefined) {
+    throw new InvalidOptionError("options.logs needs options.redis: lines are relayed by a worker gateway");
+  }
   return {
     concurrency: positiveInteger("concurrency", o.concurrency) ?? availableParallelism(),
     signal: o.signal as AbortSignal | undefined,
@@ -91,6 +104,7 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     onEvent: o.onEvent as ResolvedRunOptions["onEvent"],
     report: o.report === true,
     redis: o.redis as string | undefined,
+    logs: (o.logs as ResolvedRunOptions["logs"] | undefined) ?? false,
   };
 }
 
