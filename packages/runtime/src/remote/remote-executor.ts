@@ -5,7 +5,8 @@ import { RunAbortedError, RunTimeoutError } from "../errors.js";
 import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import { RedisRunStore } from "../storage/redis-run-store.js";
-import { connectRedis } from "../storage/redis-connection.js";
+import { connectRedis, type RedisConnection } from "../storage/redis-connection.js";
+import { followRunLogs } from "../gateway/follow-run-logs.js";
 import type { RunStore, StoredRunMeta } from "../storage/run-store.js";
 import { RedisTaskQueue } from "../transport/redis-task-queue.js";
 import type { Handoff, TaskQueue } from "../transport/task-queue.js";
@@ -24,6 +25,8 @@ export interface RemoteRunOptions {
   pollMs?: number;
   /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
   metricsTtlS?: number;
+  /** Connection to follow the run's log channel from (`logs` run option); set by the executor. */
+  connection?: RedisConnection;
 }
 
 /** What a remote run returns beside the result: the report and Redis-side counters. */
@@ -74,7 +77,10 @@ export async function runRemote(
   const onAbort = (): void => settle("aborted");
   ctx.options.signal?.addEventListener("abort", onAbort);
   const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
+  let stopLogs: (() => Promise<void>) | undefined;
   try {
+    // Follow the run's lines before any task can start, so that none is missed.
+    if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
     if (graph.knownCount === 0) settle("done");
     const byGroup = new Map<string, Handoff[]>();
     for (const r of roots) byGroup.set(groupOf(plan, r), [...(byGroup.get(groupOf(plan, r)) ?? []), { runId, instanceId: r.id }]);
@@ -99,6 +105,7 @@ export async function runRemote(
     if (timer) clearTimeout(timer);
     ctx.options.signal?.removeEventListener("abort", onAbort);
     await unwatch();
+    await stopLogs?.();
     await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
   }
 }
@@ -126,7 +133,7 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
       const store = new RedisRunStore(conn, options.prefix);
       const queue = new RedisTaskQueue(conn, options.prefix);
       try {
-        return await runRemote(store, queue, ctx, options);
+        return await runRemote(store, queue, ctx, { ...options, connection: conn });
       } finally {
         await store.close();
         await queue.close();
