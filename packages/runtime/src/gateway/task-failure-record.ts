@@ -21,7 +21,7 @@ export async function recordTaskFailure(redis: Redis, failure: RunTaskFailure): 
 }
 
 /** The gateway's failure record of a task, if any (for the runtime, when it claims the task again). */
-export async function getGatewayTaskFailure(redis: Redis, run: string, task: string): Promise<RunTaskFailure | undefined> {
+export async function getGatewayTaskFailure(redis: Pick<Redis, "hget">, run: string, task: string): Promise<RunTaskFailure | undefined> {
   const text = await redis.hget(gatewayFailureKey(run), task);
   return text === null ? undefined : (JSON.parse(text) as RunTaskFailure);
 }

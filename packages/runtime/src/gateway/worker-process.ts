@@ -28,16 +28,17 @@ export interface WorkerProcess {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** The default worker entry: `dag-worker`'s RemoteWorker with the gateway's events (gateway-worker.ts). */
+/** The default worker entry: this package's `dag-worker`, which reports to the gateway under `TASKLOOM_GATEWAY=1`. */
 export function defaultWorkerScript(): string {
-  return fileURLToPath(new URL("./gateway-worker.js", import.meta.url));
+  return fileURLToPath(new URL("../cli/dag-worker.js", import.meta.url));
 }
 
 const GUARD = new URL("./child-guard.js", import.meta.url).href;
 
 /**
  * Starts one `dag-worker` for a configuration, in its own process group, with its V8 heap limited
- * to `config.memoryMb` (`--max-old-space-size`; the worker also gets `--memory-mb` for its threads).
+ * to `config.memoryMb` (`--max-old-space-size`; the worker also gets `--memory-mb` for each of its
+ * threads), holding at most `config.threads` hand-offs (`--max-held`).
  */
 export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
   const { config } = options;
@@ -50,6 +51,9 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     "--concurrency", String(config.threads),
     "--memory-mb", String(config.memoryMb),
     "--prefix", options.keyPrefix,
+    // A worker never holds more hand-offs than it has threads, nor more tasks.
+    "--max-held", String(config.threads),
+    "--worker-id", options.id,
   ];
   const child = spawn(process.execPath, args, {
     detached: true,
