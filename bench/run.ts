@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup 1] [--only shapes,data,remote]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,remote]
+ *
+ * Warm-up runs (untimed) default to 5 per system in the local sections and 1 in the remote one.
  *
  * Sections: S1/S2/S3 (direct, naive piscina, Dask threaded, Taskloom local), the data-heavy
  * examples (wordcount 5 MB, GEMM 512², direct vs Taskloom local) and the remote section
@@ -25,16 +27,19 @@ function positive(name: string, text: string, min: number): number {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: "5" }, warmup: { type: "string", default: "1" }, only: { type: "string" } },
+    options: { runs: { type: "string", default: "5" }, warmup: { type: "string" }, only: { type: "string" } },
   });
   const runs = positive("runs", values.runs, 1);
-  const warmup = positive("warmup", values.warmup, 0);
+  // Local sections: several warm-up runs per system, because V8 needs a few runs of a workload to
+  // optimize its code (Taskloom's first runs are ~2-5× slower); the timed runs show the steady cost.
+  const warmup = positive("warmup", values.warmup ?? "5", 0);
+  const remoteWarmup = positive("warmup", values.warmup ?? "1", 0);
   const only = new Set(values.only?.split(",").map((s) => s.trim()) ?? SECTIONS);
   for (const s of only) {
     if (!(SECTIONS as readonly string[]).includes(s)) throw new RangeError(`--only: unknown section "${s}"; expected ${SECTIONS.join(", ")}`);
   }
   const options = { runs, warmup };
-  console.log(`Taskloom benchmarks: ${warmup} warm-up + ${runs} timed runs each, medians quoted.`);
+  console.log(`Taskloom benchmarks: ${warmup} warm-up (remote: ${remoteWarmup}) + ${runs} timed runs per system, medians quoted.`);
   console.log(`Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}.`);
 
   const compileError = only.has("shapes") || only.has("data") ? await compileBenchModules() : undefined;
@@ -50,7 +55,7 @@ async function main(): Promise<void> {
     console.log("Goal: taskloom local ≥ 1.6× vs direct sequential on 2 cores.");
   }
   if (only.has("remote")) {
-    console.log(`\n== Remote (dag-worker processes + Redis) ==\n${await benchRemoteSection(runs, warmup)}`);
+    console.log(`\n== Remote (dag-worker processes + Redis) ==\n${await benchRemoteSection(runs, remoteWarmup)}`);
   }
 }
 

@@ -11,17 +11,17 @@ const PYTHON = process.env.TASKLOOM_BENCH_PYTHON ?? "/usr/bin/python3";
 export type DaskResult = { version: string; s1: Stats; s2: Stats; s3: Stats } | { unavailable: string };
 
 /**
- * Runs `dask_shapes.py` (Dask's threaded scheduler, `threads` workers, one warm-up then `runs`
- * timed runs per shape) and summarizes its timings.
+ * Runs `dask_shapes.py` (Dask's threaded scheduler, `threads` workers, `warmup` untimed runs then
+ * `runs` timed runs per shape) and summarizes its timings.
  */
-export async function benchDask(runs: number, threads = 2): Promise<DaskResult> {
+export async function benchDask(runs: number, threads = 2, warmup = 1): Promise<DaskResult> {
   try {
     await run(PYTHON, ["-c", "import dask"]);
   } catch {
     return { unavailable: "n/a (python3-dask not installed)" };
   }
   const script = fileURLToPath(new URL("./dask_shapes.py", import.meta.url));
-  const { stdout } = await run(PYTHON, [script, String(runs), String(threads)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(PYTHON, [script, String(runs), String(threads), String(warmup)], { maxBuffer: 1 << 20 });
   const out = JSON.parse(stdout) as { version: string; s1: number[]; s2: number[]; s3: number[] };
   return { version: out.version, s1: summarize(out.s1), s2: summarize(out.s2), s3: summarize(out.s3) };
 }

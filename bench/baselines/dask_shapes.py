@@ -1,7 +1,7 @@
 """Dask's threaded scheduler on the benchmark shapes (S1 tree, S2 fan-out + sum, S3 chain).
 
 Prints one JSON object: {"version": ..., "s1": [ms...], "s2": [ms...], "s3": [ms...]}.
-Usage: python3 dask_shapes.py <runs> <threads>
+Usage: python3 dask_shapes.py <runs> <threads> [<warmup>]
 """
 import json
 import sys
@@ -52,16 +52,16 @@ def chain_graph(n):
     return dsk, ("c", n - 1)
 
 
-def time_graph(build, expected, runs, threads):
+def time_graph(build, expected, runs, threads, warmup):
     dsk, key = build
     samples = []
-    for i in range(runs + 1):  # the first run is a warm-up
+    for i in range(runs + warmup):  # the first `warmup` runs are not timed
         start = time.perf_counter()
         result = get(dsk, key, num_workers=threads)
         elapsed = (time.perf_counter() - start) * 1000
         if result != expected:
             raise SystemExit(f"wrong result {result}, expected {expected}")
-        if i > 0:
+        if i >= warmup:
             samples.append(elapsed)
     return samples
 
@@ -69,11 +69,12 @@ def time_graph(build, expected, runs, threads):
 def main():
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     out = {
         "version": dask.__version__,
-        "s1": time_graph(tree_graph(1024), 523776, runs, threads),
-        "s2": time_graph(fanout_graph(10000), 49995000, runs, threads),
-        "s3": time_graph(chain_graph(1000), 1000, runs, threads),
+        "s1": time_graph(tree_graph(1024), 523776, runs, threads, warmup),
+        "s2": time_graph(fanout_graph(10000), 49995000, runs, threads, warmup),
+        "s3": time_graph(chain_graph(1000), 1000, runs, threads, warmup),
     }
     print(json.dumps(out))
 

@@ -58,7 +58,7 @@ export async function benchLocalShapes(
     await pool.close();
   }
 
-  const dask = await benchDask(options.runs ?? 5, 2);
+  const dask = await benchDask(options.runs ?? 5, 2, options.warmup ?? 1);
   for (const key of keys) add(key, DASK, "version" in dask ? dask[key] : dask.unavailable);
   const notes = "version" in dask ? [`dask ${dask.version}, threaded scheduler (dask.threaded.get, num_workers=2)`] : [];
 
