@@ -25,7 +25,7 @@ interface Entry {
   /** Entries to notify when this one completes, with the state they waited in. */
   readonly waiters: { entry: Entry; state: EntryState }[];
   /** Virtual entries that wait for this one's structure (an expanded map) to expand themselves. */
-  readonly structureWaiters: Entry[];
+  structureWaiters: Entry[] | undefined;
   /** Task: its instance, once its arguments only read task instances (they no longer change). */
   instance: TaskInstance | undefined;
 }
@@ -171,7 +171,7 @@ export class RunGraph {
   private addEntry(id: string, node: GraphNode, args: Value | undefined, scope: Scope | undefined): Entry {
     const entry: Entry = {
       id, node, state: node.kind === "task" ? "waiting" : "expanding",
-      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: [], instance: undefined,
+      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: undefined, instance: undefined,
     };
     this.entries.set(id, entry);
     if (node.kind === "task") {
@@ -202,7 +202,7 @@ export class RunGraph {
   private watchStructure(entry: Entry, value: Value): void {
     for (const id of refList(value)) {
       const dep = this.entries.get(id);
-      if (dep && dep.node.kind !== "task" && dep.state === "expanding") dep.structureWaiters.push(entry);
+      if (dep && dep.node.kind !== "task" && dep.state === "expanding") (dep.structureWaiters ??= []).push(entry);
     }
   }
 
@@ -239,7 +239,9 @@ export class RunGraph {
     entry.value = node.kind === "map" ? this.expandMap(node, items, scope) : this.expandReduce(node, items, scope);
     entry.state = "waiting";
     this.waitFor(entry, entry.value);
-    for (const w of entry.structureWaiters.splice(0)) this.tryExpand(w, w.pending === 0);
+    const waiting = entry.structureWaiters;
+    entry.structureWaiters = undefined;
+    for (const w of waiting ?? []) this.tryExpand(w, w.pending === 0);
     if (entry.pending === 0) this.advance(entry);
   }
 
@@ -257,11 +259,12 @@ export class RunGraph {
       throw new RunGraphError("TL_EMPTY_REDUCE", "treeReduce needs at least one item, got an empty array", node.loc);
     }
     let level = items;
+    // Every pair shares one task node: an entry's arguments are its own `value`.
+    const pair: TaskNode = { kind: "task", id: node.id, task: node.task, loc: node.loc, args: { kind: "array", items: [] } };
     for (let depth = 1; level.length > 1; depth++) {
       const next: Value[] = [];
       for (let k = 0; k + 1 < level.length; k += 2) {
         const args: Value = { kind: "array", items: [{ value: level[k] as Value }, { value: level[k + 1] as Value }] };
-        const pair: TaskNode = { kind: "task", id: node.id, task: node.task, loc: node.loc, args };
         const id = `${node.id}~${depth}.${k / 2}${scope.suffix}`;
         this.addEntry(id, pair, args, undefined);
         next.push({ kind: "node", node: id });
