@@ -1,72 +1,97 @@
+/**
+ * A burst of client runs on a configuration of at most 2 real `dag-worker` processes of 2 threads:
+ * never more than 2 workers, none ever holding more tasks than its 2 threads, each task's lines
+ * tagged with that task, cold then warm starts measured, and all workers gone after the keep-alive.
+ */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { CompiledModule } from "../local/compile-for-test.js";
 import { getRunStartMetrics } from "../../dist/gateway/start-metrics.js";
-import { alive, GatewayHarness, waitUntil } from "./gateway-harness.js";
+import { alive, compileGatewayTasks, GatewayHarness, processGroup, waitUntil } from "./gateway-harness.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.url));
+const url = `${inject("redisUrl")}/6`;
 const harnesses: GatewayHarness[] = [];
+let mod: CompiledModule;
+let dispose = (): void => {};
+
+beforeAll(async () => {
+  ({ mod, dispose } = await compileGatewayTasks());
+});
 afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.dispose()));
+  dispose();
 });
 
 describe("dag-gateway: a burst of work on a configuration with at most 2 workers", () => {
-  it("starts at most 2 workers, never over-commits one, reuses them warm, and stops all after the keep-alive", async () => {
-    const gw = await GatewayHarness.start(inject("redisUrl"), "gwburst", {
-      configurations: [{ name: "burst", memoryMb: 128, threads: 1, maxWorkers: 2, keepAliveMs: 1500 }],
+  it("starts at most 2 workers, never over-commits one, tags each line with its task, reuses workers warm, and stops all after the keep-alive", async () => {
+    const gw = await GatewayHarness.start(url, {
+      configurations: [{ name: "default", memoryMb: 256, threads: 2, maxWorkers: 2, keepAliveMs: 1000 }],
     });
     harnesses.push(gw);
-    const tasks = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`t${i}`, { kind: "sleep" as const, ms: 150 }]));
-    await gw.enqueue("burst", "b1", tasks);
+    const xs = Array.from({ length: 12 }, (_, i) => i + 1);
+    const runs = [mod.handle("burst").run(xs, { redis: url }), mod.handle("burst").run(xs.slice(0, 6), { redis: url })];
 
     let maxLive = 0;
-    let sawStatusCli = false;
-    await waitUntil("all 10 tasks of b1", async () => {
+    let printed = "";
+    let settled = false;
+    void Promise.allSettled(runs).then(() => (settled = true));
+    while (!settled) {
       const status = await gw.status();
       const live = status.workers.filter((w) => w.state !== "exited");
       maxLive = Math.max(maxLive, live.length);
-      if (!sawStatusCli && live.some((w) => w.state === "busy")) {
-        const printed = execFileSync(process.execPath, [CLI, "status", "--port", String(gw.port)], { encoding: "utf8" });
-        expect(printed).toMatch(/configuration burst: 128 MB, 1 thread\(s\), \d\/2 workers/);
-        expect(printed).toMatch(/burst#\d@\w+\s+\d+\s+(busy|idle)/);
-        sawStatusCli = true;
+      if (!printed && live.some((w) => w.state === "busy")) {
+        printed = execFileSync(process.execPath, [CLI, "status", "--port", String(gw.port)], { encoding: "utf8" });
       }
-      return Object.keys(await gw.results("b1")).length === 10;
-    });
-    expect(sawStatusCli).toBe(true);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await Promise.all(runs)).toEqual([156, 42]);
+    expect(printed).toMatch(/configuration default: 256 MB, 2 thread\(s\), \d\/2 workers/);
+    expect(printed).toMatch(/default#\d@\w+\s+\d+\s+(busy|idle)/);
 
-    // A second run while the workers are still warm.
-    await gw.enqueue("burst", "b2", { u0: { kind: "sleep", ms: 10 } });
-    await waitUntil("b2", async () => Object.keys(await gw.results("b2")).length === 1);
+    // A third run while the workers are still warm.
+    expect(await mod.handle("burst").run([1], { redis: url })).toBe(2);
 
-    // Results are written just before a task's end event: wait for the ledger to count all 11.
-    const status = await waitUntil("11 tasks in the ledger", async () => {
+    const status = await waitUntil("the ledger to count every task", async () => {
       const s = await gw.status();
-      return s.workers.reduce((sum, w) => sum + w.tasksDone, 0) === 11 ? s : undefined;
+      return s.workers.reduce((sum, w) => sum + w.tasksDone, 0) === 13 + 7 + 2 ? s : undefined;
     });
     expect(maxLive).toBeLessThanOrEqual(2);
     expect(status.workers.length).toBeLessThanOrEqual(2);
     expect(status.overCommits).toBe(0);
-    for (const worker of status.workers) expect(worker.maxHeld).toBeLessThanOrEqual(1);
-    expect(gw.find(/^\[gateway\] burst#\d@\w+ ready after \d+ ms$/)).toBeDefined();
-    expect(gw.find(/^\[burst#\d@\w+ run=b1 task=t3\] working on t3 for 150 ms$/)).toBeDefined();
+    for (const worker of status.workers) expect(worker.maxHeld).toBeLessThanOrEqual(worker.concurrency);
+    expect(gw.find(/^\[gateway\] default#\d@\w+ ready after \d+ ms$/)).toBeDefined();
+    expect(gw.find(/OVER-COMMIT/)).toBeUndefined();
 
-    const starts = await getRunStartMetrics(gw.redis, "b1");
+    // Every line a task wrote names the run and the task that wrote it, even with 2 tasks held.
+    const lines = gw.lines.map((l) => l.text).filter((t) => / on its way$/.test(t));
+    expect(lines.length).toBe(19);
+    for (const line of lines) {
+      const match = /^\[default#\d@\w+ run=[\w-]+ task=n\d+\[(\d+)\]\] slow (\d+) on its way$/.exec(line);
+      expect(match, line).not.toBeNull();
+      expect(Number(match![2])).toBe(Number(match![1]) + 1);
+    }
+
+    const firstRun = /run=([\w-]+) task=\S+\] slow 12 on its way/.exec(gw.find(/slow 12 on its way/)!)![1]!;
+    const starts = await getRunStartMetrics(gw.redis, firstRun);
     expect(starts.map((s) => s.kind)).toContain("cold");
-    expect(starts.every((s) => s.config === "burst" && typeof s.ms === "number" && s.ms >= 0)).toBe(true);
-    const warm = await getRunStartMetrics(gw.redis, "b2");
-    expect(warm).toEqual([expect.objectContaining({ kind: "warm", config: "burst", task: "u0" })]);
+    expect(starts.every((s) => s.config === "default" && typeof s.ms === "number" && s.ms >= 0)).toBe(true);
+    const lastRun = /run=([\w-]+) task=\S+\] slow 1 on its way/.exec(lines.at(-1)!)![1]!;
+    expect((await getRunStartMetrics(gw.redis, lastRun)).map((s) => s.kind)).toEqual(["warm"]);
 
-    // Scale to zero: every worker stops after the keep-alive, and its process is gone.
+    // Scale to zero: every worker stops after the keep-alive, and nothing of it is left running.
     const done = await waitUntil("all workers to exit", async () => {
       const s = await gw.status();
       return s.workers.every((w) => w.state === "exited") ? s : undefined;
     });
     for (const worker of done.workers) {
-      expect(worker.stopReason).toBe("keep-alive");
-      expect(worker.exitCode).toBe(0);
+      expect(worker).toMatchObject({ stopReason: "keep-alive", exitCode: 0 });
       expect(alive(worker.pid)).toBe(false);
+      expect(processGroup(worker.pid)).toEqual([]);
     }
-    expect(done.configurations[0]).toMatchObject({ name: "burst", live: 0, waiting: 0 });
+    expect(done.configurations[0]).toMatchObject({ name: "default", live: 0, waiting: 0 });
+    gw.child.kill("SIGINT");
+    expect(await gw.exit).toBe(0);
   });
 });

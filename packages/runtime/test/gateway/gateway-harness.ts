@@ -1,28 +1,53 @@
 /**
- * Test harness: runs the real `dag-gateway` CLI as a child process against the test redis-server,
- * with the protocol worker fixture as its worker script, and collects its stdout line by line.
+ * Test harness: runs the real `dag-gateway` CLI as a child process against the test redis-server
+ * (its workers are real `dag-worker` processes), collects its stdout line by line, compiles the
+ * fixture workflows with the real compiler, and runs them as clients do.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { RedisTaskQueue } from "../../dist/transport/redis-task-queue.js";
 import type { GatewayStatus } from "../../dist/gateway/gateway.js";
+import { createRemoteExecutor } from "../../dist/remote/remote-executor.js";
+import { loadTaskModule } from "../../dist/handle/load-task-module.js";
+import { resolveRunOptions } from "../../dist/handle/run-options.js";
+import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.url));
-const WORKER = fileURLToPath(new URL("./fixtures/protocol-worker.mjs", import.meta.url));
 
-/** What a synthetic task does (see fixtures/protocol-worker.mjs). */
-export interface TaskSpec {
-  kind: "sleep" | "spin" | "alloc";
-  ms?: number;
-  mb?: number;
-  timeoutMs?: number;
-  retries?: number;
-  name?: string;
+/**
+ * Compiles fixtures/workflows/gateway-tasks.ts (sleep, endless and allocating tasks) with the real
+ * compiler into a work directory; `dispose()` removes it.
+ */
+export async function compileGatewayTasks(): Promise<{ mod: CompiledModule; dispose(): void }> {
+  const work = createWorkDir();
+  const dir = fileURLToPath(new URL("./fixtures/workflows/", import.meta.url));
+  const mod = (await compileForTest(work.dir, [{ dir, entry: "gateway-tasks.ts", name: "gateway" }])).get("gateway")!;
+  return { mod, dispose: work.dispose };
+}
+
+/**
+ * Runs a workflow of `mod` remotely with every task placed in worker group `group` (a gateway
+ * configuration), as `run(input, { redis })` does for the group `default`.
+ */
+export async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, redisUrl: string, group: string): Promise<unknown> {
+  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
+  const ir = mod.manifest.workflows.find((w) => w.name === workflow)!;
+  const executor = createRemoteExecutor(redisUrl, { plan: { defaultGroup: group } });
+  const outcome = await executor.run({
+    manifest: mod.manifest, workflow: ir, bundleUrl: mod.bundleUrl, input, taskOptions: info.taskOptions,
+    taskNames: info.taskNames, options: resolveRunOptions({ redis: redisUrl }, undefined),
+  });
+  return outcome.result;
+}
+
+/** Pids of the processes in process group `pgid`, from the process listing (`ps`). */
+export function processGroup(pgid: number): number[] {
+  const listing = execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" });
+  return listing.split("\n").map((l) => l.trim().split(/\s+/).map(Number)).filter(([, g]) => g === pgid).map(([p]) => p!);
 }
 
 /** Whether a process is still alive. */
@@ -50,13 +75,11 @@ export class GatewayHarness {
   readonly lines: { at: number; text: string }[] = [];
   readonly workerPids = new Set<number>();
   readonly redis: Redis;
-  readonly queue: RedisTaskQueue;
   port = 0;
   exit: Promise<number | null>;
 
   private constructor(readonly child: ChildProcess, readonly redisUrl: string, readonly prefix: string) {
     this.redis = new Redis(redisUrl);
-    this.queue = new RedisTaskQueue(this.redis, prefix);
     this.exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     const lines = createInterface({ input: child.stdout! });
     lines.on("line", (text) => {
@@ -69,15 +92,14 @@ export class GatewayHarness {
   }
 
   /**
-   * Starts a gateway with the given configurations (other settings merged in); `workerScript`
-   * null runs the gateway's default worker (the real remote runtime).
+   * Starts a gateway with the given configurations (other settings merged in) and its default
+   * worker, this package's `dag-worker`. Clients' runs use the key prefix `tl`.
    */
-  static async start(redisUrl: string, prefix: string, config: Record<string, unknown>, workerScript: string | null = WORKER): Promise<GatewayHarness> {
+  static async start(redisUrl: string, config: Record<string, unknown>, prefix = "tl"): Promise<GatewayHarness> {
     const dir = mkdtempSync(join(tmpdir(), "tl-gateway-"));
     const file = join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ keyPrefix: prefix, statusPort: 0, pollMs: 25, stopGraceMs: 1000, ...config }));
-    const worker = workerScript === null ? [] : ["--worker", workerScript];
-    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file, ...worker], {
+    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const harness = new GatewayHarness(child, redisUrl, prefix);
@@ -99,19 +121,6 @@ export class GatewayHarness {
     return (await response.json()) as GatewayStatus;
   }
 
-  /** Stores each task's spec and hands it to the configuration's queue. */
-  async enqueue(group: string, run: string, tasks: Record<string, TaskSpec>): Promise<void> {
-    for (const [instance, spec] of Object.entries(tasks)) {
-      await this.redis.hset(`${this.prefix}:spec:{${run}}`, instance, JSON.stringify(spec));
-    }
-    await this.queue.push(group, Object.keys(tasks).map((instanceId) => ({ runId: run, instanceId })));
-  }
-
-  async results(run: string): Promise<Record<string, { ok: boolean; message?: string; attempt: number; worker: string }>> {
-    const raw = await this.redis.hgetall(`${this.prefix}:result:{${run}}`);
-    return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, JSON.parse(v)]));
-  }
-
   /** Kills the gateway and every worker it ever started, whatever state they are in. */
   async dispose(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
@@ -123,7 +132,6 @@ export class GatewayHarness {
       }
     }
     await this.exit;
-    await this.queue.close();
     this.redis.disconnect();
   }
 }

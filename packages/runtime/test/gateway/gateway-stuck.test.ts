@@ -1,51 +1,64 @@
-import { afterAll, describe, expect, inject, it } from "vitest";
-import { subscribeRunLogs, type RunLogMessage } from "../../dist/gateway/run-log-channel.js";
-import { alive, GatewayHarness, waitUntil } from "./gateway-harness.js";
+/**
+ * A real `dag-worker` stuck in an endless task (a compiled workflow's task with `timeoutMs: 2000`,
+ * `retries: 0`, looping and writing a line every 100 ms on its thread).
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { CompiledModule } from "../local/compile-for-test.js";
+import type { RunLogMessage } from "../../dist/gateway/run-log-channel.js";
+import { alive, compileGatewayTasks, GatewayHarness, processGroup, waitUntil } from "./gateway-harness.js";
 
+const url = `${inject("redisUrl")}/7`;
 const harnesses: GatewayHarness[] = [];
-const unsubscribes: (() => Promise<void>)[] = [];
+let mod: CompiledModule;
+let dispose = (): void => {};
+
+beforeAll(async () => {
+  ({ mod, dispose } = await compileGatewayTasks());
+});
 afterAll(async () => {
-  await Promise.all(unsubscribes.map((u) => u()));
   await Promise.all(harnesses.map((h) => h.dispose()));
+  dispose();
 });
 
 describe("dag-gateway: a worker stuck in an endless task", () => {
-  it("relays its lines live, stops it at the task's timeout, fails the task, and keeps serving other runs", async () => {
-    const gw = await GatewayHarness.start(inject("redisUrl"), "gwstuck", {
-      configurations: [{ name: "small", memoryMb: 128, threads: 1, maxWorkers: 2, keepAliveMs: 5000 }],
+  it("relays its lines live, reports the stall, stops it at the task's timeout, fails the run, and keeps serving other runs", async () => {
+    const gw = await GatewayHarness.start(url, {
+      configurations: [{ name: "default", memoryMb: 256, threads: 1, maxWorkers: 2, keepAliveMs: 5000 }],
       stallMs: 700,
       timeoutGraceMs: 200,
     });
     harnesses.push(gw);
     const messages: RunLogMessage[] = [];
-    unsubscribes.push(await subscribeRunLogs(gw.redisUrl, "s1", (m) => messages.push(m)));
+    const lines: string[] = [];
+    const run = mod.handle("stuckRun").run("alpha", { redis: url, logs: (line, message) => {
+      lines.push(line);
+      messages.push(message);
+    } });
+    run.catch(() => undefined);
 
-    await gw.enqueue("small", "s1", { stuck: { kind: "spin", timeoutMs: 2000, retries: 0, name: "Stuck.forever" } });
-    const started = await waitUntil("the task to start", () => gw.lines.find((l) => /run=s1 task=stuck\] task started/.test(l.text)));
-
-    // Its lines arrive while its main thread is blocked, on the gateway's stdout and on the run's channel.
-    const third = await waitUntil("live lines", () => gw.lines.find((l) => /^\[small#1@\w+ run=s1 task=stuck\] spinning stuck line 3$/.test(l.text)));
+    const started = await waitUntil("the task to start", () => gw.lines.find((l) => /run=[\w-]+ task=n\d+\] task started \(Stuck\.forever\)$/.test(l.text)), 20_000);
+    // Its lines arrive while its thread is blocked: on the gateway's stdout and at the client.
+    const third = await waitUntil("live lines", () => gw.lines.find((l) => /^\[default#1@\w+ run=[\w-]+ task=n\d+\] spinning alpha line 3$/.test(l.text)));
     expect(third.at - started.at).toBeLessThan(1500);
-    await waitUntil("channel lines", () => messages.some((m) => m.kind === "log" && m.line === "spinning stuck line 3"));
+    await waitUntil("the lines at the client", () => lines.some((l) => /^\[default#1@\w+ n\d+\] spinning alpha line 3$/.test(l)));
     // The watchdog reports it before the timeout.
-    await waitUntil("a stall report", () => gw.find(/^\[gateway\] STALLED: small#1@\w+ made no progress for \d+ ms, holding task Stuck\.forever \(run s1, task stuck\)/));
-    expect(messages.some((m) => m.kind === "stalled" && m.task === "stuck")).toBe(true);
+    await waitUntil("a stall report", () => gw.find(/^\[gateway\] STALLED: default#1@\w+ made no progress for \d+ ms, holding task Stuck\.forever \(run [\w-]+, task n\d+\)/));
 
-    // The timeout kills the worker; the task goes back to the queue, and with retries 0 the run's task fails.
-    const result = await waitUntil("the task's failure", async () => (await gw.results("s1")).stuck, 20_000);
-    expect(result.ok).toBe(false);
-    expect(result.message).toMatch(/task Stuck\.forever \(run s1, task stuck\) exceeded its timeoutMs of 2000 ms on worker small#1@\w+ \(configuration "small"\)/);
-    const failure = messages.find((m) => m.kind === "task-failed");
-    expect(failure).toMatchObject({ kind: "task-failed", reason: "timeout", task: "stuck", config: "small" });
-    const killed = (await gw.status()).workers.find((w) => w.id.startsWith("small#1@"))!;
-    expect(killed).toMatchObject({ state: "exited", stopReason: "timeout", exitSignal: "SIGKILL" });
+    // The timeout kills the worker; with retries 0 the run fails with the gateway's message.
+    await expect(run).rejects.toMatchObject({
+      code: "TL_GATEWAY_TIMEOUT",
+      message: expect.stringMatching(/task Stuck\.forever \(run [\w-]+, task n\d+\) exceeded its timeoutMs of 2000 ms on worker default#1@\w+ \(configuration "default"\)/),
+    });
+    expect(messages.some((m) => m.kind === "stalled")).toBe(true);
+    expect(messages.find((m) => m.kind === "task-failed")).toMatchObject({ reason: "timeout", config: "default", name: "Stuck.forever" });
+    const killed = await waitUntil("the worker to exit", async () =>
+      (await gw.status()).workers.find((w) => w.id.startsWith("default#1@") && w.state === "exited"));
+    expect(killed).toMatchObject({ stopReason: "timeout", exitSignal: "SIGKILL" });
     expect(alive(killed.pid)).toBe(false);
-    const lastLine = gw.indexOf(/spinning stuck line/);
-    expect(lastLine).toBeGreaterThan(-1);
+    expect(processGroup(killed.pid)).toEqual([]);
+    expect(Date.now() - started.at).toBeLessThan(6000);
 
     // The gateway keeps serving other runs.
-    await gw.enqueue("small", "s2", { ok: { kind: "sleep", ms: 50 } });
-    const other = await waitUntil("another run", async () => (await gw.results("s2")).ok);
-    expect(other.ok).toBe(true);
+    expect(await mod.handle("burst").run([1, 2, 3], { redis: url })).toBe(12);
   });
 });
