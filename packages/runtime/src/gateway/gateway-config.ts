@@ -14,6 +14,11 @@ export interface ResourceConfiguration {
   readonly maxWorkers: number;
   /** An idle worker is stopped after this many milliseconds without work (scale to zero). */
   readonly keepAliveMs: number;
+  /**
+   * Hand-off lease of the workers (`dag-worker --lease-ms`): work of a worker that stopped (killed at a
+   * timeout, say) is taken over by another after this many milliseconds. Default 5000.
+   */
+  readonly leaseMs: number;
   /** Redis stream holding this configuration's work: the remote runtime's queue of group `name`. */
   readonly queueKey: string;
 }
@@ -36,7 +41,7 @@ export interface GatewayConfig {
 }
 
 const CONFIG_KEYS = new Set(["configurations", "keyPrefix", "pollMs", "stallMs", "timeoutGraceMs", "stopGraceMs", "statusPort"]);
-const RESOURCE_KEYS = new Set(["name", "memoryMb", "threads", "maxWorkers", "keepAliveMs"]);
+const RESOURCE_KEYS = new Set(["name", "memoryMb", "threads", "maxWorkers", "keepAliveMs", "leaseMs"]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function fail(where: string, message: string): never {
@@ -79,6 +84,7 @@ function parseResource(where: string, raw: unknown, index: number, prefix: strin
     threads: integer(where, `${at}.threads`, raw.threads, 1),
     maxWorkers: integer(where, `${at}.maxWorkers`, raw.maxWorkers, 1),
     keepAliveMs: integer(where, `${at}.keepAliveMs`, raw.keepAliveMs, 0),
+    leaseMs: integer(where, `${at}.leaseMs`, raw.leaseMs, 100, 5000),
     queueKey: queueKey(prefix, name),
   };
 }

@@ -53,6 +53,7 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     "--prefix", options.keyPrefix,
     // A worker never holds more hand-offs than it has threads, nor more tasks.
     "--max-held", String(config.threads),
+    "--lease-ms", String(config.leaseMs),
     "--worker-id", options.id,
   ];
   const child = spawn(process.execPath, args, {

@@ -21,7 +21,7 @@ describe("gateway configuration file", () => {
   it("fills in defaults and derives each configuration's queue from the key prefix", () => {
     const config = parseGatewayConfig({ configurations: [small] }, "gw.json");
     expect(config).toMatchObject({ keyPrefix: "tl", pollMs: 50, stallMs: 30_000, timeoutGraceMs: 500, stopGraceMs: 3000, statusPort: 7420 });
-    expect(config.configurations[0]).toEqual({ ...small, queueKey: "tl:queue:{small}" });
+    expect(config.configurations[0]).toEqual({ ...small, leaseMs: 5000, queueKey: "tl:queue:{small}" });
     expect(parseGatewayConfig({ keyPrefix: "t2", configurations: [small] }, "x").configurations[0]!.queueKey).toBe("t2:queue:{small}");
   });
 
@@ -35,6 +35,7 @@ describe("gateway configuration file", () => {
     expect(error({ configurations: [{ ...small, name: "a b" }] }).message).toMatch(/configurations\[0\]\.name must be a name .* got "a b"/);
     expect(error({ configurations: [{ ...small, cpus: 2 }] }).message).toMatch(/unknown field configurations\[0\]\.cpus; expected one of name, memoryMb/);
     expect(error({ configurations: [] }).message).toBe("gw.json: configurations must be a non-empty array, got []");
+    expect(error({ configurations: [{ ...small, leaseMs: 10 }] }).message).toBe("gw.json: configurations[0].leaseMs must be an integer >= 100, got 10");
     expect(error({ configurations: [small], pollMs: -1 }).message).toBe("gw.json: pollMs must be an integer >= 5, got -1");
     expect(error([small]).message).toMatch(/the configuration must be a JSON object/);
   });

@@ -8,6 +8,8 @@ import type { RunLogMessage } from "../../dist/gateway/run-log-channel.js";
 import { alive, compileGatewayTasks, GatewayHarness, processGroup, waitUntil } from "./gateway-harness.js";
 
 const url = `${inject("redisUrl")}/7`;
+/** The second test's database: the first one leaves its killed worker's hand-off pending in its queue. */
+const url2 = `${inject("redisUrl")}/11`;
 const harnesses: GatewayHarness[] = [];
 let mod: CompiledModule;
 let dispose = (): void => {};
@@ -60,5 +62,24 @@ describe("dag-gateway: a worker stuck in an endless task", () => {
 
     // The gateway keeps serving other runs.
     expect(await mod.handle("burst").run([1, 2, 3], { redis: url })).toBe(12);
+  });
+
+  it("retries a task that overran its timeout as its options say: on another worker, after the lease, then fails the run", async () => {
+    const gw = await GatewayHarness.start(url2, {
+      configurations: [{ name: "default", memoryMb: 256, threads: 1, maxWorkers: 2, keepAliveMs: 5000, leaseMs: 500 }],
+      timeoutGraceMs: 200,
+    });
+    harnesses.push(gw);
+    const messages: RunLogMessage[] = [];
+    const run = mod.handle("stuckTwiceRun").run("delta", { redis: url2, logs: (_line, message) => messages.push(message) });
+    await expect(run).rejects.toMatchObject({
+      code: "TL_GATEWAY_TIMEOUT",
+      message: expect.stringMatching(/task Stuck\.twice \(run [\w-]+, task n\d+\) exceeded its timeoutMs of 1000 ms on worker default#2@\w+/),
+    });
+    const failures = messages.filter((m) => m.kind === "task-failed");
+    expect(failures.map((m) => [m.kind === "task-failed" && m.attempt, m.worker.replace(/@\w+$/, "")])).toEqual([[1, "default#1"], [2, "default#2"]]);
+    expect(gw.find(/^\[default#2@\w+ run=[\w-]+ task=n\d+\] spinning delta line 2$/)).toBeDefined();
+    await waitUntil("both workers to exit", async () =>
+      (await gw.status()).workers.filter((w) => w.state === "exited" && w.stopReason === "timeout").length === 2);
   });
 });
