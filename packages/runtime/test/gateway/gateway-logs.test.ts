@@ -2,6 +2,10 @@
  * `run(input, { redis, logs })` with a real gateway and real `dag-worker` processes: the client
  * receives its run's lines as they happen, tagged with the worker and task, and only its own.
  */
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CompiledModule } from "../local/compile-for-test.js";
 import type { RunLogMessage } from "../../dist/gateway/run-log-channel.js";
@@ -11,9 +15,14 @@ const url = `${inject("redisUrl")}/10`;
 const harnesses: GatewayHarness[] = [];
 let mod: CompiledModule;
 let dispose = (): void => {};
+let gw: GatewayHarness;
 
 beforeAll(async () => {
   ({ mod, dispose } = await compileGatewayTasks());
+  gw = await GatewayHarness.start(url, {
+    configurations: [{ name: "default", memoryMb: 256, threads: 2, maxWorkers: 1, keepAliveMs: 1000 }],
+  });
+  harnesses.push(gw);
 });
 afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.dispose()));
@@ -22,10 +31,6 @@ afterAll(async () => {
 
 describe("run(input, { redis, logs })", () => {
   it("forwards each line of the run's tasks as it happens, and none of another run", async () => {
-    const gw = await GatewayHarness.start(url, {
-      configurations: [{ name: "default", memoryMb: 256, threads: 2, maxWorkers: 1, keepAliveMs: 1000 }],
-    });
-    harnesses.push(gw);
     const mine: { line: string; message: RunLogMessage; at: number }[] = [];
     const other: string[] = [];
     const [a, b] = await Promise.all([
@@ -42,6 +47,22 @@ describe("run(input, { redis, logs })", () => {
     expect(other.filter((l) => / on its way$/.test(l)).sort()).toEqual([
       expect.stringMatching(/\] slow 10 on its way$/), expect.stringMatching(/\] slow 20 on its way$/),
     ]);
+  });
+
+  it("prints the lines on stdout with logs: true, and lets the client process exit after the run", async () => {
+    const script = join(dirname(mod.source), "print-logs.mjs");
+    writeFileSync(script, [
+      `import { createWorkflowHandle } from "@taskloom/runtime";`,
+      `const handle = createWorkflowHandle(${JSON.stringify(mod.manifest)}, "burst", new URL(${JSON.stringify(mod.bundleUrl.href)}));`,
+      `console.log("result " + await handle.run([7, 8], { redis: ${JSON.stringify(url)}, logs: true }));`,
+    ].join("\n"));
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { encoding: "utf8", timeout: 30_000 });
+    const lines = stdout.trim().split("\n");
+    expect(lines.filter((l) => / on its way$/.test(l)).sort()).toEqual([
+      expect.stringMatching(/^\[default#\d@\w+ n\d+\[0\]\] slow 7 on its way$/),
+      expect.stringMatching(/^\[default#\d@\w+ n\d+\[1\]\] slow 8 on its way$/),
+    ]);
+    expect(lines.at(-1)).toBe("result 30");
   });
 
   it("validates the option", async () => {
