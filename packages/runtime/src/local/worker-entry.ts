@@ -6,6 +6,7 @@
 import { threadId } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { resolveValue } from "../scheduling/resolve-value.js";
+import { collectRefs } from "../scheduling/value-ops.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
 import type { Value } from "@taskloom/sdk/internal";
@@ -34,6 +35,8 @@ interface Calls {
   args(i: number, results: unknown[]): unknown[];
   keep(i: number): boolean;
   label(i: number): string;
+  /** After item `i` ran: drops the results that no later item reads and that stay here. */
+  release(i: number, results: unknown[]): void;
 }
 
 /** Runs one batch; never throws for a task's error (it is reported in the reply). */
@@ -82,8 +85,10 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         metrics[m + 2] = estimateBytes(args);
         metrics[m + 3] = estimateBytes(out);
       }
-      results.push(out);
+      results[completed] = out;
       outputs.push(calls.keep(completed) ? wire(out) : undefined);
+      // Garbage stays garbage: a batch's token arrays or partial merges do not live to its end.
+      calls.release(completed, results);
     }
     if (packed) {
       const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics };
@@ -115,7 +120,15 @@ function lookup(mod: TaskModule, exportName: string, method: string): { target: 
 function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown): Calls {
   const parsed = JSON.parse(compact.json) as [number, 0 | 1, number[] | Value][];
   const fns: ReturnType<typeof lookup>[] = [];
+  // The items each item reads, and the last item reading each result.
+  const reads = parsed.map(([, , spec]) => (Array.isArray(spec) ? spec.filter((r) => r >= 0) : itemRefs(spec)));
+  const lastUse = new Int32Array(parsed.length).fill(-1);
+  reads.forEach((refs, i) => refs.forEach((r) => (lastUse[r] = i)));
   return {
+    release(i, results) {
+      for (const r of reads[i]!) if (lastUse[r] === i && parsed[r]![1] === 0) results[r] = undefined;
+      if (lastUse[i] === -1 && parsed[i]![1] === 0) results[i] = undefined;
+    },
     count: parsed.length,
     fn(i) {
       const f = parsed[i]![0];
@@ -142,6 +155,13 @@ function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: strin
   };
 }
 
+/** The batch items (`#i` refs) a general argument value reads. */
+function itemRefs(spec: Value): number[] {
+  const out: number[] = [];
+  for (const id of collectRefs(spec, new Set())) if (id.charCodeAt(0) === 35 /* # */) out.push(Number(id.slice(1)));
+  return out;
+}
+
 /** The plain batch (the remote runtime's form): refs by instance id and value key. */
 function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | number) => unknown): Calls {
   const index = new Map<string, number>();
@@ -157,6 +177,7 @@ function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | nu
         return at !== undefined && at < i ? results[at] : value(id);
       }) as unknown[],
     keep: (i) => items[i]!.keep,
+    release: () => {},
     label: (i) => `${items[i]!.exportName}.${items[i]!.method}`,
   };
 }
