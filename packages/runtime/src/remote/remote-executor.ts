@@ -35,6 +35,9 @@ export interface RemoteOutcome extends ExecutionOutcome {
   bytesWritten: number;
 }
 
+/** Manifests up to this size (JSON characters) travel inside the run's metadata. */
+const INLINE_MANIFEST_BYTES = 64 * 1024;
+
 const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex").slice(0, 16);
 
 /**
@@ -53,13 +56,15 @@ export async function runRemote(
   const manifestJson = JSON.stringify(ctx.manifest);
   const manifestHash = sha(manifestJson);
   const bundleHash = ctx.manifest.bundle.hash;
-  const [hasManifest, hasBundle] = await Promise.all([store.hasBlob("manifest", manifestHash), store.hasBlob("bundle", bundleHash)]);
+  // A small manifest travels inside the run's metadata; a large one is stored once per hash.
+  const inline = manifestJson.length <= INLINE_MANIFEST_BYTES;
+  const [hasManifest, hasBundle] = await Promise.all([inline || store.hasBlob("manifest", manifestHash), store.hasBlob("bundle", bundleHash)]);
   await Promise.all([
     hasManifest ? undefined : store.putBlob("manifest", manifestHash, Buffer.from(manifestJson)),
     hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
   ]);
   const input = encodeRemote(ctx.input);
-  await store.createRun(runId, { manifestHash, bundleHash, workflow: ctx.workflow.name, input, plan: JSON.stringify(plan), known: graph.knownCount });
+  await store.createRun(runId, { manifestHash, bundleHash, workflow: ctx.workflow.name, input, plan: JSON.stringify(plan), known: graph.knownCount, manifest: inline ? manifestJson : "" });
   let outcome: "done" | "failed" | "aborted" | "timeout" | undefined;
   let wake: () => void = () => {};
   const ended = new Promise<void>((r) => (wake = r));

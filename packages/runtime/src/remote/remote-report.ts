@@ -17,6 +17,13 @@ export interface RemoteTaskMetrics {
   c: boolean;
 }
 
+/** The metrics of one batch (one record per batch): worker id, then one tuple per task. */
+export interface RemoteBatchMetrics {
+  w: string;
+  /** Instance id, task id, thread id, started, finished, input bytes, output bytes, cold (0/1). */
+  r: [string, string, number, number, number, number, number, number][];
+}
+
 /** Builds the run report of a remote run from its metrics records. */
 export function buildRemoteReport(
   workflow: string, status: RunReport["status"], startedAt: number, finishedAt: number,
@@ -24,10 +31,17 @@ export function buildRemoteReport(
 ): RunReport {
   const latest = new Map<string, RemoteTaskMetrics>();
   let retries = 0;
-  for (const line of records) {
-    const m = JSON.parse(line) as RemoteTaskMetrics;
+  const add = (m: RemoteTaskMetrics): void => {
     if (latest.has(m.i)) retries++;
     latest.set(m.i, m);
+  };
+  for (const line of records) {
+    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics;
+    if (!("r" in parsed)) {
+      add(parsed);
+      continue;
+    }
+    for (const [i, t, th, s, e, bi, bo, c] of parsed.r) add({ i, t, w: parsed.w, th, s, e, bi, bo, c: c === 1 });
   }
   const tasks: TaskReport[] = [...latest.values()].map((m) => ({
     instanceId: m.i, task: m.t, name: names.get(m.t) ?? m.t, status: "finished", worker: m.w, attempts: 1,

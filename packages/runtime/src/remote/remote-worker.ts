@@ -7,7 +7,7 @@ import type { RunStore } from "../storage/run-store.js";
 import { RedisTaskQueue } from "../transport/redis-task-queue.js";
 import type { Delivery, TaskQueue } from "../transport/task-queue.js";
 import { RemoteRuntimeError } from "./remote-errors.js";
-import { runChain } from "./run-chain.js";
+import { ChainRunner } from "./chain-runner.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "../gateway/worker-events.js";
 
@@ -27,8 +27,23 @@ export interface RemoteWorkerOptions {
   log?: (line: string) => void;
   /** Worker id in logs and metrics. Default `<host>-<pid>-<random>`. */
   id?: string;
-  /** Hand-offs (chains) held at once. Default: twice `concurrency`; a worker gateway sets it to `concurrency`. */
+  /** Hand-offs (chains) held at once. Default 256 (tiny tasks run in batches); a worker gateway sets it to `concurrency`. */
   maxHeld?: number;
+}
+
+/** Hand-offs held at once by default: enough to batch tiny tasks; a gateway sets its own. */
+const DEFAULT_MAX_HELD = 256;
+
+/** One line per event on stdout, written in one write per tick (tasks log two lines each). */
+function bufferedStdout(): (line: string) => void {
+  let lines: string[] = [];
+  return (line) => {
+    if (lines.length === 0) setImmediate(() => {
+      process.stdout.write(lines.join(""));
+      lines = [];
+    });
+    lines.push(`${new Date().toISOString()} ${line}\n`);
+  };
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -53,14 +68,13 @@ export class RemoteWorker {
   readonly group: string;
   private readonly slots: number;
   private readonly leaseMs: number;
-  private readonly held = new Map<string, Delivery>();
   private stopping = false;
   private loopDone: Promise<void> = Promise.resolve();
-  private tasksStarted = 0;
   private wake: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly cache: WorkerRunCache;
   private readonly observer: TaskObserver | undefined;
+  private readonly runner: ChainRunner;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -72,10 +86,17 @@ export class RemoteWorker {
   ) {
     this.group = options.group ?? "default";
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
-    this.slots = positive("maxHeld", options.maxHeld, pool.threads * 2);
+    this.slots = positive("maxHeld", options.maxHeld, DEFAULT_MAX_HELD);
     this.observer = gatewayTaskObserver(conn);
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
     this.cache = new WorkerRunCache(store);
+    this.runner = new ChainRunner({
+      store, queue, pool, runs: this.cache, group: this.group, workerId: this.id, log, observer: this.observer,
+      released: () => {
+        this.wake?.();
+        this.wake = undefined;
+      },
+    });
   }
 
   /** Connects, starts the threads and begins serving. */
@@ -84,7 +105,7 @@ export class RemoteWorker {
     const memoryMb = options.memoryMb === undefined ? undefined : positive("memoryMb", options.memoryMb, 0);
     const conn = await connectRedis(redisUrl);
     const prefix = options.prefix ?? "tl";
-    const log = options.log ?? ((line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`));
+    const log = options.log ?? bufferedStdout();
     const worker = new RemoteWorker(conn, new RedisRunStore(conn, prefix), new RedisTaskQueue(conn, prefix), leasePool(threads, memoryMb), log, options);
     worker.loopDone = worker.loop();
     worker.timer = setInterval(() => void worker.heartbeat(), Math.max(50, Math.floor(worker.leaseMs / 3)));
@@ -95,7 +116,7 @@ export class RemoteWorker {
 
   private async heartbeat(): Promise<void> {
     try {
-      await this.queue.touch(this.group, this.id, [...this.held.keys()]);
+      await this.queue.touch(this.group, this.id, this.runner.heldDeliveries());
       this.cache.sweep(60_000);
     } catch (error) {
       this.log(`worker ${this.id} heartbeat failed: ${(error as Error).message}`);
@@ -105,7 +126,7 @@ export class RemoteWorker {
   private async loop(): Promise<void> {
     let lastClaim = 0;
     while (!this.stopping) {
-      const free = this.slots - this.held.size;
+      const free = this.slots - this.runner.held;
       if (free <= 0) {
         await new Promise<void>((r) => (this.wake = r));
         continue;
@@ -124,40 +145,13 @@ export class RemoteWorker {
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      for (const d of deliveries) this.handle(d);
+      if (deliveries.length > 0) await this.runner.accept(deliveries);
     }
-  }
-
-  private handle(d: Delivery): void {
-    this.held.set(d.id, d);
-    const ctx = {
-      workerId: this.id, group: this.group, store: this.store, queue: this.queue, pool: this.pool, runs: this.cache,
-      log: this.log, cold: () => this.tasksStarted++ === 0, observer: this.observer?.forHandoff(d.id),
-    };
-    runChain(ctx, d.runId, d.instanceId)
-      .then(
-        () => this.queue.ack(this.group, [d.id]),
-        async (error: Error) => {
-          // An internal error must not leave the client waiting: record it as the run's error.
-          this.log(`run ${d.runId} task ${d.instanceId}: worker error ${error.stack ?? error.message}`);
-          await this.store.fail(d.runId, {
-            instanceId: d.instanceId, task: "(dag-worker)", name: error.name, message: error.message,
-            stack: error.stack ?? error.message, worker: this.id, code: "TL_WORKER_INTERNAL",
-          });
-          await this.queue.ack(this.group, [d.id]);
-        },
-      )
-      .catch((error: Error) => this.log(`run ${d.runId} ack failed: ${error.message}`))
-      .finally(() => {
-        this.held.delete(d.id);
-        this.wake?.();
-        this.wake = undefined;
-      });
   }
 
   /** Work currently held (chains running). */
   get busy(): number {
-    return this.held.size;
+    return this.runner.held;
   }
 
   /**
@@ -170,12 +164,13 @@ export class RemoteWorker {
     this.wake?.();
     const deadline = Date.now() + graceMs;
     await this.loopDone;
-    while (this.held.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.runner.held > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(this.timer);
     await this.queue.close();
     await this.store.close();
     this.conn.disconnect();
     await releasePool(this.pool, true);
-    this.log(`worker ${this.id} stopped${this.held.size > 0 ? ` (${this.held.size} hand-offs left for others)` : ""}`);
+    this.log(`worker ${this.id} stopped${this.runner.held > 0 ? ` (${this.runner.held} hand-offs left for others)` : ""}`);
+    await new Promise((r) => setImmediate(r)); // lets the buffered log lines out
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync, existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
+import { getTaskOptions, type TaskOptions } from "@taskloom/sdk";
 import type { RunStore } from "../storage/run-store.js";
 import { decodeRemote } from "./remote-codec.js";
 import { GraphReplica } from "./graph-replica.js";
@@ -24,7 +25,15 @@ export interface WorkerRun {
   lastUsed: number;
   /** Serializes expansions of this run on this worker. */
   lock: RunLock;
+  /** Instances this worker completed (predicts which outputs a completion stores). */
+  localDone: Set<string>;
+  /** The `@task` options of a task (retries, retryDelayMs, timeoutMs), read from the bundle's decorators. */
+  taskOptions(task: string): Readonly<TaskOptions>;
+  /** Set once the run failed or ended here: its chains stop. */
+  over: boolean;
 }
+
+type TaskModule = Record<string, object | undefined>;
 
 /** Default bundle cache: inside the runtime package, so bundles resolve its node_modules. */
 export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL("../../.bundle-cache/", import.meta.url));
@@ -36,7 +45,7 @@ export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL("../../.bundle-cache/", 
 export class WorkerRunCache {
   private readonly runs = new Map<string, Promise<WorkerRun | undefined>>();
   private readonly manifests = new Map<string, Promise<ModuleManifest>>();
-  private readonly bundles = new Map<string, Promise<string>>();
+  private readonly bundles = new Map<string, Promise<{ url: string; module: TaskModule }>>();
 
   constructor(private readonly store: RunStore, private readonly bundleDir = DEFAULT_BUNDLE_DIR) {}
 
@@ -64,14 +73,26 @@ export class WorkerRunCache {
   private async load(runId: string): Promise<WorkerRun | undefined> {
     const [meta, lengths] = await Promise.all([this.store.getMeta(runId), this.store.getLengths(runId)]);
     if (!meta || meta.status !== "running") return undefined;
-    const [manifest, bundleUrl] = await Promise.all([this.manifest(meta.manifestHash), this.bundle(meta.bundleHash)]);
+    const manifest = meta.manifest ? (JSON.parse(meta.manifest) as ModuleManifest) : await this.manifest(meta.manifestHash);
+    const bundle = await this.bundle(meta.bundleHash, manifest.source);
     const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
     if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
     const input = decodeRemote(meta.input);
+    const options = new Map<string, Readonly<TaskOptions>>();
     return {
       runId, manifest, workflow, input, plan: checkPlan(JSON.parse(meta.plan)),
-      replica: new GraphReplica(workflow, input, lengths), bundleUrl: bundleUrl.url, coldBundle: bundleUrl.fresh,
-      lastUsed: Date.now(), lock: new RunLock(),
+      replica: new GraphReplica(workflow, input, lengths), bundleUrl: bundle.url, coldBundle: bundle.fresh,
+      lastUsed: Date.now(), lock: new RunLock(), localDone: new Set(), over: false,
+      taskOptions(task) {
+        let o = options.get(task);
+        if (!o) {
+          const info = manifest.tasks[task];
+          const target = info ? bundle.module[info.exportName] : undefined;
+          o = (target && info && getTaskOptions(target as never, info.method)) || {};
+          options.set(task, o);
+        }
+        return o;
+      },
     };
   }
 
@@ -88,16 +109,27 @@ export class WorkerRunCache {
     return p;
   }
 
-  private async bundle(hash: string): Promise<{ url: string; fresh: boolean }> {
+  /**
+   * The bundle's file URL and module, written and imported once per hash. Importing it in the main
+   * thread checks that it loads (a clear run error naming it otherwise) and gives the tasks' options.
+   */
+  private async bundle(hash: string, source: string): Promise<{ url: string; module: TaskModule; fresh: boolean }> {
     let fresh = false;
     let p = this.bundles.get(hash);
     if (!p) {
       fresh = true;
-      p = this.writeBundle(hash);
+      p = this.writeBundle(hash).then(async (url) => {
+        try {
+          return { url, module: (await import(url)) as TaskModule };
+        } catch (error) {
+          const e = error as Error;
+          throw new RemoteRuntimeError("TL_BUNDLE", `the task bundle ${hash} of ${source} failed to load: ${e.message}`, { cause: error });
+        }
+      });
       this.bundles.set(hash, p);
       p.catch(() => this.bundles.delete(hash));
     }
-    return { url: await p, fresh };
+    return { ...(await p), fresh };
   }
 
   private async writeBundle(hash: string): Promise<string> {

@@ -85,3 +85,109 @@ end
 redis.call('PUBLISH', ARGV[2], ARGV[1])
 return 1
 `;
+
+/**
+ * Completes many instances of one run atomically and idempotently (see CompleteBatchRequest).
+ * Reads first and mutates only when every output it must store was sent (else answers `resend`).
+ * KEYS: meta, done, counts, outputs, lengths, metrics.
+ * ARGV: lengthsVersion, events channel, metrics ("" for none),
+ *       JSON { i: [[id, always, [[dep, need, claimable]]]], o: {id: output}, f: {dep: [ids]} }.
+ * Returns JSON { s = "ok", c = [[item, dep]], h = handoffs, u = unwritten items, o = fetched, f = finished },
+ * { s = "resend", n = ids }, { s = "stale", v = version } or { s = "inactive", t = status }.
+ */
+export const COMPLETE_BATCH_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'running' then
+  return cjson.encode({ s = 'inactive', t = status or 'missing' })
+end
+local version = redis.call('HLEN', KEYS[5])
+if version ~= tonumber(ARGV[1]) then
+  return cjson.encode({ s = 'stale', v = version })
+end
+local spec = cjson.decode(ARGV[4])
+local items, outs = spec.i, spec.o
+local again, inc, need, order = {}, {}, {}, {}
+for n, it in ipairs(items) do
+  again[n] = redis.call('SISMEMBER', KEYS[2], it[1]) == 1
+  for _, d in ipairs(it[3]) do
+    local id = d[1]
+    if need[id] == nil then need[id] = d[2]; inc[id] = 0; table.insert(order, id) end
+    if not again[n] then inc[id] = inc[id] + 1 end
+  end
+end
+local count, ready = {}, {}
+for from = 1, #order, 1000 do
+  local part = {}
+  for k = from, math.min(from + 999, #order) do table.insert(part, order[k]) end
+  local cur = redis.call('HMGET', KEYS[3], unpack(part))
+  for k, id in ipairs(part) do
+    local c = (cur[k] and tonumber(cur[k]) or 0) + inc[id]
+    count[id] = c
+    ready[id] = c == need[id]
+  end
+end
+local claimedBy, claims = {}, {}
+for n, it in ipairs(items) do
+  for _, d in ipairs(it[3]) do
+    if d[3] == 1 and ready[d[1]] and claimedBy[d[1]] == nil then
+      claimedBy[d[1]] = n
+      table.insert(claims, { n - 1, d[1] })
+      break
+    end
+  end
+end
+local write, resend, unwritten = {}, {}, {}
+for n, it in ipairs(items) do
+  local w = it[2] == 1 or again[n] or #it[3] == 0
+  if not w then
+    for _, d in ipairs(it[3]) do
+      if claimedBy[d[1]] == nil then w = true; break end
+    end
+  end
+  write[n] = w
+  if w and outs[it[1]] == nil then table.insert(resend, it[1]) end
+  if not w then table.insert(unwritten, n - 1) end
+end
+if #resend > 0 then return cjson.encode({ s = 'resend', n = resend }) end
+local bytes = 0
+for n, it in ipairs(items) do
+  if not again[n] then redis.call('SADD', KEYS[2], it[1]) end
+  if write[n] and redis.call('HSET', KEYS[4], it[1], outs[it[1]]) == 1 then bytes = bytes + string.len(outs[it[1]]) end
+end
+if bytes > 0 then redis.call('HINCRBY', KEYS[1], 'bytesWritten', bytes) end
+local handoffs = {}
+for _, id in ipairs(order) do
+  if inc[id] > 0 then redis.call('HSET', KEYS[3], id, count[id]) end
+  if ready[id] and claimedBy[id] == nil then table.insert(handoffs, id) end
+end
+if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[3]) end
+local fetched = {}
+for _, c in ipairs(claims) do
+  local wanted = spec.f[c[2]]
+  if wanted and #wanted > 0 then
+    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
+    for k, v in ipairs(values) do
+      if v then fetched[wanted[k]] = v end
+    end
+  end
+end
+local finished = redis.call('SCARD', KEYS[2]) == tonumber(redis.call('HGET', KEYS[1], 'known'))
+if finished then
+  redis.call('HSET', KEYS[1], 'status', 'done')
+  redis.call('PUBLISH', ARGV[2], 'done')
+end
+return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
+`;
+
+/** Appends hand-offs to one group's stream. KEYS: stream. ARGV: runId, instanceId, runId, instanceId, … */
+export const PUSH_SCRIPT = `
+for i = 1, #ARGV, 2 do redis.call('XADD', KEYS[1], '*', 'r', ARGV[i], 'i', ARGV[i + 1]) end
+return #ARGV / 2
+`;
+
+/** Acknowledges and deletes delivered hand-offs. KEYS: stream. ARGV: consumer group, ids… */
+export const ACK_SCRIPT = `
+local group = table.remove(ARGV, 1)
+redis.call('XACK', KEYS[1], group, unpack(ARGV))
+return redis.call('XDEL', KEYS[1], unpack(ARGV))
+`;

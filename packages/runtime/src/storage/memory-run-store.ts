@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
 import type {
+  CompleteBatchRequest,
+  CompleteBatchResult,
   CompleteRequest,
   CompleteResult,
   RunErrorRecord,
@@ -101,6 +103,58 @@ export class MemoryRunStore implements RunStore {
     const finished = run.done.size === run.meta.known;
     if (finished) this.setStatus(req.runId, run, "done");
     return { status: "ok", ready, fetched, finished, redelivered };
+  }
+
+  async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
+    const run = this.runs.get(req.runId);
+    if (!run || run.meta.status !== "running") return { status: "inactive", runStatus: run ? run.meta.status : "missing" };
+    if (run.lengths.size !== req.lengthsVersion) return { status: "stale", lengthsVersion: run.lengths.size };
+    const again = req.items.map((it) => run.done.has(it.id));
+    const need = new Map<string, number>();
+    const inc = new Map<string, number>();
+    req.items.forEach((it, n) => {
+      for (const d of it.dependents) {
+        need.set(d.id, d.need);
+        inc.set(d.id, (inc.get(d.id) ?? 0) + (again[n] ? 0 : 1));
+      }
+    });
+    const count = new Map([...inc].map(([id, k]) => [id, (run.counts.get(id) ?? 0) + k]));
+    const ready = (id: string): boolean => count.get(id) === need.get(id);
+    const claimedBy = new Map<string, number>();
+    const claims = new Map<number, string>();
+    req.items.forEach((it, n) => {
+      const d = it.dependents.find((x) => x.claimable && ready(x.id) && !claimedBy.has(x.id));
+      if (d) {
+        claimedBy.set(d.id, n);
+        claims.set(n, d.id);
+      }
+    });
+    const write = req.items.map((it, n) => it.always || again[n] || it.dependents.length === 0 || it.dependents.some((d) => !claimedBy.has(d.id)));
+    const resend = req.items.filter((it, n) => write[n] && req.outputs[it.id] === undefined).map((it) => it.id);
+    if (resend.length > 0) return { status: "resend", ids: resend };
+    req.items.forEach((it, n) => {
+      run.done.add(it.id);
+      const out = req.outputs[it.id];
+      if (write[n] && out !== undefined && !run.outputs.has(it.id)) {
+        run.meta.bytesWritten += Buffer.byteLength(out);
+        run.outputs.set(it.id, out);
+      }
+    });
+    for (const [id, k] of inc) if (k > 0) run.counts.set(id, count.get(id) ?? 0);
+    if (req.metrics) this.metrics.get(req.runId)?.push(req.metrics);
+    const fetched: Record<string, string> = {};
+    for (const dep of claims.values()) {
+      for (const id of req.fetch[dep] ?? []) {
+        const v = run.outputs.get(id);
+        if (v !== undefined) fetched[id] = v;
+      }
+    }
+    const finished = run.done.size === run.meta.known;
+    if (finished) this.setStatus(req.runId, run, "done");
+    return {
+      status: "ok", claims, handoffs: [...count.keys()].filter((id) => ready(id) && !claimedBy.has(id)),
+      unwritten: write.flatMap((w, n) => (w ? [] : [n])), fetched, finished,
+    };
   }
 
   private setStatus(runId: string, run: MemoryRun, status: RunStatus): void {

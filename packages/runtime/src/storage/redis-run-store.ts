@@ -1,7 +1,9 @@
 import { blobKey, runDataKeys, runKeys, type RunKeys } from "../keys/redis-keys.js";
-import { COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
+import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type {
+  CompleteBatchRequest,
+  CompleteBatchResult,
   CompleteRequest,
   CompleteResult,
   RunErrorRecord,
@@ -15,6 +17,7 @@ import type {
 type ScriptConn = RedisConnection & {
   tlComplete(...args: string[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
+  tlCompleteBatch(...args: string[]): Promise<string>;
 };
 
 /**
@@ -33,6 +36,7 @@ export class RedisRunStore implements RunStore {
   constructor(conn: RedisConnection, private readonly prefix = "tl") {
     conn.defineCommand("tlComplete", { numberOfKeys: 6, lua: COMPLETE_SCRIPT });
     conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
+    conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -54,7 +58,7 @@ export class RedisRunStore implements RunStore {
 
   async createRun(runId: string, meta: RunMeta): Promise<void> {
     const k = this.keys(runId);
-    await this.conn.hset(k.meta, { ...meta, known: String(meta.known), status: "running", bytesWritten: "0" });
+    await this.conn.hset(k.meta, { ...meta, manifest: meta.manifest ?? "", known: String(meta.known), status: "running", bytesWritten: "0" });
   }
 
   async getMeta(runId: string): Promise<StoredRunMeta | undefined> {
@@ -63,7 +67,7 @@ export class RedisRunStore implements RunStore {
     return {
       manifestHash: h.manifestHash ?? "", bundleHash: h.bundleHash ?? "", workflow: h.workflow ?? "",
       input: h.input ?? "", plan: h.plan ?? "{}", known: Number(h.known), status: h.status as RunStatus,
-      bytesWritten: Number(h.bytesWritten ?? 0),
+      bytesWritten: Number(h.bytesWritten ?? 0), manifest: h.manifest ?? "",
     };
   }
 
@@ -95,6 +99,19 @@ export class RedisRunStore implements RunStore {
       finished: r.f === true,
       redelivered: r.x === true,
     };
+  }
+
+  async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
+    const k = this.keys(req.runId);
+    const spec = JSON.stringify({
+      i: req.items.map((it) => [it.id, it.always ? 1 : 0, it.dependents.map((d) => [d.id, d.need, d.claimable ? 1 : 0])]),
+      o: req.outputs,
+      f: req.fetch,
+    });
+    const raw = await this.conn.tlCompleteBatch(
+      k.meta, k.done, k.counts, k.outputs, k.lengths, k.metrics, String(req.lengthsVersion), k.events, req.metrics ?? "", spec,
+    );
+    return parseBatchReply(raw);
   }
 
   private async finish(runId: string, status: RunStatus, record?: RunErrorRecord): Promise<boolean> {
@@ -170,4 +187,22 @@ export class RedisRunStore implements RunStore {
     this.subscriber = undefined;
     this.listeners.clear();
   }
+}
+
+const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+
+/** Decodes the reply of COMPLETE_BATCH_SCRIPT (cjson encodes an empty array as `{}`). */
+function parseBatchReply(raw: string): CompleteBatchResult {
+  const r = JSON.parse(raw) as { s: string; c?: unknown; h?: unknown; u?: unknown; o?: unknown; f?: boolean; n?: unknown; v?: number; t?: string };
+  if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
+  if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
+  if (r.s === "resend") return { status: "resend", ids: list<string>(r.n) };
+  return {
+    status: "ok",
+    claims: new Map(list<[number, string]>(r.c)),
+    handoffs: list<string>(r.h),
+    unwritten: list<number>(r.u),
+    fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
+    finished: r.f === true,
+  };
 }

@@ -22,6 +22,8 @@ export interface RunMeta {
   plan: string;
   /** Task instances known at submission. */
   known: number;
+  /** The manifest's JSON itself when small (then no manifest blob is stored); "" otherwise. */
+  manifest?: string;
 }
 
 /** Stored metadata as read back by workers. */
@@ -84,6 +86,50 @@ export type CompleteResult =
   | { status: "stale"; lengthsVersion: number }
   | { status: "inactive"; runStatus: RunStatus | "missing" };
 
+/** One completed instance of a {@link CompleteBatchRequest} (no expansion). */
+export interface BatchCompletion {
+  id: string;
+  /** Store the output whatever happens (a result ref, no dependents, a dependent in another group). */
+  always: boolean;
+  /** Its direct dependents; `claimable`: the caller may continue with it (same worker group). */
+  dependents: { id: string; need: number; claimable: boolean }[];
+}
+
+/**
+ * Completes many instances of one run in one atomic, idempotent step. Each item claims at most
+ * one claimable dependent that becomes ready (first item first, first dependent first): the
+ * caller continues with it. An output is stored unless every dependent of its item was claimed
+ * in this step (and the item is not a re-delivery, nor `always`).
+ */
+export interface CompleteBatchRequest {
+  runId: string;
+  /** As in {@link CompleteRequest}. */
+  lengthsVersion: number;
+  items: BatchCompletion[];
+  /** Encoded outputs the caller sends (those it predicts are stored); a missing needed one answers `resend`. */
+  outputs: Record<string, string>;
+  /** Per claimable dependent: outputs to return when it is claimed (inputs the caller does not hold). */
+  fetch: Record<string, string[]>;
+  /** Metrics record of the step ("" or absent for none). */
+  metrics?: string;
+}
+
+export type CompleteBatchResult =
+  | {
+      status: "ok";
+      /** Item index → the dependent it claimed. */
+      claims: Map<number, string>;
+      /** Dependents that became ready and were not claimed: hand them off. */
+      handoffs: string[];
+      /** Indices of items whose output was not stored (all their dependents were claimed). */
+      unwritten: number[];
+      fetched: Record<string, string>;
+      finished: boolean;
+    }
+  | { status: "resend"; ids: string[] }
+  | { status: "stale"; lengthsVersion: number }
+  | { status: "inactive"; runStatus: RunStatus | "missing" };
+
 /** A task error as recorded for the run. */
 export interface RunErrorRecord {
   instanceId: string;
@@ -111,6 +157,8 @@ export interface RunStore {
   /** Lengths recorded so far (array key → length). */
   getLengths(runId: string): Promise<Map<string, number>>;
   complete(request: CompleteRequest): Promise<CompleteResult>;
+  /** Completes many instances at once (one round trip); see {@link CompleteBatchRequest}. */
+  completeBatch(request: CompleteBatchRequest): Promise<CompleteBatchResult>;
   /** Records a task error and marks the run failed; false when the run was no longer running. */
   fail(runId: string, record: RunErrorRecord): Promise<boolean>;
   /** Marks a running run aborted; false when it was no longer running. */

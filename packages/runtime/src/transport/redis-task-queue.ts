@@ -1,8 +1,14 @@
 import { CONSUMER_GROUP, queueKey } from "../keys/redis-keys.js";
 import { duplicateConnection, type RedisConnection } from "../storage/redis-connection.js";
+import { ACK_SCRIPT, PUSH_SCRIPT } from "../storage/lua-scripts.js";
 import type { Delivery, Handoff, TaskQueue } from "./task-queue.js";
 
 type StreamEntry = [id: string, fields: string[]];
+
+type ScriptConn = RedisConnection & {
+  tlPush(key: string, ...args: string[]): Promise<number>;
+  tlAck(key: string, ...args: string[]): Promise<number>;
+};
 
 function toDelivery([id, fields]: StreamEntry): Delivery {
   return { id, runId: fields[1] ?? "", instanceId: fields[3] ?? "" };
@@ -12,13 +18,20 @@ function toDelivery([id, fields]: StreamEntry): Delivery {
  * {@link TaskQueue} on Redis Streams: one stream per worker group (its own hash tag), one consumer
  * group `workers`; XADD to hand off, XREADGROUP to receive, XACK + XDEL when done, XCLAIM to
  * renew a lease, XAUTOCLAIM to take over work of a dead worker. Blocking reads use a second
- * connection so they never delay other commands.
+ * connection so they never delay other commands. A batch of hand-offs or acknowledgements is one
+ * Lua call (one command, one round trip).
  */
 export class RedisTaskQueue implements TaskQueue {
   private readonly ready = new Map<string, Promise<void>>();
   private blocking: RedisConnection | undefined;
 
-  constructor(private readonly conn: RedisConnection, private readonly prefix = "tl") {}
+  private readonly conn: ScriptConn;
+
+  constructor(conn: RedisConnection, private readonly prefix = "tl") {
+    conn.defineCommand("tlPush", { numberOfKeys: 1, lua: PUSH_SCRIPT });
+    conn.defineCommand("tlAck", { numberOfKeys: 1, lua: ACK_SCRIPT });
+    this.conn = conn as ScriptConn;
+  }
 
   private ensure(group: string): Promise<void> {
     let p = this.ready.get(group);
@@ -40,13 +53,15 @@ export class RedisTaskQueue implements TaskQueue {
     if (handoffs.length === 0) return;
     await this.ensure(group);
     const key = queueKey(this.prefix, group);
-    await Promise.all(handoffs.map((h) => this.conn.xadd(key, "*", "r", h.runId, "i", h.instanceId)));
+    for (let i = 0; i < handoffs.length; i += 5000) {
+      await this.conn.tlPush(key, ...handoffs.slice(i, i + 5000).flatMap((h) => [h.runId, h.instanceId]));
+    }
   }
 
   async receive(group: string, consumer: string, count: number, blockMs: number): Promise<Delivery[]> {
     await this.ensure(group);
     const key = queueKey(this.prefix, group);
-    let conn = this.conn;
+    let conn: RedisConnection = this.conn;
     if (blockMs > 0) {
       this.blocking ??= await duplicateConnection(this.conn);
       conn = this.blocking;
@@ -63,7 +78,7 @@ export class RedisTaskQueue implements TaskQueue {
   async ack(group: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const key = queueKey(this.prefix, group);
-    await Promise.all([this.conn.xack(key, CONSUMER_GROUP, ...ids), this.conn.xdel(key, ...ids)]);
+    await this.conn.tlAck(key, CONSUMER_GROUP, ...ids);
   }
 
   async touch(group: string, consumer: string, ids: string[]): Promise<void> {
