@@ -30,9 +30,17 @@ export interface Completed {
 /** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
 const MAX_INLINE_FETCH = 16;
 
-const directDependents = (run: WorkerRun, id: string): TaskInstance[] =>
-  // dependents() also lists readers of maps/reduces this instance fed; count only direct readers.
-  run.replica.dependents(id).filter((d) => d.deps.includes(id));
+const depSets = new WeakMap<TaskInstance, Set<string>>();
+
+function readsFrom(d: TaskInstance, id: string): boolean {
+  if (d.deps.length <= 8) return d.deps.includes(id);
+  let set = depSets.get(d);
+  if (!set) depSets.set(d, (set = new Set(d.deps)));
+  return set.has(id);
+}
+
+/** Dependents reading `id` directly (dependents() also lists readers of maps/reduces it fed). */
+const directDependents = (run: WorkerRun, id: string): TaskInstance[] => run.replica.dependents(id).filter((d) => readsFrom(d, id));
 
 /**
  * Completes `chains` (their current instances ran, with `outputs`) in as few round trips as
@@ -103,8 +111,11 @@ async function completePlain(ctx: CompletionContext, run: WorkerRun, chains: Cha
         if (to && to !== chains[n]) out.inherit.push([to, chains[n]!]);
       }
     }
-    const all = new Map(deps.flat().map((d) => [d.id, d]));
-    await handOff(ctx, run, res.handoffs.map((id) => all.get(id)!));
+    if (res.handoffs.length > 0) {
+      const all = new Map<string, TaskInstance>();
+      for (const ds of deps) for (const d of ds) all.set(d.id, d);
+      await handOff(ctx, run, res.handoffs.map((id) => all.get(id)!));
+    }
     for (const c of chains) {
       const d = claimed.get(c);
       if (!d) {

@@ -27,7 +27,7 @@ const MAX_BATCH = 256;
  * (its inputs already in memory); deliveries are acknowledged when the chains holding them end.
  */
 export class ChainRunner {
-  private readonly runnable: Chain[] = [];
+  private runnable: Chain[] = [];
   private inFlight = 0;
   private heldCount = 0;
   private readonly heldIds = new Set<string>();
@@ -53,7 +53,11 @@ export class ChainRunner {
     for (const d of deliveries) this.heldIds.add(d.id);
     this.heldCount += deliveries.length;
     const byRun = new Map<string, Delivery[]>();
-    for (const d of deliveries) byRun.set(d.runId, [...(byRun.get(d.runId) ?? []), d]);
+    for (const d of deliveries) {
+      const list = byRun.get(d.runId);
+      if (list) list.push(d);
+      else byRun.set(d.runId, [d]);
+    }
     await Promise.all([...byRun].map(([runId, list]) => this.acceptRun(runId, list)));
     this.pump();
   }
@@ -149,13 +153,12 @@ export class ChainRunner {
     const bySize = this.meanMs < 0 ? 64 : Math.floor(TARGET_BATCH_MS / Math.max(this.meanMs, 0.001));
     const size = Math.max(1, Math.min(MAX_BATCH, bySize, Math.ceil((this.runnable.length + 1) / free)));
     const batch = [first];
-    for (let i = 0; i < this.runnable.length && batch.length < size; ) {
-      const c = this.runnable[i]!;
-      if (c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined) {
-        batch.push(c);
-        this.runnable.splice(i, 1);
-      } else i++;
+    const rest: Chain[] = [];
+    for (const c of this.runnable) {
+      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined) batch.push(c);
+      else rest.push(c);
     }
+    this.runnable = rest;
     return batch;
   }
 

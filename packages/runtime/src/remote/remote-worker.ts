@@ -36,13 +36,17 @@ const DEFAULT_MAX_HELD = 256;
 
 /** One line per event on stdout, written in one write per tick (tasks log two lines each). */
 function bufferedStdout(): (line: string) => void {
-  let lines: string[] = [];
+  let lines = "";
   return (line) => {
-    if (lines.length === 0) setImmediate(() => {
-      process.stdout.write(lines.join(""));
-      lines = [];
-    });
-    lines.push(`${new Date().toISOString()} ${line}\n`);
+    if (lines === "") {
+      setImmediate(() => {
+        // One timestamp per flush: lines of one tick share it.
+        const at = `${new Date().toISOString()} `;
+        process.stdout.write(at + lines.slice(0, -1).replaceAll("\n", `\n${at}`) + "\n");
+        lines = "";
+      });
+    }
+    lines += `${line}\n`;
   };
 }
 
