@@ -11,10 +11,12 @@ export interface WorkerProcess {
 }
 
 /** Starts `count` workers on `redisUrl` and waits until each serves its queue. */
-export async function startWorkers(redisUrl: string, count: number, extra: string[] = []): Promise<WorkerProcess[]> {
+export async function startWorkers(redisUrl: string, count: number, extra: string[] = [], env: Record<string, string> = {}): Promise<WorkerProcess[]> {
   return Promise.all(
     Array.from({ length: count }, async () => {
-      const child = spawn(process.execPath, [BIN, "--redis", redisUrl, "--concurrency", "2", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [BIN, "--redis", redisUrl, "--concurrency", "2", ...extra], {
+        stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
+      });
       let out = "";
       child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr?.on("data", (d: Buffer) => (out += d.toString()));

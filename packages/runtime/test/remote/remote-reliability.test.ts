@@ -1,0 +1,107 @@
+/**
+ * Reliability of remote runs on real `dag-worker` processes: task retries with backoff, per-task
+ * timeouts, the `--memory-mb` heap limit, a bundle that fails to load, small manifests inline in
+ * the run (no manifest key), and dag-worker's own errors (bad URL, unreachable Redis).
+ */
+import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createRemoteExecutor } from "../../dist/remote/remote-executor.js";
+import { loadTaskModule } from "../../dist/handle/load-task-module.js";
+import { resolveRunOptions } from "../../dist/handle/run-options.js";
+import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
+
+const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const BIN = fileURLToPath(new URL("../../dist/cli/dag-worker.js", import.meta.url));
+
+/** Runs `workflow` remotely with every task in worker group `group`. */
+async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string): Promise<unknown> {
+  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
+  const executor = createRemoteExecutor(url, { plan: { defaultGroup: group } });
+  const outcome = await executor.run({
+    manifest: mod.manifest, workflow: mod.manifest.workflows.find((w) => w.name === workflow)!, bundleUrl: mod.bundleUrl, input,
+    taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url }, undefined),
+  });
+  return outcome.result;
+}
+
+describe("remote reliability", () => {
+  const url = inject("redisUrl");
+  const work = createWorkDir();
+  let mod: CompiledModule;
+  let broken: CompiledModule;
+  let workers: WorkerProcess[] = [];
+  let redis: Redis;
+
+  beforeAll(async () => {
+    const compiled = await compileForTest(work.dir, [
+      { dir: fixtures, entry: "remote-tasks.ts", name: "remote" },
+      { dir: fixtures, entry: "broken-tasks.ts", name: "broken" },
+    ]);
+    mod = compiled.get("remote")!;
+    broken = compiled.get("broken")!;
+    workers = [
+      ...(await startWorkers(url, 1, ["--group", "retry"])),
+      ...(await startWorkers(url, 1, ["--group", "small", "--concurrency", "1", "--memory-mb", "64"])),
+      ...(await startWorkers(url, 1, ["--group", "broken"], { TL_TEST_BREAK_BUNDLE: "1" })),
+    ];
+    redis = new Redis(url);
+  });
+  afterAll(async () => {
+    await stopWorkers(workers);
+    redis?.disconnect();
+    work.dispose();
+  });
+
+  it("retries a failing task as its retries option says, with a doubling delay", async () => {
+    const counter = join(work.dir, "flaky-ok");
+    const t0 = Date.now();
+    expect(await runInGroup(mod, "retried", { counter, failures: 2 }, url, "retry")).toBe(3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(40 + 80);
+    const failing = runInGroup(mod, "retried", { counter: join(work.dir, "flaky-no"), failures: 5 }, url, "retry");
+    await expect(failing).rejects.toMatchObject({ name: "RemoteTaskError", message: expect.stringMatching(/flaky failure 3 after 3 attempts$/) });
+  });
+
+  it("fails a task that runs past its timeoutMs, and the worker keeps serving", async () => {
+    const run = runInGroup(mod, "stuck", 1, url, "retry");
+    await expect(run).rejects.toMatchObject({ code: "TL_TASK_TIMEOUT", message: expect.stringContaining("timed out after 300 ms") });
+    expect(await runInGroup(mod, "chain", 1, url, "retry")).toBe(4);
+  });
+
+  it("a task exceeding dag-worker --memory-mb fails with an out-of-memory error naming the task", async () => {
+    const run = runInGroup(mod, "hungry", 400, url, "small");
+    await expect(run).rejects.toMatchObject({
+      code: "TL_TASK_OOM",
+      message: expect.stringMatching(/^task \S+#Remote\.alloc \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 64 MB \(dag-worker --memory-mb\)/),
+    });
+    expect(await runInGroup(mod, "hungry", 2, url, "small")).toBe(2);
+  });
+
+  it("a bundle that fails to load on the worker rejects the run with an error naming it", async () => {
+    const run = runInGroup(broken, "broken", 2, url, "broken");
+    await expect(run).rejects.toMatchObject({
+      message: expect.stringContaining(`the task bundle ${broken.manifest.bundle.hash} of ${broken.manifest.source} failed to load: this bundle refuses to load here`),
+    });
+  });
+
+  it("a small manifest travels inside the run: no manifest key is written", async () => {
+    expect(await runInGroup(mod, "chain", 2, url, "retry")).toBe(5);
+    const hash = createHash("sha256").update(JSON.stringify(mod.manifest)).digest("hex").slice(0, 16);
+    expect(await redis.exists(`tl:manifest:{${hash}}`)).toBe(0);
+    expect(await redis.exists(`tl:bundle:{${mod.manifest.bundle.hash}}`)).toBe(1);
+  });
+
+  it("dag-worker exits non-zero with a clear message for a bad URL and for an unreachable Redis", () => {
+    const bad = spawnSync(process.execPath, [BIN, "--redis", "not-a-url"], { encoding: "utf8", timeout: 20_000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('redis must be a redis:// or rediss:// URL, got "not-a-url"');
+    const down = spawnSync(process.execPath, [BIN, "--redis", "redis://127.0.0.1:1"], { encoding: "utf8", timeout: 20_000 });
+    expect(down.status).toBe(1);
+    expect(down.stderr).toContain("cannot connect to Redis at redis://127.0.0.1:1");
+    expect(down.stderr).toContain("TL_REDIS_UNREACHABLE");
+  });
+});
