@@ -27,8 +27,8 @@ export interface BatchSource {
 /** A batch ready to send: its instances in run order and the message parts. */
 export interface PlannedBatch {
   instances: TaskInstance[];
-  /** How many of `instances` were ready when picked; the rest joined as chains or subtree joins. */
-  seeds: number;
+  /** Per instance, 1 when it was ready when picked (a seed); 0 when it joined as a chain link or subtree join. */
+  seed: Uint8Array;
   /** The items in compact form (see {@link CompactItems}). */
   compact: CompactItems;
   /** Per instance, 1 when the main thread needs its result back. */
@@ -90,6 +90,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     }
     learner.record(x.nodeId, joined);
   }
+  depthFirst(instances, seeds.length, index, readers);
   const values: unknown[] = [];
   const packedKeys: string[] = [];
   const valueOf = new Map<string, number>();
@@ -151,7 +152,56 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     keep[i] = k;
     rows.push([f, k, simpleRefs(inst.args, ref, special, (v) => values.push(source.resolve(v)) - 1) ?? bind(inst.args)]);
   }
-  return { instances, seeds: seeds.length, compact: { fns, json: JSON.stringify(rows) }, keep, values, packedKeys };
+  const seed = new Uint8Array(instances.length);
+  for (const x of seeds) seed[index.get(x.id) as number] = 1;
+  return { instances, seed, compact: { fns, json: JSON.stringify(rows) }, keep, values, packedKeys };
+}
+
+/**
+ * Reorders a planned batch (in place: `instances`, `index`, `readers`) so that every joined
+ * instance runs as soon as its batch dependencies ran: tokenize → count → merge per seed rather
+ * than all seeds first. Short-lived intermediates (token arrays) then die young, one at a time,
+ * instead of all living until the batch's second phase (old-generation garbage, a larger heap).
+ */
+function depthFirst(instances: TaskInstance[], seedCount: number, index: Map<string, number>, readers: (readonly TaskInstance[] | undefined)[]): void {
+  const n = instances.length;
+  if (n === seedCount) return;
+  const pending = new Int32Array(n);
+  const children: number[][] = [];
+  for (let j = seedCount; j < n; j++) {
+    for (const d of (instances[j] as TaskInstance).deps) {
+      const at = index.get(d);
+      if (at === undefined) continue;
+      pending[j] = (pending[j] as number) + 1;
+      (children[at] ??= []).push(j);
+    }
+  }
+  const order: number[] = [];
+  const stack: number[] = [];
+  for (let s = 0; s < seedCount; s++) {
+    stack.push(s);
+    while (stack.length > 0) {
+      const i = stack.pop() as number;
+      order.push(i);
+      const kids = children[i];
+      if (!kids) continue;
+      for (let k = kids.length - 1; k >= 0; k--) {
+        const c = kids[k] as number;
+        pending[c] = (pending[c] as number) - 1;
+        if (pending[c] === 0) stack.push(c);
+      }
+    }
+  }
+  if (order.length !== n) throw new Error(`internal: a batch of ${n} instances orders only ${order.length}`);
+  const was = instances.slice();
+  const wasReaders = readers.slice();
+  for (let k = 0; k < n; k++) {
+    const i = order[k] as number;
+    const inst = was[i] as TaskInstance;
+    instances[k] = inst;
+    readers[k] = wasReaders[i];
+    index.set(inst.id, k);
+  }
 }
 
 /**

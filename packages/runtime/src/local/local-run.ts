@@ -212,7 +212,7 @@ export class LocalRun {
       const record = this.report.get(inst.id) as InstanceRecord;
       const started = reply.metrics[m] as number;
       const finished = reply.metrics[m + 1] as number;
-      if (i >= batch.seeds && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
+      if (batch.seed[i] === 0 && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
       this.sizer.observe(finished - started);
       this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
       record.attempts = this.attempts.size === 0 ? 1 : this.bumpAttempts(inst.id);
@@ -222,7 +222,7 @@ export class LocalRun {
       if (this.ctx.options.onEvent) {
         const attempt = record.attempts;
         const base = { instanceId: inst.id, task: inst.task, name: record.name };
-        if (i >= batch.seeds) this.emit({ type: "queued", ...base, at: record.queuedAt });
+        if (batch.seed[i] === 0) this.emit({ type: "queued", ...base, at: record.queuedAt });
         this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
         this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
       }
@@ -245,7 +245,7 @@ export class LocalRun {
     for (let i = from; i < batch.instances.length; i++) {
       if (i === failedAt) continue;
       const inst = batch.instances[i] as TaskInstance;
-      if (i < batch.seeds) {
+      if (batch.seed[i] === 1) {
         (this.report.get(inst.id) as InstanceRecord).status = "ready";
         this.lane(inst.task).ready.push(inst);
       } else {

@@ -189,6 +189,16 @@ describe("local runtime: events, report, progress, exit", () => {
     expect(started?.at).toBe(report.tasks[0]?.startedAt);
   });
 
+  // A batch runs each joined instance as soon as its inputs exist (what a direct call keeps alive).
+  it("runs a batch depth-first: a reduction's pairs right after their two leaves", async () => {
+    const xs = [1, 2, 3, 4, 5, 6, 7, 8];
+    const { result, report } = await handle<number[], number>("tree").run(xs, { report: true, concurrency: 1 });
+    expect(result).toBe(Local.tree(xs));
+    expect(report.counts.batches).toBe(1);
+    const order = [...report.tasks].sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0)).map((t) => (t.name === "Local.inc" ? "i" : "a"));
+    expect(order.join("")).toBe("iiaiiaaiiaiiaaa");
+  });
+
   it("draws a progress bar when forced, with a final line", async () => {
     const stream = new PassThrough();
     let text = "";
