@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkText, sliceTextInto } from "./chunk-text.js";
+import { chunkText, chunkTextInto, sliceTextInto } from "./chunk-text.js";
 import { makeText } from "./make-text.js";
 import { createPrng } from "./prng.js";
 
@@ -21,6 +21,15 @@ describe("example input helpers", () => {
       expect(slices.at(-1)?.end).toBe(text.length);
       for (let i = 1; i < slices.length; i++) expect(slices[i]?.start).toBe(slices[i - 1]?.end);
     }
+  });
+
+  it("chunkTextInto gives exactly the requested number of chunks, cut at whitespace", () => {
+    expect(chunkTextInto("a bb ccc dddd", 2)).toEqual(["a bb ccc", " dddd"]);
+    const text = makeText(50_000, 5);
+    const chunks = chunkTextInto(text, 64);
+    expect(chunks).toHaveLength(64);
+    expect(chunks.join("")).toBe(text);
+    for (const c of chunks.slice(1)) expect(c.charAt(0)).toMatch(/\s/);
   });
 
   it("rejects bad sizes with a message naming the argument", () => {

@@ -16,6 +16,19 @@ export function chunkText(text: string, chunkSize: number): string[] {
   return sliceText(text, chunkSize).map(({ start, end }) => text.slice(start, end));
 }
 
+/**
+ * Splits `text` into exactly `count` chunks of nearly equal length, cutting only at whitespace
+ * (see {@link sliceTextInto}). Joining the chunks gives `text` back.
+ *
+ * @example
+ * ```ts
+ * chunkTextInto("a bb ccc dddd", 2); // ["a bb ccc", " dddd"]
+ * ```
+ */
+export function chunkTextInto(text: string, count: number): string[] {
+  return sliceTextInto(text, count).map(({ start, end }) => text.slice(start, end));
+}
+
 /** A `[start, end)` range of character offsets into a text. */
 export interface TextSlice {
   start: number;

@@ -1,11 +1,14 @@
-/** `npm run example:wordcount`: counts the words of a generated 5 MB text in ~100 KB chunks. */
-import { chunkText } from "../common/chunk-text.js";
+/**
+ * `npm run example:wordcount`: counts the words of a generated 5 MB text in 64 chunks (a power of
+ * two: the merge tree then splits into whole subtrees, one per thread, for any power-of-two thread count).
+ */
+import { chunkTextInto } from "../common/chunk-text.js";
 import { makeText } from "../common/make-text.js";
 import { runExample } from "../common/run-example.js";
 import { wordcount } from "./wordcount.dag.js";
 import { WordCount } from "./wordcount.js";
 
-const chunks = chunkText(makeText(5_000_000, 1), 100_000);
+const chunks = chunkTextInto(makeText(5_000_000, 1), 64);
 console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 3} tasks`);
 await runExample({
   title: "wordcount",
