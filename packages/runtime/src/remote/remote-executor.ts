@@ -5,7 +5,8 @@ import { RunAbortedError, RunTimeoutError } from "../errors.js";
 import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import { RedisRunStore } from "../storage/redis-run-store.js";
-import { connectRedis, type RedisConnection } from "../storage/redis-connection.js";
+import { Cluster } from "ioredis";
+import { connectRedis, unrefConnection, type RedisConnection } from "../storage/redis-connection.js";
 import { followRunLogs } from "../gateway/follow-run-logs.js";
 import type { RunStore, StoredRunMeta } from "../storage/run-store.js";
 import { RedisTaskQueue } from "../transport/redis-task-queue.js";
@@ -127,22 +128,54 @@ async function readResult(store: RunStore, runId: string, ctx: ExecutionContext)
   });
 }
 
+/** A client's connection to one Redis and the store and queue on it, shared by its runs. */
+interface SharedClient {
+  conn: RedisConnection;
+  store: RedisRunStore;
+  queue: RedisTaskQueue;
+}
+
+const clients = new Map<string, Promise<SharedClient>>();
+
+/** The shared client for `url` and `prefix`: connected once, then reused while it stays open. */
+function sharedClient(url: string, prefix: string | undefined): Promise<SharedClient> {
+  const key = `${prefix ?? "tl"} ${url}`;
+  let p = clients.get(key);
+  if (!p) {
+    p = connectRedis(url).then((conn) => {
+      unrefConnection(conn);
+      conn.on("end", () => { if (clients.get(key) === p) clients.delete(key); });
+      return { conn, store: new RedisRunStore(conn, prefix), queue: new RedisTaskQueue(conn, prefix) };
+    });
+    clients.set(key, p);
+    p.catch(() => { if (clients.get(key) === p) clients.delete(key); });
+  }
+  return p;
+}
+
 /**
- * The executor behind `run(input, { redis })`: one connection per run (closed after it, so a
- * script exits when its runs are done).
+ * The executor behind `run(input, { redis })`. Runs share one connection (and one subscriber) per
+ * URL: a standalone connection stays open between runs, unref'd so that a script still exits
+ * when its runs are done; a Redis Cluster connection is opened per run and closed after it.
  */
 export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions = {}): Executor {
   return {
     async run(ctx: ExecutionContext): Promise<ExecutionOutcome> {
-      const conn = await connectRedis(redisUrl);
-      const store = new RedisRunStore(conn, options.prefix);
-      const queue = new RedisTaskQueue(conn, options.prefix);
+      // The shared sockets are unref'd: this timer keeps the process alive while the run lasts.
+      const alive = setInterval(() => {}, 1 << 30);
       try {
-        return await runRemote(store, queue, ctx, { ...options, connection: conn });
+        const shared = await sharedClient(redisUrl, options.prefix);
+        if (!(shared.conn instanceof Cluster)) return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+        clients.delete(`${options.prefix ?? "tl"} ${redisUrl}`);
+        try {
+          return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+        } finally {
+          await shared.store.close();
+          await shared.queue.close();
+          shared.conn.disconnect();
+        }
       } finally {
-        await store.close();
-        await queue.close();
-        conn.disconnect();
+        clearInterval(alive);
       }
     },
   };

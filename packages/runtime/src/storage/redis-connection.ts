@@ -85,10 +85,29 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   return cluster;
 }
 
-/** A second connection like `conn` (for blocking reads and subscriptions). */
+/** A second connection like `conn` (for blocking reads and subscriptions); unref'd when `conn` is. */
 export async function duplicateConnection(conn: RedisConnection): Promise<RedisConnection> {
   const dup = conn.duplicate() as RedisConnection;
   dup.on("error", () => {});
+  if (unrefd.has(conn)) unrefConnection(dup);
   if (dup.status === "wait") await dup.connect();
   return dup;
+}
+
+const unrefd = new WeakSet<RedisConnection>();
+
+const unrefStream = (conn: RedisConnection): void => {
+  (conn as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
+};
+
+/**
+ * Lets the process exit while `conn` (a standalone connection) is open and idle: its socket is
+ * unref'd now and after every reconnect, and so are connections duplicated from it. Whoever
+ * awaits a command on it must keep the process alive by other means (a timer) meanwhile.
+ */
+export function unrefConnection(conn: RedisConnection): void {
+  if (unrefd.has(conn)) return;
+  unrefd.add(conn);
+  unrefStream(conn);
+  conn.on("connect", () => unrefStream(conn));
 }
