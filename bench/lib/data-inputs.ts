@@ -11,9 +11,8 @@ export function makeWordcountInput(): string[] {
 
 /** Throws unless two word counts are equal (same words, same numbers). */
 export function checkCounts(actual: Counts, expected: Counts): void {
-  const a = Object.keys(actual);
-  if (a.length !== Object.keys(expected).length || a.some((w) => actual[w] !== expected[w])) {
-    throw new Error(`wordcount: result differs from the direct call (${a.length} words)`);
+  if (!(actual instanceof Map) || actual.size !== expected.size || [...actual].some(([w, n]) => expected.get(w) !== n)) {
+    throw new Error(`wordcount: result differs from the direct call (${actual instanceof Map ? actual.size : "not a Map of"} words)`);
   }
 }
 

@@ -9,14 +9,14 @@ import { wordcount } from "./wordcount.dag.js";
 import { WordCount } from "./wordcount.js";
 
 const chunks = chunkTextInto(makeText(5_000_000, 1), 64);
-console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 3} tasks`);
+console.log(`wordcount: ${chunks.length} chunks of a 5,000,000-byte text → ${chunks.length * 3 - 1} tasks`);
 await runExample({
   title: "wordcount",
   handle: wordcount,
   input: chunks,
   direct: () => WordCount.wordcount(chunks),
   show: (counts) => {
-    const top = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 8);
-    return { distinctWords: Object.keys(counts).length, top: Object.fromEntries(top) };
+    const top = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8);
+    return { distinctWords: counts.size, top: Object.fromEntries(top) };
   },
 });
