@@ -4,6 +4,8 @@ import type { ExecutionContext, ExecutionOutcome, Executor } from "../execution/
 import { RunAbortedError, RunTimeoutError } from "../errors.js";
 import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
+import { collectRefs } from "../scheduling/value-ops.js";
+import type { Value } from "@taskloom/sdk/internal";
 import { RedisRunStore } from "../storage/redis-run-store.js";
 import { Cluster } from "ioredis";
 import { connectRedis, unrefConnection, type RedisConnection } from "../storage/redis-connection.js";
@@ -93,10 +95,10 @@ export async function runRemote(
     await Promise.all([...byGroup].map(([g, list]) => queue.push(g, list)));
     await ended;
     if (outcome === "done") {
-      const result = await readResult(store, runId, ctx);
-      const meta = await store.getMeta(runId);
+      // One round trip for the result, the counters and the metrics (issued in the same tick).
+      const [result, meta, metrics] = await Promise.all([readResult(store, runId, ctx, graph), store.getMeta(runId), store.getMetrics(runId)]);
       const finishedAt = Date.now();
-      const report = buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, await store.getMetrics(runId), ctx.taskNames);
+      const report = buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, ctx.taskNames);
       return { result, report, runId, bytesWritten: meta?.bytesWritten ?? 0 };
     }
     if (outcome === "failed") {
@@ -116,16 +118,36 @@ export async function runRemote(
   }
 }
 
-async function readResult(store: RunStore, runId: string, ctx: ExecutionContext): Promise<unknown> {
+/**
+ * Reads the run's result. The graph built at submission names it already unless an expansion
+ * happened during the run: then a ref of its result is a fan-out not expanded at submission, which
+ * has no output, and the result is read again from a replica built with the recorded lengths.
+ */
+async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, graph: RunGraph): Promise<unknown> {
+  const submitted = graph.result();
+  const early = await readRefs(store, runId, submitted);
+  if (early) return resolveOutputs(submitted, early, ctx);
   const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId));
-  const refs = [...replica.resultRefs()];
+  const outputs = await readRefs(store, runId, replica.result());
+  if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
+  return resolveOutputs(replica.result(), outputs, ctx);
+}
+
+/** The outputs `value` reads, or `undefined` when one of them is not stored. */
+async function readRefs(store: RunStore, runId: string, value: Value): Promise<Map<string, string> | undefined> {
+  const refs = [...collectRefs(value, new Set())];
   const values = await store.readOutputs(runId, refs);
-  const outputs = new Map(refs.map((id, i) => [id, values[i]]));
-  return resolveValue(replica.result(), ctx.input, (id) => {
-    const text = outputs.get(id);
-    if (text === undefined) throw new Error(`internal: the output of ${id} (part of the result) is not in Redis`);
-    return decodeRemote(text);
-  });
+  const outputs = new Map<string, string>();
+  for (let i = 0; i < refs.length; i++) {
+    const text = values[i];
+    if (text === undefined) return undefined;
+    outputs.set(refs[i]!, text);
+  }
+  return outputs;
+}
+
+function resolveOutputs(value: Value, outputs: Map<string, string>, ctx: ExecutionContext): unknown {
+  return resolveValue(value, ctx.input, (id) => decodeRemote(outputs.get(id) as string));
 }
 
 /** A client's connection to one Redis and the store and queue on it, shared by its runs. */
