@@ -54,6 +54,15 @@ describe("remote runs on two dag-worker processes", () => {
     expect(await leftoverRunKeys(redis)).toEqual([]);
   });
 
+  it("runs of one process share one connection and subscriber: no connection is opened after the first run", async () => {
+    const handle = mod.handle("dynamic");
+    const received = async (): Promise<number> => Number(/total_connections_received:(\d+)/.exec(await redis.info("stats"))?.[1]);
+    await handle.run(3, { redis: url });
+    const before = await received();
+    for (let i = 0; i < 3; i++) expect(await handle.run(5 + i, { redis: url })).toEqual(await handle.run(5 + i));
+    expect(await received()).toBe(before);
+  });
+
   it("reports tasks, workers and makespan", async () => {
     const { report } = (await mod.handle("dynamic").run(50, { redis: url, report: true })) as unknown as {
       report: { executor: string; counts: { tasks: number; workers: number }; makespanMs: number };
