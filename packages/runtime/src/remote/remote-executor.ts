@@ -157,20 +157,26 @@ interface SharedClient {
   queue: RedisTaskQueue;
 }
 
-const clients = new Map<string, Promise<SharedClient>>();
+/** Per prefix and URL: the shared client, or `cluster` (a Cluster connection is opened per run). */
+const clients = new Map<string, Promise<SharedClient | "cluster">>();
 
 /** The shared client for `url` and `prefix`: connected once, then reused while it stays open. */
-function sharedClient(url: string, prefix: string | undefined): Promise<SharedClient> {
+function sharedClient(url: string, prefix: string | undefined): Promise<SharedClient | "cluster"> {
   const key = `${prefix ?? "tl"} ${url}`;
   let p = clients.get(key);
   if (!p) {
-    p = connectRedis(url).then((conn) => {
+    const created: Promise<SharedClient | "cluster"> = connectRedis(url).then((conn) => {
+      if (conn instanceof Cluster) {
+        conn.disconnect();
+        return "cluster";
+      }
       unrefConnection(conn);
-      conn.on("end", () => { if (clients.get(key) === p) clients.delete(key); });
+      conn.on("end", () => { if (clients.get(key) === created) clients.delete(key); });
       return { conn, store: new RedisRunStore(conn, prefix), queue: new RedisTaskQueue(conn, prefix) };
     });
+    p = created;
     clients.set(key, p);
-    p.catch(() => { if (clients.get(key) === p) clients.delete(key); });
+    p.catch(() => { if (clients.get(key) === created) clients.delete(key); });
   }
   return p;
 }
@@ -187,14 +193,16 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
       const alive = setInterval(() => {}, 1 << 30);
       try {
         const shared = await sharedClient(redisUrl, options.prefix);
-        if (!(shared.conn instanceof Cluster)) return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
-        clients.delete(`${options.prefix ?? "tl"} ${redisUrl}`);
+        if (shared !== "cluster") return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+        const conn = await connectRedis(redisUrl);
+        const store = new RedisRunStore(conn, options.prefix);
+        const queue = new RedisTaskQueue(conn, options.prefix);
         try {
-          return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+          return await runRemote(store, queue, ctx, { ...options, connection: conn });
         } finally {
-          await shared.store.close();
-          await shared.queue.close();
-          shared.conn.disconnect();
+          await store.close();
+          await queue.close();
+          conn.disconnect();
         }
       } finally {
         clearInterval(alive);
