@@ -3,6 +3,16 @@
  * are legal on Redis Cluster. Arguments that are lists travel as one JSON argument (cjson).
  */
 
+/** Lua: sets `finished` and marks the run done (publishing on ARGV[channelArg]) once every known instance completed. */
+function markFinished(channelArg: number): string {
+  return `local finished = redis.call('SCARD', KEYS[2]) == tonumber(redis.call('HGET', KEYS[1], 'known'))
+if finished then
+  redis.call('HSET', KEYS[1], 'status', 'done')
+  redis.call('PUBLISH', ARGV[${channelArg}], 'done')
+end
+`;
+}
+
 /**
  * Completes one task instance atomically and idempotently.
  * KEYS: meta, done, counts, outputs, lengths, metrics.
@@ -62,12 +72,7 @@ if #ready > 0 then
     end
   end
 end
-local finished = redis.call('SCARD', KEYS[2]) == tonumber(redis.call('HGET', KEYS[1], 'known'))
-if finished then
-  redis.call('HSET', KEYS[1], 'status', 'done')
-  redis.call('PUBLISH', ARGV[7], 'done')
-end
-return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered })
+${markFinished(7)}return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered })
 `;
 
 /**
@@ -171,12 +176,7 @@ for _, c in ipairs(claims) do
     end
   end
 end
-local finished = redis.call('SCARD', KEYS[2]) == tonumber(redis.call('HGET', KEYS[1], 'known'))
-if finished then
-  redis.call('HSET', KEYS[1], 'status', 'done')
-  redis.call('PUBLISH', ARGV[2], 'done')
-end
-return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
+${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
 `;
 
 /** Appends hand-offs to one group's stream. KEYS: stream. ARGV: runId, instanceId, runId, instanceId, … */
