@@ -1,4 +1,5 @@
 import { deserialize, serialize } from "node:v8";
+import { NUMBER_MAP_MIN_SIZE, NUMBER_MAP_TAG, packNumberMap, unpackNumberMap } from "./number-map-codec.js";
 
 /**
  * Values cross the thread boundary by structured clone, which keeps Map, Set, Date, BigInt, typed
@@ -89,7 +90,8 @@ function mapContainer(value: object, f: (v: unknown) => unknown): unknown {
  * The packed wire form: V8's value serializer with Node's host objects. It keeps everything the
  * tagged form keeps (Buffers included) without walking the value first, and costs about one
  * structured clone; the bytes then move to the other thread without a copy when they own their
- * memory (see {@link transferListOf}). The local runtime sends batches in this form.
+ * memory (see {@link transferListOf}). The local runtime sends batches in this form. A large
+ * `Map` of strings to numbers takes a faster columnar form (see `number-map-codec.ts`).
  *
  * @example
  * ```ts
@@ -97,12 +99,13 @@ function mapContainer(value: object, f: (v: unknown) => unknown): unknown {
  * ```
  */
 export function packWire(value: unknown): Uint8Array {
+  if (value instanceof Map && value.size >= NUMBER_MAP_MIN_SIZE) return packNumberMap(value) ?? serialize(value);
   return serialize(value);
 }
 
 /** Restores a value written by {@link packWire}. */
 export function unpackWire(bytes: Uint8Array): unknown {
-  return deserialize(bytes);
+  return bytes[0] === NUMBER_MAP_TAG ? unpackNumberMap(bytes) : deserialize(bytes);
 }
 
 /** The ArrayBuffer of `bytes` when it can be transferred (it covers the whole buffer), else none. */

@@ -127,13 +127,16 @@ export class LocalRun {
   }
 
   private dispatch(): void {
+    // Batches are planned and packed first, then posted together: once a thread starts working it
+    // competes for the cores with this one (2 cores, 2 threads), which would delay the next post.
+    const posts: (() => void)[] = [];
     for (const lane of this.lanes.values()) {
       while (lane.ready.length > 0 && lane.inFlight < this.maxInFlight) {
         const first = lane.ready[0] as TaskInstance;
         if (this.hasTimeout(first.task)) {
           // A per-call timeout terminates the thread: such a task runs alone.
           lane.ready.shift();
-          this.send(lane, planBatch([first], lane.key, this.source, this.learner, 1));
+          posts.push(this.prepare(lane, planBatch([first], lane.key, this.source, this.learner, 1)));
           continue;
         }
         const size = this.sizer.seeds(lane.ready.length, lane.inFlight);
@@ -152,9 +155,10 @@ export class LocalRun {
         } else {
           lane.ready = ready.slice(cut);
         }
-        this.send(lane, planBatch(seeds, lane.key, this.source, this.learner, MAX_BATCH));
+        posts.push(this.prepare(lane, planBatch(seeds, lane.key, this.source, this.learner, MAX_BATCH)));
       }
     }
+    for (const post of posts) post();
   }
 
   private hasTimeout(task: string): boolean {
@@ -167,7 +171,8 @@ export class LocalRun {
   }
 
 
-  private send(lane: PoolLane, batch: PlannedBatch): void {
+  /** Marks a batch's instances running and builds its message; the returned function posts it. */
+  private prepare(lane: PoolLane, batch: PlannedBatch): () => void {
     lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb);
     const sentAt = Date.now();
     for (const inst of batch.instances) (this.report.get(inst.id) ?? this.track(inst, sentAt)).status = "running";
@@ -180,13 +185,16 @@ export class LocalRun {
     };
     const first = batch.instances[0] as TaskInstance;
     const timeoutMs = batch.instances.length === 1 ? this.ctx.taskOptions.get(first.task)?.timeoutMs : undefined;
-    const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+    const { pool } = lane.shared;
     lane.inFlight++;
     this.report.batches++;
-    lane.shared.pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
-      (reply: BatchReply) => this.step(() => this.onReply(lane, batch, reply)),
-      (error: unknown) => this.step(() => this.onCrash(lane, batch, error, Atomics.load(cursor, 0), signal?.aborted === true, timeoutMs)),
-    );
+    return () => {
+      const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+      pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
+        (reply: BatchReply) => this.step(() => this.onReply(lane, batch, reply)),
+        (error: unknown) => this.step(() => this.onCrash(lane, batch, error, Atomics.load(cursor, 0), signal?.aborted === true, timeoutMs)),
+      );
+    };
   }
 
   /** Records an instance that joined a batch without having been reported ready. */

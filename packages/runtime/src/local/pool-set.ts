@@ -15,6 +15,21 @@ export interface SharedPool {
 const pools = new Map<string, SharedPool>();
 
 /**
+ * Young-generation size of threads without a heap limit, in MiB (V8's default is 16 MiB semi-spaces).
+ * Tasks that allocate many short-lived objects (token arrays, intermediate maps) then scavenge
+ * less often and promote less: wordcount 5 MB on 2 threads, 8 runs, had 88 collections instead of
+ * 148 and ~25% less GC time (larger sizes changed nothing more). It is reserved address space;
+ * pages are committed as the heap grows.
+ */
+const YOUNG_GENERATION_MB = 128;
+
+/** piscina's `resourceLimits` for threads with heap limit `memoryMb` (MiB), or the throughput default. */
+function resourceLimitsFor(memoryMb: number | undefined): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb: number } {
+  if (memoryMb === undefined) return { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
+  return { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, Math.floor(memoryMb / 4))) };
+}
+
+/**
  * Leases the pool for `threads` threads and heap limit `memoryMb`, starting it when needed. Pools
  * are kept warm between runs; piscina unrefs idle threads, so a warm pool never keeps the
  * process alive. Call {@link releasePool} when the run ends.
@@ -28,7 +43,7 @@ export function leasePool(threads: number, memoryMb: number | undefined): Shared
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 30_000,
-      ...(memoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(1, Math.min(16, Math.floor(memoryMb / 4))) } } : {}),
+      resourceLimits: resourceLimitsFor(memoryMb),
     });
     // A thread that dies (out of memory, terminated) rejects its task; the pool-level event needs a listener.
     pool.on("error", () => {});

@@ -87,6 +87,31 @@ describe("local runtime: results equal the direct call", () => {
   });
 });
 
+describe("local runtime: large Maps of strings to numbers (columnar wire form)", () => {
+  const counts = (n: number) => new Map<string, number>(Array.from({ length: n }, (_, i) => [`w${i}`, i * 1.5]));
+
+  it("keeps every key, value and the order, with odd keys and special numbers", async () => {
+    const map = counts(5_000).set("", 0).set("é☃\u0000𝄞", -0).set("nan", NaN).set("inf", -Infinity).set("huge", 2 ** 60 + 2);
+    const out = await handle<Map<string, number>, Map<string, number>>("echoValue").run(map);
+    expect(out).toBeInstanceOf(Map);
+    expect([...out.keys()]).toEqual([...map.keys()]);
+    expect([...out.values()]).toEqual([...map.values()]);
+    expect(Object.is(out.get("é☃\u0000𝄞"), -0)).toBe(true);
+  });
+
+  it("falls back to V8's form for a large Map with another key or value type", async () => {
+    const mixedValue = counts(2_000).set("date", new Date(0) as unknown as number);
+    const mixedKey = new Map<unknown, number>(counts(2_000)).set(7, 7);
+    expect(await handle<unknown, unknown>("echoValue").run(mixedValue)).toEqual(mixedValue);
+    expect(await handle<unknown, unknown>("echoValue").run(mixedKey)).toEqual(mixedKey);
+  });
+
+  it("merges large counts across threads in a tree like the direct call", async () => {
+    const parts = Array.from({ length: 8 }, (_, p) => new Map([...counts(3_000)].map(([k, v]) => [k, v + p])));
+    expect(await handle<Map<string, number>[]>("mergeCounts").run(parts, { concurrency: 2 })).toEqual(Local.mergeCounts(parts));
+  });
+});
+
 describe("local runtime: failures", () => {
   it("rejects with the failed task instance, the original message and stack, and a report", async () => {
     const error = await rejection(handle<number[]>("failing").run([1, 2, 3, 4], { concurrency: 2 }));
