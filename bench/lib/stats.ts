@@ -51,6 +51,58 @@ export async function measure<T>(
   return summarize(samples);
 }
 
+/** What {@link measurePair} returns: each side's timings and the per-round ratio `a / b`. */
+export interface PairedStats {
+  a: Stats;
+  b: Stats;
+  /** `a`'s time over `b`'s, round by round (above 1: `b` is faster). */
+  ratio: Stats;
+}
+
+/**
+ * Times `a` and `b` in alternating rounds (`a b`, then `b a`, ...) after `warmup` untimed calls of
+ * each, so that both see the same machine: on a noisy machine the per-round ratio is steadier
+ * than the ratio of two medians taken minutes apart.
+ *
+ * @example
+ * ```ts
+ * const { ratio } = await measurePair(() => direct(x), () => handle.run(x), { runs: 9 });
+ * ```
+ */
+export async function measurePair<A, B>(
+  a: () => A | Promise<A>,
+  b: () => B | Promise<B>,
+  options: MeasureOptions = {},
+  checkA?: (result: A) => void,
+  checkB?: (result: B) => void,
+): Promise<PairedStats> {
+  const warmup = options.warmup ?? 1;
+  const runs = options.runs ?? 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`options.runs must be a positive integer, got ${runs}`);
+  for (let i = 0; i < warmup; i++) {
+    checkA?.(await a());
+    checkB?.(await b());
+  }
+  const timeA: number[] = [];
+  const timeB: number[] = [];
+  const timeOne = async <T>(fn: () => T | Promise<T>, into: number[], check?: (r: T) => void): Promise<void> => {
+    const start = performance.now();
+    const result = await fn();
+    into.push(performance.now() - start);
+    check?.(result);
+  };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      await timeOne(a, timeA, checkA);
+      await timeOne(b, timeB, checkB);
+    } else {
+      await timeOne(b, timeB, checkB);
+      await timeOne(a, timeA, checkA);
+    }
+  }
+  return { a: summarize(timeA), b: summarize(timeB), ratio: summarize(timeA.map((t, i) => t / (timeB[i] as number))) };
+}
+
 /** Throws when `actual` is not `expected` (a benchmark must not time a wrong answer). */
 export function expectEqual<T>(what: string, actual: T, expected: T): void {
   if (actual !== expected) throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);

@@ -15,6 +15,11 @@ export interface Row {
   baselines?: string[];
   /** Work items, to print a per-task cost (µs per task). */
   tasks?: number;
+  /**
+   * Ratios measured round by round against a baseline run alternately with this row (see
+   * `measurePair`), by baseline system: printed instead of the ratio of medians.
+   */
+  paired?: Record<string, Stats>;
 }
 
 function ratio(x: number): string {
@@ -30,13 +35,15 @@ function ms(x: number): string {
  * ratio against the row's baseline (same shape, measured in the same run).
  */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ["shape", "system", "median ms", "min–max ms", "µs/task", "speed-up (baseline median / median)"];
+  const header = ["shape", "system", "median ms", "min–max ms", "µs/task", "speed-up (baseline median / median, or paired rounds)"];
   const lines = rows.map((row) => {
     if (typeof row.stats === "string") return [row.shape, row.system, "n/a", "", "", row.stats.replace(/^n\/a \((.*)\)$/, "$1")];
     const s = row.stats;
     const ratios = (row.baselines ?? [])
       .map((name) => {
         const base = rows.find((r) => r.shape === row.shape && r.system === name);
+        const pair = row.paired?.[name];
+        if (pair) return `${ratio(pair.median)}× vs ${name} (median of ${pair.runs} paired rounds, ${ratio(pair.min)}–${ratio(pair.max)})`;
         if (base === undefined || typeof base.stats === "string") return `n/a vs ${name}`;
         return `${ratio(base.stats.median / s.median)}× vs ${name}`;
       })
