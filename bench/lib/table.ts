@@ -35,9 +35,9 @@ function ms(x: number): string {
  * ratio against the row's baseline (same shape, measured in the same run).
  */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ["shape", "system", "median ms", "min–max ms", "µs/task", "speed-up (baseline median / median, or paired rounds)"];
+  const header = ["shape", "system", "median ms", "min–max ms", "µs/task", "tasks/s", "speed-up (baseline median / median, or paired rounds)"];
   const lines = rows.map((row) => {
-    if (typeof row.stats === "string") return [row.shape, row.system, "n/a", "", "", row.stats.replace(/^n\/a \((.*)\)$/, "$1")];
+    if (typeof row.stats === "string") return [row.shape, row.system, "n/a", "", "", "", row.stats.replace(/^n\/a \((.*)\)$/, "$1")];
     const s = row.stats;
     const ratios = (row.baselines ?? [])
       .map((name) => {
@@ -49,7 +49,8 @@ export function formatTable(rows: readonly Row[]): string {
       })
       .join(", ");
     const perTask = row.tasks === undefined ? "" : ((s.median * 1000) / row.tasks).toFixed(1);
-    return [row.shape, row.system, ms(s.median), `${ms(s.min)}–${ms(s.max)}`, perTask, ratios];
+    const perSecond = row.tasks === undefined ? "" : Math.round((row.tasks * 1000) / s.median).toLocaleString("en-US");
+    return [row.shape, row.system, ms(s.median), `${ms(s.min)}–${ms(s.max)}`, perTask, perSecond, ratios];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();

@@ -70,7 +70,7 @@ export async function benchLocalShapes(
       continue;
     }
     const input = INPUTS[key]();
-    add(key, TASKLOOM, await measure(() => handle.run(input, { concurrency: 2 }), options, check(key)), [NAIVE, DASK]);
+    add(key, TASKLOOM, await measure(() => handle.run(input, { concurrency: 2 }), options, check(key)), [NAIVE, DASK, DIRECT]);
   }
   return { rows: order(rows), notes };
 }
