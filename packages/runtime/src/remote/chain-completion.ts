@@ -1,10 +1,10 @@
 import type { BatchCompletion, RunStore } from "../storage/run-store.js";
-import type { Handoff, TaskQueue } from "../transport/task-queue.js";
+import type { TaskQueue } from "../transport/task-queue.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { RunGraphError } from "../scheduling/run-graph-error.js";
 import { decodeRemote, encodeRemote } from "./remote-codec.js";
 import { MissingOutputsError, type Expansion } from "./graph-replica.js";
-import { groupOf } from "./run-plan.js";
+import { groupOf, handoffsByGroup } from "./run-plan.js";
 import type { Chain } from "./chain-batch.js";
 import type { WorkerRun } from "./worker-run-cache.js";
 
@@ -161,14 +161,7 @@ function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<strin
 }
 
 async function handOff(ctx: CompletionContext, run: WorkerRun, ready: TaskInstance[]): Promise<void> {
-  const byGroup = new Map<string, Handoff[]>();
-  for (const d of ready) {
-    const g = groupOf(run.plan, d);
-    let list = byGroup.get(g);
-    if (!list) byGroup.set(g, (list = []));
-    list.push({ runId: run.runId, instanceId: d.id });
-  }
-  await Promise.all([...byGroup].map(([g, list]) => ctx.queue.push(g, list)));
+  await Promise.all([...handoffsByGroup(run.plan, run.runId, ready)].map(([g, list]) => ctx.queue.push(g, list)));
 }
 
 /** Completes a chain whose completion expands the graph (it read a length nobody recorded). */

@@ -17,6 +17,16 @@ export interface RunnerContext extends CompletionContext {
   released: () => void;
 }
 
+/**
+ * One log line per batch rather than per task (a 1,000-wide fan-out would write 2,000 lines):
+ * `task n1[3]` alone, `3 tasks n1[0] n1[1] n1[2]`, or `64 tasks n1[0] … n1[63]` for longer batches.
+ */
+export function describeBatch(insts: readonly { id: string }[]): string {
+  if (insts.length === 1) return `task ${insts[0]!.id}`;
+  if (insts.length <= 4) return `${insts.length} tasks ${insts.map((i) => i.id).join(" ")}`;
+  return `${insts.length} tasks ${insts[0]!.id} … ${insts[insts.length - 1]!.id}`;
+}
+
 /** Work per batch on a thread, once task times are known (ms). */
 const TARGET_BATCH_MS = 4;
 const MAX_BATCH = 256;
@@ -168,7 +178,7 @@ export class ChainRunner {
     run.coldBundle = false;
     this.started += batch.length;
     run.lastUsed = Date.now();
-    for (const c of batch) this.ctx.log(`run ${run.runId} task ${c.inst.id} start`);
+    this.ctx.log(`run ${run.runId} ${describeBatch(batch.map((c) => c.inst))} start`);
     if (this.ctx.observer) await Promise.all(batch.map((c) => c.observer?.started(run, c.inst)));
     // Under a gateway, the gateway enforces timeouts (it stops the worker and the task is retried elsewhere).
     const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
@@ -203,11 +213,8 @@ export class ChainRunner {
       for (const t of from.tokens) t.refs++;
       to.tokens.push(...from.tokens);
     }
-    done.forEach((c, i) => {
-      const inst = ran[i]!;
-      this.ctx.log(`run ${run.runId} task ${inst.id} end`);
-      c.observer?.ended(run, inst, !res.failure || inst !== res.failure.inst);
-    });
+    this.ctx.log(`run ${run.runId} ${describeBatch(ran)} end`);
+    if (this.ctx.observer) done.forEach((c, i) => c.observer?.ended(run, ran[i]!, !res.failure || ran[i] !== res.failure.inst));
     if (res.failure) await this.failRun(run, res.failure.inst, { name: res.failure.error.name, message: res.failure.error.message, code: res.failure.error.code, ...(res.failure.error.stack ? { stack: res.failure.error.stack } : {}) });
     for (const c of res.ended) this.end(c);
     for (const c of res.next) this.runnable.push(c);

@@ -1,8 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ExecutionContext, ExecutionOutcome, Executor } from "../execution/executor.js";
 import { RunAbortedError, RunTimeoutError } from "../errors.js";
-import { RunGraph } from "../scheduling/run-graph.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import { collectRefs } from "../scheduling/value-ops.js";
 import type { Value } from "@taskloom/sdk/internal";
@@ -12,12 +11,14 @@ import { connectRedis, unrefConnection, type RedisConnection } from "../storage/
 import { followRunLogs } from "../gateway/follow-run-logs.js";
 import type { RunStore, StoredRunMeta } from "../storage/run-store.js";
 import { RedisTaskQueue } from "../transport/redis-task-queue.js";
-import type { Handoff, TaskQueue } from "../transport/task-queue.js";
+import type { TaskQueue } from "../transport/task-queue.js";
 import { GraphReplica } from "./graph-replica.js";
 import { decodeRemote, encodeRemote } from "./remote-codec.js";
 import { RemoteTaskError } from "./remote-errors.js";
 import { buildRemoteReport } from "./remote-report.js";
-import { defaultPlan, groupOf, type RunPlan } from "./run-plan.js";
+import type { RunReport } from "../report/run-report.js";
+import { defaultPlan, handoffsByGroup, type RunPlan } from "./run-plan.js";
+import { manifestBlob, submissionOf, type Submission } from "./submission.js";
 
 /** Options of a remote run beyond the handle's run options. */
 export interface RemoteRunOptions {
@@ -41,8 +42,6 @@ export interface RemoteOutcome extends ExecutionOutcome {
 /** Manifests up to this size (JSON characters) travel inside the run's metadata. */
 const INLINE_MANIFEST_BYTES = 64 * 1024;
 
-const sha = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex").slice(0, 16);
-
 /**
  * Runs a compiled workflow on `dag-worker` processes through Redis: uploads the manifest and
  * bundle once per content hash, seeds the root tasks, waits for `done` / `failed` by pub/sub
@@ -54,20 +53,12 @@ export async function runRemote(
   const startedAt = Date.now();
   const runId = randomUUID();
   const plan = options.plan ?? defaultPlan();
-  const graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, ctx.input, () => undefined) });
-  const roots = graph.start();
-  const manifestJson = JSON.stringify(ctx.manifest);
-  const manifestHash = sha(manifestJson);
+  const submission = submissionOf(ctx.workflow, ctx.input);
+  const manifest = manifestBlob(ctx.manifest);
   const bundleHash = ctx.manifest.bundle.hash;
   // A small manifest travels inside the run's metadata; a large one is stored once per hash.
-  const inline = manifestJson.length <= INLINE_MANIFEST_BYTES;
-  const [hasManifest, hasBundle] = await Promise.all([inline || store.hasBlob("manifest", manifestHash), store.hasBlob("bundle", bundleHash)]);
-  await Promise.all([
-    hasManifest ? undefined : store.putBlob("manifest", manifestHash, Buffer.from(manifestJson)),
-    hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
-  ]);
+  const inline = manifest.json.length <= INLINE_MANIFEST_BYTES;
   const input = encodeRemote(ctx.input);
-  await store.createRun(runId, { manifestHash, bundleHash, workflow: ctx.workflow.name, input, plan: JSON.stringify(plan), known: graph.knownCount, manifest: inline ? manifestJson : "" });
   let outcome: "done" | "failed" | "aborted" | "timeout" | undefined;
   let wake: () => void = () => {};
   const ended = new Promise<void>((r) => (wake = r));
@@ -75,7 +66,7 @@ export async function runRemote(
     outcome ??= o;
     wake();
   };
-  const unwatch = await store.watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")));
+  let unwatch: (() => Promise<void>) | undefined;
   const poll = setInterval(() => {
     void store.getMeta(runId).then((m: StoredRunMeta | undefined) => {
       if (!m) settle("aborted");
@@ -87,19 +78,34 @@ export async function runRemote(
   const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
   let stopLogs: (() => Promise<void>) | undefined;
   try {
+    // One round trip for the blob checks, the run's metadata and the subscription to its events.
+    const [hasManifest, hasBundle] = await allSettled([
+      inline || store.hasBlob("manifest", manifest.hash),
+      store.hasBlob("bundle", bundleHash),
+      store.createRun(runId, { manifestHash: manifest.hash, bundleHash, workflow: ctx.workflow.name, input, plan: JSON.stringify(plan), known: submission.known, manifest: inline ? manifest.json : "" }),
+      store.watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted"))).then((u) => (unwatch = u)),
+    ] as const);
+    await Promise.all([
+      hasManifest ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)),
+      hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
+    ]);
     // Follow the run's lines before any task can start, so that none is missed.
     if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
-    if (graph.knownCount === 0) settle("done");
-    const byGroup = new Map<string, Handoff[]>();
-    for (const r of roots) byGroup.set(groupOf(plan, r), [...(byGroup.get(groupOf(plan, r)) ?? []), { runId, instanceId: r.id }]);
-    await Promise.all([...byGroup].map(([g, list]) => queue.push(g, list)));
+    if (submission.known === 0) settle("done");
+    await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
     await ended;
     if (outcome === "done") {
       // One round trip for the result, the counters and the metrics (issued in the same tick).
-      const [result, meta, metrics] = await Promise.all([readResult(store, runId, ctx, graph), store.getMeta(runId), store.getMetrics(runId)]);
+      const [result, meta, metrics] = await Promise.all([readResult(store, runId, ctx, submission), store.getMeta(runId), store.getMetrics(runId)]);
       const finishedAt = Date.now();
-      const report = buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, ctx.taskNames);
-      return { result, report, runId, bytesWritten: meta?.bytesWritten ?? 0 };
+      // Built on first read: most runs never look at their report (parsing 1,000 records costs ms).
+      let report: RunReport | undefined;
+      return {
+        result, runId, bytesWritten: meta?.bytesWritten ?? 0,
+        get report(): RunReport {
+          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, ctx.taskNames));
+        },
+      };
     }
     if (outcome === "failed") {
       const record = await store.getError(runId);
@@ -112,7 +118,7 @@ export async function runRemote(
     clearInterval(poll);
     if (timer) clearTimeout(timer);
     ctx.options.signal?.removeEventListener("abort", onAbort);
-    await unwatch();
+    await unwatch?.();
     await stopLogs?.();
     await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
   }
@@ -123,14 +129,22 @@ export async function runRemote(
  * happened during the run: then a ref of its result is a fan-out not expanded at submission, which
  * has no output, and the result is read again from a replica built with the recorded lengths.
  */
-async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, graph: RunGraph): Promise<unknown> {
-  const submitted = graph.result();
+async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, submission: Submission): Promise<unknown> {
+  const submitted = submission.result;
   const early = await readRefs(store, runId, submitted);
   if (early) return resolveOutputs(submitted, early, ctx);
   const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId));
   const outputs = await readRefs(store, runId, replica.result());
   if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
   return resolveOutputs(replica.result(), outputs, ctx);
+}
+
+/** Like Promise.all, but settles every promise before rejecting (so none is left running unseen). */
+async function allSettled<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** The outputs `value` reads, or `undefined` when one of them is not stored. */

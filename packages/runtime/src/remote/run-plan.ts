@@ -1,4 +1,5 @@
 import type { TaskInstance } from "../scheduling/task-instance.js";
+import type { Handoff } from "../transport/task-queue.js";
 
 /**
  * How a run is laid out on workers, as plain data (planners produce it; it travels in the run's
@@ -24,6 +25,18 @@ export function defaultPlan(group = "default"): RunPlan {
 /** The worker group of `instance` under `plan`. */
 export function groupOf(plan: RunPlan, instance: Pick<TaskInstance, "id" | "nodeId">): string {
   return plan.groups?.[instance.id] ?? plan.groups?.[instance.nodeId] ?? plan.defaultGroup;
+}
+
+/** Hand-offs of `instances` of run `runId`, by the worker group each one runs in. */
+export function handoffsByGroup(plan: RunPlan, runId: string, instances: readonly Pick<TaskInstance, "id" | "nodeId">[]): Map<string, Handoff[]> {
+  const byGroup = new Map<string, Handoff[]>();
+  for (const inst of instances) {
+    const group = groupOf(plan, inst);
+    let list = byGroup.get(group);
+    if (!list) byGroup.set(group, (list = []));
+    list.push({ runId, instanceId: inst.id });
+  }
+  return byGroup;
 }
 
 /** The co-location key of `instance` under `plan`, if any. */

@@ -35,6 +35,9 @@ export interface WorkerRun {
 
 type TaskModule = Record<string, object | undefined>;
 
+/** Inline manifests kept parsed (least recently used go first). */
+const MAX_INLINE_MANIFESTS = 16;
+
 /** Default bundle cache: inside the runtime package, so bundles resolve its node_modules. */
 export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL("../../.bundle-cache/", import.meta.url));
 
@@ -45,6 +48,7 @@ export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL("../../.bundle-cache/", 
 export class WorkerRunCache {
   private readonly runs = new Map<string, Promise<WorkerRun | undefined>>();
   private readonly manifests = new Map<string, Promise<ModuleManifest>>();
+  private readonly inlineManifests = new Map<string, ModuleManifest>();
   private readonly bundles = new Map<string, Promise<{ url: string; module: TaskModule }>>();
 
   constructor(private readonly store: RunStore, private readonly bundleDir = DEFAULT_BUNDLE_DIR) {}
@@ -73,15 +77,16 @@ export class WorkerRunCache {
   private async load(runId: string): Promise<WorkerRun | undefined> {
     const [meta, lengths] = await Promise.all([this.store.getMeta(runId), this.store.getLengths(runId)]);
     if (!meta || meta.status !== "running") return undefined;
-    const manifest = meta.manifest ? (JSON.parse(meta.manifest) as ModuleManifest) : await this.manifest(meta.manifestHash);
+    const manifest = meta.manifest ? this.inlineManifest(meta.manifest) : await this.manifest(meta.manifestHash);
     const bundle = await this.bundle(meta.bundleHash, manifest.source);
     const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
     if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
     const input = decodeRemote(meta.input);
     const options = new Map<string, Readonly<TaskOptions>>();
+    const replica = new GraphReplica(workflow, input, lengths);
     return {
       runId, manifest, workflow, input, plan: checkPlan(JSON.parse(meta.plan)),
-      replica: new GraphReplica(workflow, input, lengths), bundleUrl: bundle.url, coldBundle: bundle.fresh,
+      replica, bundleUrl: bundle.url, coldBundle: bundle.fresh,
       lastUsed: Date.now(), lock: new RunLock(), localDone: new Set(), over: false,
       taskOptions(task) {
         let o = options.get(task);
@@ -94,6 +99,22 @@ export class WorkerRunCache {
         return o;
       },
     };
+  }
+
+  /**
+   * A manifest that travelled inside a run's metadata, parsed once per distinct text: runs of one
+   * workflow then share its objects, and with them the graphs kept by shape (see GraphReplica).
+   */
+  private inlineManifest(json: string): ModuleManifest {
+    let manifest = this.inlineManifests.get(json);
+    if (manifest) {
+      this.inlineManifests.delete(json);
+    } else {
+      manifest = JSON.parse(json) as ModuleManifest;
+      if (this.inlineManifests.size >= MAX_INLINE_MANIFESTS) this.inlineManifests.delete(this.inlineManifests.keys().next().value as string);
+    }
+    this.inlineManifests.set(json, manifest); // most recently used last
+    return manifest;
   }
 
   private manifest(hash: string): Promise<ModuleManifest> {

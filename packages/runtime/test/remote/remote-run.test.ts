@@ -22,6 +22,13 @@ async function leftoverRunKeys(redis: Redis): Promise<string[]> {
   return keys;
 }
 
+/** Tasks a worker's log says it started (one line per batch: `task n1`, `3 tasks n1 n2 n3`, `64 tasks n1[0] … n1[63]`). */
+function tasksStarted(output: string): number {
+  let n = 0;
+  for (const m of output.matchAll(/ (?:task \S+|(\d+) tasks .*) start$/gm)) n += m[1] === undefined ? 1 : Number(m[1]);
+  return n;
+}
+
 describe("remote runs on two dag-worker processes", () => {
   const url = inject("redisUrl");
   const work = createWorkDir();
@@ -86,10 +93,10 @@ describe("remote runs on two dag-worker processes", () => {
     const handle = mod.handle("slowTree");
     const expected = await handle.run(xs);
     const victim = workers[0]!;
-    const before = (victim.output().match(/ start$/gm) ?? []).length;
+    const before = tasksStarted(victim.output());
     const remote = handle.run(xs, { redis: url });
     const deadline = Date.now() + 10_000;
-    while ((victim.output().match(/ start$/gm) ?? []).length < before + 20 && Date.now() < deadline) {
+    while (tasksStarted(victim.output()) < before + 20 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
     victim.child.kill("SIGKILL");
