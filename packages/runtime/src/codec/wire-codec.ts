@@ -1,5 +1,5 @@
 import { deserialize, serialize } from "node:v8";
-import { NUMBER_MAP_MIN_SIZE, NUMBER_MAP_TAG, packNumberMap, unpackNumberMap } from "./number-map-codec.js";
+import { NUMBER_TABLE_MIN_SIZE, isNumberTable, packNumberMap, packNumberRecord, unpackNumberTable } from "./number-map-codec.js";
 
 /**
  * Values cross the thread boundary by structured clone, which keeps Map, Set, Date, BigInt, typed
@@ -91,7 +91,8 @@ function mapContainer(value: object, f: (v: unknown) => unknown): unknown {
  * tagged form keeps (Buffers included) without walking the value first, and costs about one
  * structured clone; the bytes then move to the other thread without a copy when they own their
  * memory (see {@link transferListOf}). The local runtime sends batches in this form. A large
- * `Map` of strings to numbers takes a faster columnar form (see `number-map-codec.ts`).
+ * `Map` of strings to numbers, or a large plain object of numbers, takes a faster columnar form
+ * (see `number-map-codec.ts`).
  *
  * @example
  * ```ts
@@ -99,13 +100,20 @@ function mapContainer(value: object, f: (v: unknown) => unknown): unknown {
  * ```
  */
 export function packWire(value: unknown): Uint8Array {
-  if (value instanceof Map && value.size >= NUMBER_MAP_MIN_SIZE) return packNumberMap(value) ?? serialize(value);
+  if (typeof value === "object" && value !== null) {
+    if (value instanceof Map) {
+      if (value.size >= NUMBER_TABLE_MIN_SIZE) return packNumberMap(value) ?? serialize(value);
+    } else if (!Array.isArray(value) && isPlainObject(value)) {
+      const keys = Object.keys(value);
+      if (keys.length >= NUMBER_TABLE_MIN_SIZE) return packNumberRecord(value, keys) ?? serialize(value);
+    }
+  }
   return serialize(value);
 }
 
 /** Restores a value written by {@link packWire}. */
 export function unpackWire(bytes: Uint8Array): unknown {
-  return bytes[0] === NUMBER_MAP_TAG ? unpackNumberMap(bytes) : deserialize(bytes);
+  return isNumberTable(bytes) ? unpackNumberTable(bytes) : deserialize(bytes);
 }
 
 /** The ArrayBuffer of `bytes` when it can be transferred (it covers the whole buffer), else none. */

@@ -2,6 +2,9 @@ import type { Value } from "@taskloom/sdk/internal";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import type { CompactItems } from "./thread-messages.js";
 
+/** Strings at least this long are sent once per batch however many items read them. */
+const SHARED_STRING_MIN_LENGTH = 1024;
+
 /** What the batch builder asks of the run. */
 export interface BatchSource {
   /** Known instances that read `id`'s result (the scheduler's `dependents`). */
@@ -108,6 +111,19 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     }
     return -k - 1;
   };
+  // A large string read by many items (a document each item slices) travels once per batch: V8's
+  // serializer shares repeated objects but writes a string every time it appears.
+  const stringAt = new Map<string, number>();
+  const local = (v: Value): number => {
+    const x = source.resolve(v);
+    if (typeof x !== "string" || x.length < SHARED_STRING_MIN_LENGTH) return values.push(x) - 1;
+    let k = stringAt.get(x);
+    if (k === undefined) {
+      k = values.push(x) - 1;
+      stringAt.set(x, k);
+    }
+    return k;
+  };
   const special = (id: string): boolean => index.has(id) || source.packed(id) !== undefined;
   const inBatch = (id: string): boolean => index.has(id);
   // Binds a general argument value: refs become `#i`/`$k`, and what the main thread can compute
@@ -117,10 +133,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
       const r = ref(v.node);
       return { kind: "node", node: r >= 0 ? `#${r}` : `$${-r - 1}` };
     }
-    if (v.kind === "get" ? !readsAny(v, inBatch) : !readsAny(v, special)) {
-      values.push(source.resolve(v));
-      return { kind: "node", node: `$${values.length - 1}` };
-    }
+    if (v.kind === "get" ? !readsAny(v, inBatch) : !readsAny(v, special)) return { kind: "node", node: `$${local(v)}` };
     switch (v.kind) {
       case "get":
         return { kind: "get", of: bind(v.of), path: v.path };
@@ -150,7 +163,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     const deps = readers[i];
     const k = deps && staysOnThread(inst, deps, index, source) ? 0 : 1;
     keep[i] = k;
-    rows.push([f, k, simpleRefs(inst.args, ref, special, (v) => values.push(source.resolve(v)) - 1) ?? bind(inst.args)]);
+    rows.push([f, k, simpleRefs(inst.args, ref, special, local) ?? bind(inst.args)]);
   }
   const seed = new Uint8Array(instances.length);
   for (const x of seeds) seed[index.get(x.id) as number] = 1;

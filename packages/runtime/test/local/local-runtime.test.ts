@@ -87,7 +87,7 @@ describe("local runtime: results equal the direct call", () => {
   });
 });
 
-describe("local runtime: large Maps of strings to numbers (columnar wire form)", () => {
+describe("local runtime: large Maps and objects of numbers (columnar wire form)", () => {
   const counts = (n: number) => new Map<string, number>(Array.from({ length: n }, (_, i) => [`w${i}`, i * 1.5]));
 
   it("keeps every key, value and the order, with odd keys and special numbers", async () => {
@@ -97,6 +97,13 @@ describe("local runtime: large Maps of strings to numbers (columnar wire form)",
     expect([...out.keys()]).toEqual([...map.keys()]);
     expect([...out.values()]).toEqual([...map.values()]);
     expect(Object.is(out.get("é☃\u0000𝄞"), -0)).toBe(true);
+  });
+
+  it("keeps a large plain object of numbers: keys, their order and values", async () => {
+    const record = { ...Object.fromEntries(counts(3_000)), "12": 12, "3": 3, "": NaN };
+    const out = await handle<typeof record, typeof record>("echoValue").run(record);
+    expect(Object.keys(out)).toEqual(Object.keys(record));
+    expect(out).toEqual(record);
   });
 
   it("falls back to V8's form for a large Map with another key or value type", async () => {
