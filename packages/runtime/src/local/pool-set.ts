@@ -1,4 +1,5 @@
 import { Piscina } from "piscina";
+import { workerExecArgv } from "./worker-exec-argv.js";
 
 const WORKER_ENTRY = new URL("./worker-entry.js", import.meta.url).href;
 
@@ -38,12 +39,14 @@ export function leasePool(threads: number, memoryMb: number | undefined): Shared
   const key = `${threads}/${memoryMb ?? "-"}`;
   let shared = pools.get(key);
   if (!shared) {
+    const execArgv = workerExecArgv(process.execArgv);
     const pool = new Piscina({
       filename: WORKER_ENTRY,
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 30_000,
       resourceLimits: resourceLimitsFor(memoryMb),
+      ...(execArgv ? { execArgv } : {}),
     });
     // A thread that dies (out of memory, terminated) rejects its task; the pool-level event needs a listener.
     pool.on("error", () => {});
