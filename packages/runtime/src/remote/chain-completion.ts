@@ -30,17 +30,6 @@ export interface Completed {
 /** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
 const MAX_INLINE_FETCH = 16;
 
-const depSets = new WeakMap<TaskInstance, Set<string>>();
-
-function readsFrom(d: TaskInstance, id: string): boolean {
-  if (d.deps.length <= 8) return d.deps.includes(id);
-  let set = depSets.get(d);
-  if (!set) depSets.set(d, (set = new Set(d.deps)));
-  return set.has(id);
-}
-
-/** Dependents reading `id` directly (dependents() also lists readers of maps/reduces it fed). */
-const directDependents = (run: WorkerRun, id: string): TaskInstance[] => run.replica.dependents(id).filter((d) => readsFrom(d, id));
 
 /**
  * Completes `chains` (their current instances ran, with `outputs`) in as few round trips as
@@ -73,7 +62,7 @@ async function completePlain(ctx: CompletionContext, run: WorkerRun, chains: Cha
   for (let attempt = 0; ; attempt++) {
     const items: BatchCompletion[] = [];
     const fetch: Record<string, string[]> = {};
-    const deps = chains.map((c) => directDependents(run, c.inst.id));
+    const deps = chains.map((c) => run.replica.directDependents(c.inst.id));
     const results = run.replica.resultRefs();
     chains.forEach((c, n) => {
       const ds = deps[n]!;
@@ -177,7 +166,7 @@ async function completeExpanding(ctx: CompletionContext, run: WorkerRun, c: Chai
       throw error;
     }
     const created = new Set(expansion.created.map((x) => x.id));
-    const dependents = directDependents(run, c.inst.id).filter((d) => !created.has(d.id));
+    const dependents = run.replica.directDependents(c.inst.id).filter((d) => !created.has(d.id));
     const all = [...dependents, ...expansion.created];
     const res = await ctx.store.complete({
       runId: run.runId, instanceId: c.inst.id, output: encoded, write: "always",

@@ -3,7 +3,8 @@ import { resolveValue } from "../scheduling/resolve-value.js";
 import { RunGraph } from "../scheduling/run-graph.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { collectRefs } from "../scheduling/value-ops.js";
-import { ShapeCache, type ShapeRead } from "../scheduling/shape-cache.js";
+import type { ShapeRead } from "../scheduling/shape-cache.js";
+import { DetachableSource, lengthsKey, settledGraphs } from "./settled-graphs.js";
 
 /** Thrown inside a replica's value source when a read needs data this process does not have. */
 class BlockedRead extends Error {
@@ -21,20 +22,6 @@ export interface Expansion {
 /** The key under which the length of an array value is recorded: its concrete value as JSON. */
 export function lengthKey(value: Value): string {
   return JSON.stringify(value);
-}
-
-/** A replica's graph once nothing in it is blocked: it never changes again, so runs may share it. */
-interface SettledGraph {
-  graph: RunGraph;
-  known: Map<string, TaskInstance>;
-}
-
-/** Settled graphs by workflow and shape (see {@link ShapeCache}); the key is the recorded lengths. */
-const settledGraphs = new ShapeCache<SettledGraph>();
-
-/** The shape key of recorded lengths: the same for equal maps, whatever their insertion order. */
-function lengthsKey(lengths: ReadonlyMap<string, number>): string {
-  return lengths.size === 0 ? "" : JSON.stringify([...lengths].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
 /**
@@ -56,6 +43,8 @@ export class GraphReplica {
   private graph!: RunGraph;
   private readonly blocked = new Set<string>();
   private known = new Map<string, TaskInstance>();
+  /** Memo of {@link directDependents} for the current graph (shared with it when settled). */
+  private direct = new Map<string, readonly TaskInstance[]>();
   private held: ReadonlyMap<string, unknown> = new Map();
   private recorded: [string, number][] = [];
   private resultRefsCache: Set<string> | undefined;
@@ -74,6 +63,7 @@ export class GraphReplica {
     if (settled) {
       this.graph = settled.graph;
       this.known = settled.known;
+      this.direct = settled.direct;
     } else {
       this.rebuild();
     }
@@ -107,6 +97,7 @@ export class GraphReplica {
       const source = new DetachableSource((v) => this.read(v));
       this.graph = new RunGraph(this.workflow, source);
       this.known = new Map();
+      this.direct = new Map();
       this.inputReads = [];
       this.resultRefsCache = undefined;
       try {
@@ -119,7 +110,7 @@ export class GraphReplica {
       if (this.blocked.size === 0) {
         // Settled: it never reads again, so it must not keep this run's input alive.
         source.detach();
-        settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), { graph: this.graph, known: this.known });
+        settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), { graph: this.graph, known: this.known, direct: this.direct });
       }
       return;
     }
@@ -161,6 +152,20 @@ export class GraphReplica {
   /** Task instances reading `id`'s result. */
   dependents(id: string): TaskInstance[] {
     return this.graph.dependents(id);
+  }
+
+  /**
+   * Task instances whose arguments read `id`'s output itself ({@link dependents} also lists the
+   * readers of a map or reduce it fed). Memoized until the graph changes: a run of a shape seen
+   * before finds every answer computed.
+   */
+  directDependents(id: string): readonly TaskInstance[] {
+    let found = this.direct.get(id);
+    if (!found) {
+      found = this.graph.dependents(id).filter((d) => readsDirectly(d, id));
+      this.direct.set(id, found);
+    }
+    return found;
   }
 
   /** The workflow's result as a concrete value (complete once every length is recorded). */
@@ -240,18 +245,14 @@ export class GraphReplica {
   }
 }
 
-/** A graph's value source that reads through its replica until detached (then it must not read). */
-class DetachableSource {
-  constructor(private reader: ((value: Value) => unknown) | undefined) {}
+const depSets = new WeakMap<TaskInstance, Set<string>>();
 
-  read(value: Value): unknown {
-    if (!this.reader) throw new Error("internal: a settled graph replica read a value");
-    return this.reader(value);
-  }
-
-  detach(): void {
-    this.reader = undefined;
-  }
+/** Whether `d`'s arguments read `id` (a Set for wide fan-ins, built once per instance). */
+function readsDirectly(d: TaskInstance, id: string): boolean {
+  if (d.deps.length <= 8) return d.deps.includes(id);
+  let set = depSets.get(d);
+  if (!set) depSets.set(d, (set = new Set(d.deps)));
+  return set.has(id);
 }
 
 class BlockedSimulation extends Error {

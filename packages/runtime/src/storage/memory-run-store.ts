@@ -109,7 +109,13 @@ export class MemoryRunStore implements RunStore {
     const run = this.runs.get(req.runId);
     if (!run || run.meta.status !== "running") return { status: "inactive", runStatus: run ? run.meta.status : "missing" };
     if (run.lengths.size !== req.lengthsVersion) return { status: "stale", lengthsVersion: run.lengths.size };
-    const again = req.items.map((it) => run.done.has(it.id));
+    // An instance already complete, or listed twice in the batch, counts once.
+    const seen = new Set<string>();
+    const again = req.items.map((it) => {
+      const repeated = run.done.has(it.id) || seen.has(it.id);
+      seen.add(it.id);
+      return repeated;
+    });
     const need = new Map<string, number>();
     const inc = new Map<string, number>();
     req.items.forEach((it, n) => {

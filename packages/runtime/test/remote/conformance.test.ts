@@ -77,6 +77,35 @@ describe.each(backends)("%s backend", (_name, make) => {
     expect(await b.store.getMeta(run)).toBeUndefined();
   });
 
+  it("completes a batch once per instance (a duplicate or a redelivery counts nothing), claims, hands off, writes what others need", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, { ...meta, known: 5 });
+    const toCD = [{ id: "c", need: 2, claimable: true }, { id: "d", need: 1, claimable: true }];
+    const batch = (items: { id: string; always?: boolean; dependents?: typeof toCD }[], outputs: Record<string, string>, fetch: Record<string, string[]> = {}) =>
+      b.store.completeBatch({ runId: run, lengthsVersion: 0, items: items.map((it) => ({ always: false, dependents: [], ...it })), outputs, fetch, metrics: "" });
+    // a twice in one batch: c (need 2) gets one count, d (need 1) becomes ready and is claimed by the first a.
+    // a's output is needed (c is not claimed), so the script first asks for it.
+    const first = await batch([{ id: "a", dependents: toCD }, { id: "a", dependents: toCD }], {});
+    expect(first.status).toBe("resend");
+    expect(new Set(first.status === "resend" ? first.ids : [])).toEqual(new Set(["a"]));
+    expect(await b.store.readOutputs(run, ["a"])).toEqual([undefined]);
+    const a = await batch([{ id: "a", dependents: toCD }, { id: "a", dependents: toCD }], { a: "out-a" });
+    expect(a).toMatchObject({ status: "ok", claims: new Map([[0, "d"]]), handoffs: [], finished: false });
+    // b makes c ready (2 of 2) and claims it; b's output stays unwritten, a's is fetched for c.
+    const bb = await batch([{ id: "b", dependents: [{ id: "c", need: 2, claimable: true }] }], {}, { c: ["a"] });
+    expect(bb).toMatchObject({ status: "ok", claims: new Map([[0, "c"]]), unwritten: [0], fetched: { a: "out-a" } });
+    expect(await b.store.readOutputs(run, ["a", "b"])).toEqual(["out-a", undefined]);
+    // b redelivered (its first holder died): c is not counted a third time; it is claimed again,
+    // and b's output, which another holder of c may need, is written this time.
+    const redo = await batch([{ id: "b", dependents: [{ id: "c", need: 2, claimable: false }] }], { b: "out-b" });
+    expect(redo).toMatchObject({ status: "ok", claims: new Map(), handoffs: ["c"], unwritten: [] });
+    expect(await b.store.readOutputs(run, ["b"])).toEqual(["out-b"]);
+    const rest = await batch([{ id: "c", always: true }, { id: "d", always: true }, { id: "e", always: true }], { c: "out-c", d: "out-d", e: "out-e" });
+    expect(rest).toMatchObject({ status: "ok", finished: true });
+    expect((await b.store.getMeta(run))?.bytesWritten).toBe(5 * 5);
+    await b.store.deleteRun(run, 60);
+  });
+
   it("records expansions: created instances, lengths, known count, and answers stale", async () => {
     const run = randomUUID();
     await b.store.createRun(run, { ...meta, known: 2 });

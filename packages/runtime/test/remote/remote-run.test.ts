@@ -52,6 +52,8 @@ describe("remote runs on two dag-worker processes", () => {
     ["dynamic", 100],
     ["dynamic", 1],
     ["nested", ["a bb ccc", "dddd", "e f"]],
+    // String outputs travel as JSON through Lua (cjson) and back: non-ASCII, a lone surrogate, escapes.
+    ["words", ["é ☃ 😀", "a\ud800b", "\"q\\ J1 /w\n", ""]],
   ];
   it.each(cases)("%s(%j) equals the local run", async (name, input) => {
     const handle = mod.handle(name);
