@@ -18,10 +18,14 @@ async function startWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve) => {
     let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       out += d.toString();
-      if (out.includes("serving group")) resolve();
-    });
+      if (!out.includes("serving group")) return;
+      // Stop collecting: the worker logs for as long as the bench runs; later lines are drained unread.
+      child.stdout?.off("data", onData);
+      resolve();
+    };
+    child.stdout?.on("data", onData);
   });
   child.stdout?.resume();
   return child;

@@ -122,8 +122,10 @@ end
  * Reads first and mutates only when every output it must store was sent (else answers `resend`).
  * An instance already complete, or listed twice, counts once.
  * KEYS: meta, done, counts, outputs, lengths, metrics.
- * ARGV: lengthsVersion, events channel, metrics ("" for none),
- *       JSON { i: [[id, always, [[dep, need, claimable]]]], o: {id: output}, f: {dep: [ids]} }.
+ * ARGV: lengthsVersion, events channel, metrics ("" for none), JSON
+ *   { d: [[dep, need]], i: [[id, always, output or false, ±k…]], f: {dep: [ids]} }: each dependent
+ *   once in `d`; an item names its dependents by 1-based index k into `d`, negative when the
+ *   caller may not claim it (compact: a fan-in of 1,000 items names its dependent once).
  * Returns JSON { s = "ok", c = [[item, dep]], h = handoffs, u = unwritten items, o = fetched, f = finished },
  * { s = "resend", n = ids }, { s = "stale", v = version } or { s = "inactive", t = status }.
  */
@@ -138,77 +140,79 @@ if version ~= tonumber(ARGV[1]) then
 end
 ${BATCH_HELPERS}
 local spec = cjson.decode(ARGV[4])
-local items, outs = spec.i, spec.o
-local ids = {}
-for n, it in ipairs(items) do ids[n] = it[1] end
+local deps, items = spec.d, spec.i
+local ids, depIds, inc, seen = {}, {}, {}, {}
+for n = 1, #items do ids[n] = items[n][1] end
+for k = 1, #deps do depIds[k] = deps[k][1]; inc[k] = 0 end
 local again = members(KEYS[2], ids)
-local seen, inc, need, order = {}, {}, {}, {}
-for n, it in ipairs(items) do
+for n = 1, #items do
+  local it = items[n]
   if seen[it[1]] then again[n] = true end
   seen[it[1]] = true
-  for _, d in ipairs(it[3]) do
-    local id = d[1]
-    if need[id] == nil then need[id] = d[2]; inc[id] = 0; table.insert(order, id) end
-    if not again[n] then inc[id] = inc[id] + 1 end
+  if not again[n] then
+    for j = 4, #it do local k = math.abs(it[j]); inc[k] = inc[k] + 1 end
   end
 end
 local count, ready = {}, {}
-for from = 1, #order, 1000 do
-  local cur = redis.call('HMGET', KEYS[3], unpack(order, from, math.min(from + 999, #order)))
-  for k, v in ipairs(cur) do
-    local id = order[from + k - 1]
-    local c = (v and tonumber(v) or 0) + inc[id]
-    count[id] = c
-    ready[id] = c == need[id]
+for from = 1, #depIds, 1000 do
+  local cur = redis.call('HMGET', KEYS[3], unpack(depIds, from, math.min(from + 999, #depIds)))
+  for j = 1, #cur do
+    local k = from + j - 1
+    count[k] = (cur[j] and tonumber(cur[j]) or 0) + inc[k]
+    ready[k] = count[k] == deps[k][2]
   end
 end
 local claimedBy, claims = {}, {}
-for n, it in ipairs(items) do
-  for _, d in ipairs(it[3]) do
-    if d[3] == 1 and ready[d[1]] and claimedBy[d[1]] == nil then
-      claimedBy[d[1]] = n
-      table.insert(claims, { n - 1, d[1] })
+for n = 1, #items do
+  local it = items[n]
+  for j = 4, #it do
+    local k = it[j]
+    if k > 0 and ready[k] and claimedBy[k] == nil then
+      claimedBy[k] = n
+      claims[#claims + 1] = { n - 1, depIds[k] }
       break
     end
   end
 end
 local write, resend, unwritten = {}, {}, {}
-for n, it in ipairs(items) do
-  local w = it[2] == 1 or again[n] or #it[3] == 0
+for n = 1, #items do
+  local it = items[n]
+  local w = it[2] == 1 or again[n] or #it < 4
   if not w then
-    for _, d in ipairs(it[3]) do
-      if claimedBy[d[1]] == nil then w = true; break end
+    for j = 4, #it do
+      if claimedBy[math.abs(it[j])] == nil then w = true; break end
     end
   end
   write[n] = w
-  if w and outs[it[1]] == nil then table.insert(resend, it[1]) end
-  if not w then table.insert(unwritten, n - 1) end
+  if w and not it[3] then resend[#resend + 1] = it[1] end
+  if not w then unwritten[#unwritten + 1] = n - 1 end
 end
 if #resend > 0 then return cjson.encode({ s = 'resend', n = resend }) end
 local fresh, fields, bytes = {}, {}, 0
-for n, it in ipairs(items) do
-  local id = it[1]
+for n = 1, #items do
+  local it = items[n]
   if not again[n] then
-    table.insert(fresh, id)
+    fresh[#fresh + 1] = it[1]
     -- A first completion's output is a new field: one variadic HSET for all of them.
     if write[n] then
-      table.insert(fields, id); table.insert(fields, outs[id])
-      bytes = bytes + string.len(outs[id])
+      fields[#fields + 1] = it[1]; fields[#fields + 1] = it[3]
+      bytes = bytes + string.len(it[3])
     end
   end
 end
 chunked('SADD', KEYS[2], fresh)
 chunked('HSET', KEYS[4], fields)
-for n, it in ipairs(items) do
-  if again[n] and write[n] and redis.call('HSET', KEYS[4], it[1], outs[it[1]]) == 1 then
-    bytes = bytes + string.len(outs[it[1]])
+for n = 1, #items do
+  local it = items[n]
+  if again[n] and write[n] and redis.call('HSET', KEYS[4], it[1], it[3]) == 1 then
+    bytes = bytes + string.len(it[3])
   end
 end
 if bytes > 0 then redis.call('HINCRBY', KEYS[1], 'bytesWritten', bytes) end
 local counts, handoffs = {}, {}
-for _, id in ipairs(order) do
-  if inc[id] > 0 then table.insert(counts, id); table.insert(counts, count[id]) end
-  if ready[id] and claimedBy[id] == nil then table.insert(handoffs, id) end
+for k = 1, #deps do
+  if inc[k] > 0 then counts[#counts + 1] = depIds[k]; counts[#counts + 1] = count[k] end
+  if ready[k] and claimedBy[k] == nil then handoffs[#handoffs + 1] = depIds[k] end
 end
 chunked('HSET', KEYS[3], counts)
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[3]) end

@@ -103,11 +103,7 @@ export class RedisRunStore implements RunStore {
 
   async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
     const k = this.keys(req.runId);
-    const spec = JSON.stringify({
-      i: req.items.map((it) => [it.id, it.always ? 1 : 0, it.dependents.map((d) => [d.id, d.need, d.claimable ? 1 : 0])]),
-      o: req.outputs,
-      f: req.fetch,
-    });
+    const spec = JSON.stringify({ ...compactItems(req), f: req.fetch });
     const raw = await this.conn.tlCompleteBatch(
       k.meta, k.done, k.counts, k.outputs, k.lengths, k.metrics, String(req.lengthsVersion), k.events, req.metrics ?? "", spec,
     );
@@ -187,6 +183,25 @@ export class RedisRunStore implements RunStore {
     this.subscriber = undefined;
     this.listeners.clear();
   }
+}
+
+/**
+ * The items of a batch as COMPLETE_BATCH_SCRIPT reads them: each dependent once in `d`, items
+ * naming theirs by 1-based index (negative when not claimable), the output inline or `false`.
+ */
+function compactItems(req: CompleteBatchRequest): { d: [string, number][]; i: (string | number | boolean)[][] } {
+  const index = new Map<string, number>();
+  const d: [string, number][] = [];
+  const i = req.items.map((it) => {
+    const row: (string | number | boolean)[] = [it.id, it.always ? 1 : 0, req.outputs[it.id] ?? false];
+    for (const dep of it.dependents) {
+      let k = index.get(dep.id);
+      if (k === undefined) index.set(dep.id, (k = d.push([dep.id, dep.need])));
+      row.push(dep.claimable ? k : -k);
+    }
+    return row;
+  });
+  return { d, i };
 }
 
 const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
