@@ -110,7 +110,8 @@ export class GraphReplica {
       if (this.blocked.size === 0) {
         // Settled: it never reads again, so it must not keep this run's input alive.
         source.detach();
-        settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), { graph: this.graph, known: this.known, direct: this.direct });
+        const settled = { graph: this.graph, known: this.known, direct: this.direct };
+        settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), settled, this.graph.knownCount);
       }
       return;
     }

@@ -34,7 +34,7 @@ export function submissionOf(workflow: WorkflowIR, input: unknown): Submission {
     const graph = new RunGraph(workflow, reader);
     const roots = graph.start().map(({ id, nodeId }) => ({ id, nodeId }));
     submission = { roots, known: graph.knownCount, result: graph.result() };
-    submissions.set(workflow, reader.reads, "", submission);
+    submissions.set(workflow, reader.reads, "", submission, submission.known);
   }
   return submission;
 }

@@ -5,9 +5,11 @@ import { resolveValue } from "./resolve-value.js";
 export type ShapeRead = readonly [value: Value, length: number];
 
 interface Shape<T> {
+  workflow: WorkflowIR;
   reads: readonly ShapeRead[];
   key: string;
   value: T;
+  size: number;
 }
 
 /**
@@ -22,8 +24,10 @@ interface Shape<T> {
  * must have the same length in the new input, and `key` (what else the build depended on, such
  * as lengths recorded in Redis) must be equal.
  *
- * A workflow keeps its {@link ShapeCache.limit} most recently used shapes; entries go with the
- * workflow object (a WeakMap), so a process that forgets a manifest forgets its shapes too.
+ * Memory is bounded: a workflow keeps its `limit` most recently used shapes, and the cache keeps
+ * at most `maxSize` task instances in all (a kept graph costs about 1.2 KB per instance, so the
+ * default 25,000 is about 30 MB); the least recently used shapes go first, and a shape larger than
+ * `maxSize` is never kept.
  *
  * @example
  * ```ts
@@ -32,15 +36,26 @@ interface Shape<T> {
  * if (!roots) {
  *   const reader = new RecordingReader(input);
  *   roots = new RunGraph(workflow, reader).start();
- *   cache.set(workflow, reader.reads, "", roots);
+ *   cache.set(workflow, reader.reads, "", roots, roots.length);
  * }
  * ```
  */
 export class ShapeCache<T> {
-  private readonly byWorkflow = new WeakMap<WorkflowIR, Shape<T>[]>();
+  private readonly byWorkflow = new Map<WorkflowIR, Shape<T>[]>();
+  /** Every kept shape, least recently used first. */
+  private readonly recent = new Set<Shape<T>>();
+  private total = 0;
 
-  /** @param limit - shapes kept per workflow (least recently used go first). */
-  constructor(readonly limit = 4) {}
+  /**
+   * @param limit - shapes kept per workflow.
+   * @param maxSize - task instances kept in all shapes together.
+   */
+  constructor(readonly limit = 4, readonly maxSize = 25_000) {}
+
+  /** Task instances in the kept shapes. */
+  get size(): number {
+    return this.total;
+  }
 
   /** The value stored for `workflow` under `key` whose reads have the same lengths in `input`. */
   get(workflow: WorkflowIR, input: unknown, key: string): T | undefined {
@@ -50,17 +65,35 @@ export class ShapeCache<T> {
       const shape = shapes[i] as Shape<T>;
       if (shape.key !== key || !sameLengths(shape.reads, input)) continue;
       if (i > 0) shapes.unshift(...shapes.splice(i, 1));
+      this.recent.delete(shape);
+      this.recent.add(shape);
       return shape.value;
     }
     return undefined;
   }
 
-  /** Stores `value` for runs of `workflow` whose build made `reads` and depended on `key`. */
-  set(workflow: WorkflowIR, reads: readonly ShapeRead[], key: string, value: T): void {
+  /**
+   * Stores `value` for runs of `workflow` whose build made `reads` and depended on `key`.
+   * @param size - task instances in `value` (what it costs to keep).
+   */
+  set(workflow: WorkflowIR, reads: readonly ShapeRead[], key: string, value: T, size: number): void {
+    if (size > this.maxSize) return;
     let shapes = this.byWorkflow.get(workflow);
     if (!shapes) this.byWorkflow.set(workflow, (shapes = []));
-    shapes.unshift({ reads: [...reads], key, value });
-    if (shapes.length > this.limit) shapes.length = this.limit;
+    const shape: Shape<T> = { workflow, reads: [...reads], key, value, size };
+    shapes.unshift(shape);
+    this.recent.add(shape);
+    this.total += size;
+    while (shapes.length > this.limit) this.drop(shapes[shapes.length - 1] as Shape<T>);
+    while (this.total > this.maxSize) this.drop(this.recent.values().next().value as Shape<T>);
+  }
+
+  private drop(shape: Shape<T>): void {
+    const shapes = this.byWorkflow.get(shape.workflow) ?? [];
+    shapes.splice(shapes.indexOf(shape), 1);
+    if (shapes.length === 0) this.byWorkflow.delete(shape.workflow);
+    this.recent.delete(shape);
+    this.total -= shape.size;
   }
 }
 

@@ -32,7 +32,7 @@ function build(cache: ShapeCache<Built>, workflow: WorkflowIR, runInput: unknown
   const reader = new RecordingReader(runInput);
   const graph = new RunGraph(workflow, reader);
   const built = { roots: graph.start(), known: graph.knownCount };
-  cache.set(workflow, reader.reads, "", built);
+  cache.set(workflow, reader.reads, "", built, built.known);
   return { built, hit: false };
 }
 
@@ -69,6 +69,24 @@ describe("ShapeCache", () => {
     build(cache, twoFans, shape(3)); // evicts 2
     expect(build(cache, twoFans, shape(1)).hit).toBe(true);
     expect(build(cache, twoFans, shape(2)).hit).toBe(false);
+  });
+
+  it("keeps at most maxSize instances in all, dropping the least recently used shapes of any workflow", () => {
+    const cache = new ShapeCache<Built>(4, 10);
+    const other = wf(twoFans.nodes, twoFans.result);
+    const shape = (n: number) => ({ xs: Array.from({ length: n }, () => 0), ys: [] });
+    build(cache, twoFans, shape(2)); // 4 instances
+    build(cache, other, shape(3)); // 5
+    expect(cache.size).toBe(9);
+    expect(build(cache, twoFans, shape(2)).hit).toBe(true); // other's shape is now the oldest
+    build(cache, twoFans, shape(1)); // 3: over 10, drops other's
+    expect(cache.size).toBe(7);
+    expect(build(cache, other, shape(3)).hit).toBe(false); // built again (5): drops twoFans(2), the oldest
+    expect(cache.size).toBe(8);
+    expect(build(cache, twoFans, shape(1)).hit).toBe(true);
+    expect(build(cache, twoFans, shape(20)).hit).toBe(false); // 22 instances: never kept
+    expect(build(cache, twoFans, shape(20)).hit).toBe(false);
+    expect(cache.size).toBe(8);
   });
 
   it("records only arrays read from the input: a workflow without fan-out has one shape", () => {
