@@ -7,6 +7,7 @@ import { decodeRemote } from "./remote-codec.js";
 import { AckToken, runBatch, type Chain } from "./chain-batch.js";
 import { completeChains, type CompletionContext } from "./chain-completion.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
+import { batchMetricsRecord } from "./remote-report.js";
 
 /** What the runner needs from its worker. */
 export interface RunnerContext extends CompletionContext {
@@ -202,12 +203,8 @@ export class ChainRunner {
     }
     this.pump();
     if (done.length === 0) return;
-    const records = done.map((c, i) => {
-      const k = i * METRICS_STRIDE;
-      return [c.inst.id, c.inst.task, outcome.threadId, m[k], m[k + 1], m[k + 2], m[k + 3], cold && i === 0 ? 1 : 0];
-    });
-    const metrics = JSON.stringify({ w: this.ctx.workerId, r: records });
     const ran = done.map((c) => c.inst);
+    const metrics = batchMetricsRecord(this.ctx.workerId, outcome.threadId, ran, m, cold);
     const res = await completeChains(this.ctx, run, done, outcome.outputs, metrics);
     for (const [to, from] of res.inherit) {
       for (const t of from.tokens) t.refs++;

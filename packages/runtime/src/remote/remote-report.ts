@@ -1,4 +1,5 @@
 import type { RunReport, TaskReport } from "../report/run-report.js";
+import { METRICS_STRIDE } from "../local/thread-messages.js";
 
 /** One metrics record as a worker writes it (short keys: it is stored per task). */
 export interface RemoteTaskMetrics {
@@ -17,11 +18,47 @@ export interface RemoteTaskMetrics {
   c: boolean;
 }
 
-/** The metrics of one batch (one record per batch): worker id, then one tuple per task. */
+/** The metrics of one batch as earlier workers wrote them: worker id, then one tuple per task. */
 export interface RemoteBatchMetrics {
   w: string;
   /** Instance id, task id, thread id, started, finished, input bytes, output bytes, cold (0/1). */
   r: [string, string, number, number, number, number, number, number][];
+}
+
+/**
+ * The metrics of one batch (one record per batch, about 35 bytes per task): worker and thread,
+ * the batch's first start (ms since the epoch), its task ids once, then one tuple per task.
+ */
+export interface CompactBatchMetrics {
+  w: string;
+  th: number;
+  b: number;
+  t: string[];
+  /** Instance id, index into `t`, started and finished (ms after `b`, to the µs), input bytes, output bytes, cold (0/1). */
+  r: [string, number, number, number, number, number, number][];
+}
+
+const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * The metrics record of a batch that ran `insts` on thread `threadId`.
+ * @param metrics - per task, {@link METRICS_STRIDE} numbers: started, finished (ms since the epoch), input and output bytes.
+ * @param cold - whether the batch's first task was a cold start.
+ */
+export function batchMetricsRecord(
+  workerId: string, threadId: number, insts: readonly { id: string; task: string }[], metrics: Float64Array, cold: boolean,
+): string {
+  const base = metrics[0] ?? 0;
+  const tasks: string[] = [];
+  const index = new Map<string, number>();
+  const r = insts.map((inst, i): CompactBatchMetrics["r"][number] => {
+    let t = index.get(inst.task);
+    if (t === undefined) index.set(inst.task, (t = tasks.push(inst.task) - 1));
+    const k = i * METRICS_STRIDE;
+    return [inst.id, t, micros((metrics[k] ?? 0) - base), micros((metrics[k + 1] ?? 0) - base), metrics[k + 2] ?? 0, metrics[k + 3] ?? 0, cold && i === 0 ? 1 : 0];
+  });
+  const record: CompactBatchMetrics = { w: workerId, th: threadId, b: base, t: tasks, r };
+  return JSON.stringify(record);
 }
 
 /** Builds the run report of a remote run from its metrics records. */
@@ -36,12 +73,14 @@ export function buildRemoteReport(
     latest.set(m.i, m);
   };
   for (const line of records) {
-    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics;
-    if (!("r" in parsed)) {
-      add(parsed);
-      continue;
+    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics | CompactBatchMetrics;
+    if (!("r" in parsed)) add(parsed);
+    else if ("b" in parsed) {
+      const { w, th, b, t: tasks } = parsed;
+      for (const [i, t, s, e, bi, bo, c] of parsed.r) add({ i, t: tasks[t] ?? "", w, th, s: b + s, e: b + e, bi, bo, c: c === 1 });
+    } else {
+      for (const [i, t, th, s, e, bi, bo, c] of parsed.r) add({ i, t, w: parsed.w, th, s, e, bi, bo, c: c === 1 });
     }
-    for (const [i, t, th, s, e, bi, bo, c] of parsed.r) add({ i, t, w: parsed.w, th, s, e, bi, bo, c: c === 1 });
   }
   const tasks: TaskReport[] = [...latest.values()].map((m) => ({
     instanceId: m.i, task: m.t, name: names.get(m.t) ?? m.t, status: "finished", worker: m.w, attempts: 1,

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
+import type { RunReport } from "../../dist/index.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -73,12 +74,24 @@ describe("remote runs on two dag-worker processes", () => {
   });
 
   it("reports tasks, workers and makespan", async () => {
+    const before = Date.now();
     const { report } = (await mod.handle("dynamic").run(50, { redis: url, report: true })) as unknown as {
-      report: { executor: string; counts: { tasks: number; workers: number }; makespanMs: number };
+      report: RunReport;
     };
     expect(report.executor).toBe("remote");
     expect(report.counts.tasks).toBe(1 + 50 + 49 + 1);
     expect(report.makespanMs).toBeGreaterThan(0);
+    const ids = report.tasks.map((t) => t.instanceId);
+    expect(new Set(ids).size).toBe(101);
+    expect(ids).toContain("n1");
+    for (const t of report.tasks) {
+      expect(t.task).toMatch(/remote-tasks\.ts#Remote\.(range|inc|add|sum)$/);
+      expect(typeof t.worker).toBe("string");
+      expect(t.startedAt).toBeGreaterThanOrEqual(before - 1);
+      expect(t.finishedAt).toBeGreaterThanOrEqual(t.startedAt!);
+      expect(t.finishedAt).toBeLessThanOrEqual(report.finishedAt + 1);
+      expect(t.executionMs).toBeCloseTo(t.finishedAt! - t.startedAt!, 2);
+    }
   });
 
   it("a failing task rejects run() with the task's error and leaves no keys", async () => {
