@@ -229,10 +229,11 @@ end
 ${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
 `;
 
-/** Appends hand-offs to one group's stream. KEYS: stream. ARGV: runId, instanceId, runId, instanceId, … */
+/** Appends hand-offs of one run to one group's stream, one entry each. KEYS: stream. ARGV: runId, instanceId, instanceId, … */
 export const PUSH_SCRIPT = `
-for i = 1, #ARGV, 2 do redis.call('XADD', KEYS[1], '*', 'r', ARGV[i], 'i', ARGV[i + 1]) end
-return #ARGV / 2
+local run = ARGV[1]
+for i = 2, #ARGV do redis.call('XADD', KEYS[1], '*', 'r', run, 'i', ARGV[i]) end
+return #ARGV - 1
 `;
 
 /** Acknowledges and deletes delivered hand-offs. KEYS: stream. ARGV: consumer group, ids… */

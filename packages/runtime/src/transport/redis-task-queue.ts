@@ -5,6 +5,9 @@ import type { Delivery, Handoff, TaskQueue } from "./task-queue.js";
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** Hand-offs appended per script call (a call blocks Redis while it runs: about 1 µs each). */
+const PUSH_CHUNK = 10_000;
+
 type ScriptConn = RedisConnection & {
   tlPush(key: string, ...args: string[]): Promise<number>;
   tlAck(key: string, ...args: string[]): Promise<number>;
@@ -53,8 +56,15 @@ export class RedisTaskQueue implements TaskQueue {
     if (handoffs.length === 0) return;
     await this.ensure(group);
     const key = queueKey(this.prefix, group);
-    for (let i = 0; i < handoffs.length; i += 5000) {
-      await this.conn.tlPush(key, ...handoffs.slice(i, i + 5000).flatMap((h) => [h.runId, h.instanceId]));
+    // One call per run (the run id travels once), in chunks that keep each script short.
+    const byRun = new Map<string, string[]>();
+    for (const h of handoffs) {
+      const ids = byRun.get(h.runId);
+      if (ids) ids.push(h.instanceId);
+      else byRun.set(h.runId, [h.instanceId]);
+    }
+    for (const [runId, ids] of byRun) {
+      for (let i = 0; i < ids.length; i += PUSH_CHUNK) await this.conn.tlPush(key, runId, ...ids.slice(i, i + PUSH_CHUNK));
     }
   }
 
