@@ -1,5 +1,5 @@
 import { deserialize, serialize } from "node:v8";
-import { NUMBER_TABLE_MIN_SIZE, isNumberTable, packNumberMap, packNumberRecord, unpackNumberTable } from "./number-map-codec.js";
+import { NUMBER_TABLE_MIN_SIZE, isNumberTable, packNumberMap, packNumberRecord, unpackNumberTable } from "./number-table-codec.js";
 
 /**
  * Values cross the thread boundary by structured clone, which keeps Map, Set, Date, BigInt, typed
@@ -92,7 +92,7 @@ function mapContainer(value: object, f: (v: unknown) => unknown): unknown {
  * structured clone; the bytes then move to the other thread without a copy when they own their
  * memory (see {@link transferListOf}). The local runtime sends batches in this form. A large
  * `Map` of strings to numbers, or a large plain object of numbers, takes a faster columnar form
- * (see `number-map-codec.ts`).
+ * (see `number-table-codec.ts`).
  *
  * @example
  * ```ts

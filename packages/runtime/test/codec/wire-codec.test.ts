@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NUMBER_MAP_TAG, NUMBER_RECORD_TAG, NUMBER_TABLE_MIN_SIZE } from "../../dist/codec/number-map-codec.js";
+import { NUMBER_MAP_TAG, NUMBER_RECORD_TAG, NUMBER_TABLE_MIN_SIZE } from "../../dist/codec/number-table-codec.js";
 import { packWire, unpackWire } from "../../dist/codec/wire-codec.js";
 
 const N = NUMBER_TABLE_MIN_SIZE;
