@@ -30,6 +30,24 @@ export interface Completed {
 /** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
 const MAX_INLINE_FETCH = 16;
 
+type DependentSpecs = BatchCompletion["dependents"];
+
+/** Specs of memoized dependent lists when the plan puts every instance in its default group. */
+const uniformSpecs = new WeakMap<readonly TaskInstance[], { claimable: boolean; specs: DependentSpecs }>();
+
+/**
+ * What the completion script needs of `ds` (the dependents of one item): id, number of inputs and
+ * whether this worker's group runs it. Under a plan without per-instance groups (the default) the
+ * answer only depends on the list, so it is built once per shape, not once per run.
+ */
+function dependentSpecs(run: WorkerRun, ds: readonly TaskInstance[], group: string): DependentSpecs {
+  const make = (): DependentSpecs => ds.map((d) => ({ id: d.id, need: d.deps.length, claimable: groupOf(run.plan, d) === group }));
+  if (run.plan.groups !== undefined) return make();
+  const claimable = run.plan.defaultGroup === group;
+  let memo = uniformSpecs.get(ds);
+  if (!memo || memo.claimable !== claimable) uniformSpecs.set(ds, (memo = { claimable, specs: make() }));
+  return memo.specs;
+}
 
 /**
  * Completes `chains` (their current instances ran, with `outputs`) in as few round trips as
@@ -67,7 +85,7 @@ async function completePlain(ctx: CompletionContext, run: WorkerRun, chains: Cha
     chains.forEach((c, n) => {
       const ds = deps[n]!;
       const always = results.has(c.inst.id) || ds.length === 0 || ds.some((d) => groupOf(run.plan, d) !== ctx.group);
-      items.push({ id: c.inst.id, always, dependents: ds.map((d) => ({ id: d.id, need: d.deps.length, claimable: groupOf(run.plan, d) === ctx.group })) });
+      items.push({ id: c.inst.id, always, dependents: dependentSpecs(run, ds, ctx.group) });
       for (const d of ds) if (d.deps.length <= MAX_INLINE_FETCH) fetch[d.id] = d.deps.filter((x) => !byId.has(x));
     });
     // Send the outputs the script will store, as predicted from what this worker knows is done.

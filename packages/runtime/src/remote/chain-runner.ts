@@ -28,6 +28,14 @@ export function describeBatch(insts: readonly { id: string }[]): string {
   return `${insts.length} tasks ${insts[0]!.id} … ${insts[insts.length - 1]!.id}`;
 }
 
+/** The inputs of every chain whose task reads no output (most of a wide fan-out): one map, never written. */
+class NoInputs extends Map<string, unknown> {
+  override set(key: string): this {
+    throw new Error(`internal: input ${key} added to a task that reads no output`);
+  }
+}
+const NO_INPUTS: Map<string, unknown> = new NoInputs();
+
 /** Work per batch on a thread, once task times are known (ms). */
 const TARGET_BATCH_MS = 4;
 const MAX_BATCH = 256;
@@ -99,7 +107,8 @@ export class ChainRunner {
         this.release([token]);
         continue;
       }
-      chains.push({ run, inst, inputs: new Map(), tokens: [token], failures: 0, observer: this.ctx.observer?.forHandoff(d.id) });
+      const inputs = inst.deps.length > 0 ? new Map<string, unknown>() : NO_INPUTS;
+      chains.push({ run, inst, inputs, tokens: [token], failures: 0, observer: this.ctx.observer?.forHandoff(d.id) });
     }
     if (!run || chains.length === 0) return;
     const ids = [...new Set(chains.flatMap((c) => c.inst.deps))];

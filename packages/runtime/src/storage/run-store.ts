@@ -92,7 +92,7 @@ export interface BatchCompletion {
   /** Store the output whatever happens (a result ref, no dependents, a dependent in another group). */
   always: boolean;
   /** Its direct dependents; `claimable`: the caller may continue with it (same worker group). */
-  dependents: { id: string; need: number; claimable: boolean }[];
+  dependents: readonly { readonly id: string; readonly need: number; readonly claimable: boolean }[];
 }
 
 /**
