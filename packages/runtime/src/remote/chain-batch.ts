@@ -112,13 +112,13 @@ function hasRef(value: Value): boolean {
 }
 
 /** How a thread that died was running out of time or memory (or simply died). */
-export function crashError(error: unknown, timedOut: boolean, timeoutMs: number | undefined, memoryMb: number | undefined, group: string): ThreadError {
+export function crashError(error: unknown, timedOut: boolean, timeoutMs: number | undefined, memoryMb: number | undefined, group: string, limitSource = "dag-worker --memory-mb"): ThreadError {
   const e = error as Error & { code?: string };
   if (timedOut && timeoutMs !== undefined) {
     return { name: "TaskTimeoutError", code: "TL_TASK_TIMEOUT", message: `timed out after ${timeoutMs} ms (task option timeoutMs)` };
   }
   if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {
-    const limit = memoryMb === undefined ? "its heap limit" : `its heap limit of ${memoryMb} MB (dag-worker --memory-mb)`;
+    const limit = memoryMb === undefined ? "its heap limit" : `its heap limit of ${memoryMb} MB (${limitSource})`;
     return { name: "TaskOutOfMemoryError", code: "TL_TASK_OOM", message: `ran out of memory in worker group "${group}": the thread reached ${limit} (${e.message})` };
   }
   return { name: e?.name ?? "Error", message: `the worker thread died: ${e?.message ?? String(error)}`, ...(e?.stack ? { stack: e.stack } : {}), ...(e?.code ? { code: e.code } : {}) };
@@ -128,7 +128,7 @@ export function crashError(error: unknown, timedOut: boolean, timeoutMs: number 
  * Runs the chains' current instances (all of one run) in order as one batch on a thread.
  * `timeoutMs` (single-instance batches only) interrupts the thread when exceeded.
  */
-export async function runBatch(pool: SharedPool, group: string, chains: Chain[], timeoutMs: number | undefined): Promise<BatchOutcome> {
+export async function runBatch(pool: SharedPool, group: string, chains: Chain[], timeoutMs: number | undefined, limitSource?: string): Promise<BatchOutcome> {
   const run = chains[0]!.run;
   const fns: [string, string][] = [];
   const fnIndex = new Map<string, number>();
@@ -162,7 +162,7 @@ export async function runBatch(pool: SharedPool, group: string, chains: Chain[],
   } catch (error) {
     const at = Math.max(0, Math.min(Atomics.load(cursor, 0), chains.length - 1));
     // Work done before the crash is lost with the thread: the chains before `at` run again.
-    return { outputs: [], metrics: new Float64Array(0), threadId: 0, failure: crashError(error, signal?.aborted === true, timeoutMs, pool.memoryMb, group), failedAt: at };
+    return { outputs: [], metrics: new Float64Array(0), threadId: 0, failure: crashError(error, signal?.aborted === true, timeoutMs, pool.memoryMb, group, limitSource), failedAt: at };
   }
   const packed = reply.packedOutputs;
   const offsets = reply.packedOffsets;

@@ -1,4 +1,4 @@
-import type { SharedPool } from "../local/pool-set.js";
+import { leasePool, releasePool, type SharedPool } from "../local/pool-set.js";
 import type { ThreadError } from "../local/thread-messages.js";
 import { METRICS_STRIDE } from "../local/thread-messages.js";
 import type { Delivery } from "../transport/task-queue.js";
@@ -55,7 +55,38 @@ export class ChainRunner {
   private ackScheduled = false;
   private started = 0;
 
+  /** Pools of tasks with their own `memoryMb` (below the worker's limit), by heap limit. */
+  private readonly limited = new Map<number, SharedPool>();
+
   constructor(private readonly ctx: RunnerContext) {}
+
+  /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's). */
+  async close(): Promise<void> {
+    const pools = [...this.limited.values()];
+    this.limited.clear();
+    await Promise.all(pools.map((p) => releasePool(p, true)));
+  }
+
+  /**
+   * The heap limit a chain's current task runs under: its `memoryMb` option when it is below the
+   * worker's own limit (`--memory-mb`), else undefined (the worker's pool).
+   */
+  private taskLimit(c: Chain): number | undefined {
+    const mb = c.run.taskOptions(c.inst.task).memoryMb;
+    const own = this.ctx.pool.memoryMb;
+    return mb !== undefined && (own === undefined || mb < own) ? mb : undefined;
+  }
+
+  /** The pool for tasks with heap limit `mb` (same thread count as the worker's, started on first use). */
+  private poolFor(mb: number | undefined): SharedPool {
+    if (mb === undefined) return this.ctx.pool;
+    let pool = this.limited.get(mb);
+    if (!pool) {
+      pool = leasePool(this.ctx.pool.threads, mb);
+      this.limited.set(mb, pool);
+    }
+    return pool;
+  }
 
   /** Deliveries not yet acknowledged. */
   get held(): number {
@@ -174,8 +205,9 @@ export class ChainRunner {
     const size = Math.max(1, Math.min(MAX_BATCH, bySize, Math.ceil((this.runnable.length + 1) / free)));
     const batch = [first];
     const rest: Chain[] = [];
+    const limit = this.taskLimit(first);
     for (const c of this.runnable) {
-      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined) batch.push(c);
+      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined && this.taskLimit(c) === limit) batch.push(c);
       else rest.push(c);
     }
     this.runnable = rest;
@@ -194,7 +226,8 @@ export class ChainRunner {
     const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
     let outcome;
     try {
-      outcome = await runBatch(this.ctx.pool, this.ctx.group, batch, timeoutMs);
+      const limit = this.taskLimit(batch[0]!);
+      outcome = await runBatch(this.poolFor(limit), this.ctx.group, batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb");
     } finally {
       this.inFlight--;
     }

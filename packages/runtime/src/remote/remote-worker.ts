@@ -173,6 +173,7 @@ export class RemoteWorker {
     await this.queue.close();
     await this.store.close();
     this.conn.disconnect();
+    await this.runner.close();
     await releasePool(this.pool, true);
     this.log(`worker ${this.id} stopped${this.runner.held > 0 ? ` (${this.runner.held} hand-offs left for others)` : ""}`);
     await new Promise((r) => setImmediate(r)); // lets the buffered log lines out

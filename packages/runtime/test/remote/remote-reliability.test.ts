@@ -81,6 +81,16 @@ describe("remote reliability", () => {
     expect(await runInGroup(mod, "hungry", 2, url, "small")).toBe(2);
   });
 
+  it("a task exceeding its own memoryMb option fails out of memory on a worker without a limit, which keeps serving", async () => {
+    const run = runInGroup(mod, "cappedHungry", 400, url, "retry");
+    await expect(run).rejects.toMatchObject({
+      code: "TL_TASK_OOM",
+      message: expect.stringMatching(/^task \S+#Remote\.allocCapped \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 48 MB \(task option memoryMb\)/),
+    });
+    expect(await runInGroup(mod, "cappedHungry", 2, url, "retry")).toBe(2);
+    expect(await runInGroup(mod, "hungry", 100, url, "retry")).toBe(100);
+  });
+
   it("a bundle that fails to load on the worker rejects the run with an error naming it", async () => {
     const run = runInGroup(broken, "broken", 2, url, "broken");
     await expect(run).rejects.toMatchObject({
