@@ -40,6 +40,8 @@ export interface PlannedBatch {
   values: unknown[];
   /** Indices of `values` holding packed results (as strings, the worker's keys). */
   packedKeys: string[];
+  /** The instance whose result each of `packedKeys` holds. */
+  packedIds: string[];
 }
 
 /** Learns which nodes never chain, so their (possibly costly) dependents are not asked again. */
@@ -96,6 +98,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
   depthFirst(instances, seeds.length, index, readers);
   const values: unknown[] = [];
   const packedKeys: string[] = [];
+  const packedIds: string[] = [];
   const valueOf = new Map<string, number>();
   // A ref to a result: the batch item that makes it, else a value (packed results forwarded as they are).
   const ref = (id: string): number => {
@@ -105,7 +108,10 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
     if (k === undefined) {
       k = values.length;
       const bytes = source.packed(id);
-      if (bytes) packedKeys.push(String(k));
+      if (bytes) {
+        packedKeys.push(String(k));
+        packedIds.push(id);
+      }
       values.push(bytes ?? source.resolve({ kind: "node", node: id }));
       valueOf.set(id, k);
     }
@@ -167,7 +173,7 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
   }
   const seed = new Uint8Array(instances.length);
   for (const x of seeds) seed[index.get(x.id) as number] = 1;
-  return { instances, seed, compact: { fns, json: JSON.stringify(rows) }, keep, values, packedKeys };
+  return { instances, seed, compact: { fns, json: JSON.stringify(rows) }, keep, values, packedKeys, packedIds };
 }
 
 /**

@@ -17,6 +17,8 @@ import { leasePool, releasePool, type SharedPool } from "./pool-set.js";
 import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "./thread-messages.js";
 import { laneKey, RunBatchSource } from "./run-batch-source.js";
 import { nodeLocations } from "./node-locations.js";
+import { ResidentOutputs } from "./resident-outputs.js";
+import { preferThread } from "./thread-affinity.js";
 
 /** Most instances per batch message, chained instances included. */
 const MAX_BATCH = 8192;
@@ -36,6 +38,7 @@ interface PoolLane {
 export class LocalRun {
   private readonly graph: RunGraph;
   private readonly results = new ResultStore();
+  private readonly resident = new ResidentOutputs();
   private readonly attempts = new Map<string, number>();
   private readonly lanes = new Map<string, PoolLane>();
   private readonly learner = new ChainLearner();
@@ -179,10 +182,12 @@ export class LocalRun {
     const cursor = new Int32Array(new SharedArrayBuffer(4));
     Atomics.store(cursor, 0, -1);
     const packedValues = packWire(batch.values);
-    const request: BatchRequest = {
+    const name = this.resident.nextBatchName();
+    const { resident, threadId } = this.resident.plan(batch, name);
+    const request: BatchRequest = preferThread({
       type: "batch", bundle: this.ctx.bundleUrl.href, items: [], compact: batch.compact, values: {}, packedValues, packedKeys: batch.packedKeys,
-      measureBytes: this.ctx.options.report, cursor,
-    };
+      measureBytes: this.ctx.options.report, cursor, resident,
+    }, threadId);
     const first = batch.instances[0] as TaskInstance;
     const timeoutMs = batch.instances.length === 1 ? this.ctx.taskOptions.get(first.task)?.timeoutMs : undefined;
     const { pool } = lane.shared;
@@ -191,7 +196,10 @@ export class LocalRun {
     return () => {
       const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
       pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
-        (reply: BatchReply) => this.step(() => this.onReply(lane, batch, reply)),
+        (reply: BatchReply) => this.step(() => {
+          this.resident.record(batch.instances, reply, name);
+          this.onReply(lane, batch, reply);
+        }),
         (error: unknown) => this.step(() => this.onCrash(lane, batch, error, Atomics.load(cursor, 0), signal?.aborted === true, timeoutMs)),
       );
     };

@@ -1,4 +1,5 @@
 import { Piscina } from "piscina";
+import { affinityBalancer } from "./thread-affinity.js";
 import { workerExecArgv } from "./worker-exec-argv.js";
 
 const WORKER_ENTRY = new URL("./worker-entry.js", import.meta.url).href;
@@ -47,6 +48,7 @@ export function leasePool(threads: number, memoryMb: number | undefined): Shared
       idleTimeout: 30_000,
       resourceLimits: resourceLimitsFor(memoryMb),
       ...(execArgv ? { execArgv } : {}),
+      loadBalancer: affinityBalancer,
     });
     // A thread that dies (out of memory, terminated) rejects its task; the pool-level event needs a listener.
     pool.on("error", () => {});

@@ -39,6 +39,13 @@ export interface BatchRequest {
    * thread knows which instance was running when a thread dies (out of memory, timeout).
    */
   cursor: Int32Array;
+  /**
+   * Live values kept on threads between batches (local runs). A thread keeps the large kept
+   * outputs of its latest batch as `${keep}:${item}` until its next batch; `take` maps keys of
+   * `packedValues` to such names: a thread that still holds one uses it instead of decoding the
+   * bytes (which are always sent too, so any thread can run the batch).
+   */
+  resident?: { keep: string; take?: Record<string, string> };
   /** The run the items belong to (remote runs): worker threads tag the tasks' log lines with it under a gateway. */
   runId?: string;
 }
@@ -89,6 +96,8 @@ export interface BatchReply {
    * worker), input bytes and output bytes (0 unless `measureBytes`).
    */
   metrics: Float64Array;
+  /** Items whose outputs the thread keeps live as `${resident.keep}:${item}` (see {@link BatchRequest.resident}). */
+  retained?: number[];
   /** The failure of item number `completed`, when the batch stopped early. */
   failure?: ThreadError;
 }

@@ -25,6 +25,11 @@ function loadBundle(url: string): Promise<TaskModule> {
   return mod;
 }
 
+/** Large outputs of this thread's latest batch, kept live until its next batch (see `BatchRequest.resident`). */
+let resident = new Map<string, unknown>();
+/** Outputs packed at least this large are kept live: decoding them again would cost more than keeping them. */
+const RESIDENT_MIN_BYTES = 64 * 1024;
+
 const timeOrigin = performance.timeOrigin;
 const now = (): number => timeOrigin + performance.now();
 
@@ -46,6 +51,9 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
   const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
   const wire = packed ? (v: unknown): unknown => v : encodeWire;
   for (const key of request.packedKeys ?? []) values[key] = new PackedValue(values[key] as Uint8Array);
+  // An input this thread still holds live is used as is (taken once: a retry decodes the bytes).
+  for (const [key, name] of Object.entries(request.resident?.take ?? {})) if (resident.has(name)) values[key] = resident.get(name);
+  resident = new Map();
   const value = (key: string | number): unknown => {
     if (!(key in values)) throw new Error(`internal: value ${key} is missing in the worker`);
     const v = values[key];
@@ -93,7 +101,7 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
     if (packed) {
       const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics };
       const c = calls;
-      packOutputs(reply, (i) => c.keep(i), (i) => c.label(i), outputs);
+      packOutputs(reply, (i) => c.keep(i), (i) => c.label(i), outputs, request.resident?.keep);
       return reply;
     }
   } catch (error) {
@@ -188,7 +196,7 @@ class PackedValue {
 }
 
 /** Packs each kept output on its own (so the main thread can forward it without decoding). */
-function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i: number) => string, outputs: unknown[]): void {
+function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i: number) => string, outputs: unknown[], retainAs?: string): void {
   const parts: Uint8Array[] = [];
   const plain: unknown[] = [];
   const offsets = new Float64Array(reply.completed + 1);
@@ -210,11 +218,17 @@ function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i:
       reply.failure = toThreadError(new Error(`the result of ${label(i)} cannot cross threads: ${(error as Error).message}`));
       reply.completed = i;
       // Pack again with every completed output kept: the main thread reruns what follows.
+      delete reply.retained;
+      resident = new Map();
       packOutputs(reply, keep, label, outputs);
       return;
     }
     parts.push(part);
     size += part.byteLength;
+    if (retainAs !== undefined && part.byteLength >= RESIDENT_MIN_BYTES) {
+      resident.set(`${retainAs}:${i}`, out);
+      (reply.retained ??= []).push(i);
+    }
   }
   offsets[reply.completed] = size;
   reply.packedOutputs = Buffer.concat(parts, size);

@@ -113,6 +113,18 @@ describe("local runtime: large Maps and objects of numbers (columnar wire form)"
     expect(await handle<unknown, unknown>("echoValue").run(mixedKey)).toEqual(mixedKey);
   });
 
+  // Three tables on three threads; the pair reads the second and third: piscina alone would pick
+  // the first idle thread (which made the first table), the preference picks one holding an input.
+  it("runs a task on the idle thread that still holds a large input, which it gets live (not decoded)", async () => {
+    const expected = Local.residentPair([1, 2, 3]);
+    for (let i = 0; i < 3; i++) {
+      const { result, report } = await handle<number[], { total: number; live: boolean }>("residentPair").run([1, 2, 3], { concurrency: 3, report: true });
+      expect(result).toEqual(expected);
+      expect(result.live).toBe(true);
+      expect(new Set(report.tasks.filter((t) => t.name.endsWith("bigCounts")).map((t) => t.worker)).size).toBe(3);
+    }
+  });
+
   it("merges large counts across threads in a tree like the direct call", async () => {
     const parts = Array.from({ length: 8 }, (_, p) => new Map([...counts(3_000)].map(([k, v]) => [k, v + p])));
     expect(await handle<Map<string, number>[]>("mergeCounts").run(parts, { concurrency: 2 })).toEqual(Local.mergeCounts(parts));
