@@ -6,6 +6,7 @@ import { decodeRemote, encodeRemote } from "./remote-codec.js";
 import { MissingOutputsError, type Expansion } from "./graph-replica.js";
 import { groupOf, handoffsByGroup } from "./run-plan.js";
 import type { Chain } from "./chain-batch.js";
+import { continueColocated, continueColocatedBatch } from "./colocated-chains.js";
 import type { WorkerRun } from "./worker-run-cache.js";
 
 /** What completing needs from its worker. */
@@ -118,7 +119,10 @@ async function completePlain(ctx: CompletionContext, run: WorkerRun, chains: Cha
         if (to && to !== chains[n]) out.inherit.push([to, chains[n]!]);
       }
     }
-    if (res.handoffs.length > 0) {
+    if (res.handoffs.length > 0 && run.plan.colocate !== undefined) {
+      // Ready dependents that share the key of the task that made them ready stay on this worker.
+      await handOff(ctx, run, continueColocatedBatch(run.plan, ctx.group, chains, deps, res.handoffs, byId, out));
+    } else if (res.handoffs.length > 0) {
       const all = new Map<string, TaskInstance>();
       for (const ds of deps) for (const d of ds) all.set(d.id, d);
       await handOff(ctx, run, res.handoffs.map((id) => all.get(id)!));
@@ -204,7 +208,8 @@ async function completeExpanding(ctx: CompletionContext, run: WorkerRun, c: Chai
     }
     const ready = all.filter((d) => res.ready.includes(d.id));
     const keep = ready.find((d) => groupOf(run.plan, d) === ctx.group);
-    await handOff(ctx, run, ready.filter((d) => d !== keep));
+    const others = ready.filter((d) => d !== keep);
+    await handOff(ctx, run, run.plan.colocate === undefined ? others : continueColocated(run.plan, ctx.group, c, others, held, out));
     if (!keep) {
       out.ended.push(c);
       return undefined;

@@ -5,6 +5,7 @@ import type { TaskInstance } from "../scheduling/task-instance.js";
 import { collectRefs } from "../scheduling/value-ops.js";
 import type { ShapeRead } from "../scheduling/shape-cache.js";
 import { DetachableSource, lengthsKey, settledGraphs } from "./settled-graphs.js";
+import { LateReaders } from "./late-readers.js";
 
 /** Thrown inside a replica's value source when a read needs data this process does not have. */
 class BlockedRead extends Error {
@@ -45,6 +46,8 @@ export class GraphReplica {
   private known = new Map<string, TaskInstance>();
   /** Memo of {@link directDependents} for the current graph (shared with it when settled). */
   private direct = new Map<string, readonly TaskInstance[]>();
+  /** Readers of expanded sources that `graph.dependents` misses (for the current graph). */
+  private late: LateReaders | undefined;
   private held: ReadonlyMap<string, unknown> = new Map();
   private recorded: [string, number][] = [];
   private resultRefsCache: Set<string> | undefined;
@@ -98,6 +101,7 @@ export class GraphReplica {
       this.graph = new RunGraph(this.workflow, source);
       this.known = new Map();
       this.direct = new Map();
+      this.late = undefined;
       this.inputReads = [];
       this.resultRefsCache = undefined;
       try {
@@ -157,13 +161,18 @@ export class GraphReplica {
 
   /**
    * Task instances whose arguments read `id`'s output itself ({@link dependents} also lists the
-   * readers of a map or reduce it fed). Memoized until the graph changes: a run of a shape seen
+   * readers of a map or reduce it fed), including those its own expansion created (see LateReaders). Memoized until the graph changes: a run of a shape seen
    * before finds every answer computed.
    */
   directDependents(id: string): readonly TaskInstance[] {
     let found = this.direct.get(id);
     if (!found) {
       found = this.graph.dependents(id).filter((d) => readsDirectly(d, id));
+      const late = (this.late ??= new LateReaders(this.known, this.lengths)).of(id);
+      if (late.length > 0) {
+        const listed = new Set(found.map((d) => d.id));
+        found = [...found, ...late.filter((d) => !listed.has(d.id))];
+      }
       this.direct.set(id, found);
     }
     return found;

@@ -50,4 +50,18 @@ describe("GraphReplica shapes", () => {
     expect(longer.instance("n3[4]")).toBeDefined();
     expect(later.instance("n3[4]")).toBeUndefined();
   });
+
+  it("lists the instances a source's expansion created among its direct dependents once its length is recorded", () => {
+    const dynamic = wf(
+      [call("n1", "t#range", input), map("m2", ref("n1"), [call("n3", "t#inc", el("m2"))], ref("n3")), call("n4", "t#sum", ref("m2"))],
+      ref("n4"),
+    );
+    const first = new GraphReplica(dynamic, 3, new Map());
+    const expansion = first.completeReal("n1", new Map([["n1", [0, 1, 2]]]));
+    // A replica built with the length (a worker completing n1 again after its first worker died).
+    const again = new GraphReplica(dynamic, 3, new Map(expansion.lengths));
+    expect(again.isBlocked("n1")).toBe(false);
+    expect(again.directDependents("n1").map((d) => d.id).sort()).toEqual(["n3[0]", "n3[1]", "n3[2]"]);
+    expect(again.directDependents("n3[0]").map((d) => d.id)).toEqual(["n4"]);
+  });
 });

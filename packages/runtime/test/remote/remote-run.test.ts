@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
-import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
+import { startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
 import type { RunReport } from "../../dist/index.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -21,13 +21,6 @@ async function leftoverRunKeys(redis: Redis): Promise<string[]> {
     keys.push(...batch.filter((k) => !k.endsWith(":metrics")));
   } while (cursor !== "0");
   return keys;
-}
-
-/** Tasks a worker's log says it started (one line per batch: `task n1`, `3 tasks n1 n2 n3`, `64 tasks n1[0] … n1[63]`). */
-function tasksStarted(output: string): number {
-  let n = 0;
-  for (const m of output.matchAll(/ (?:task \S+|(\d+) tasks .*) start$/gm)) n += m[1] === undefined ? 1 : Number(m[1]);
-  return n;
 }
 
 describe("remote runs on two dag-worker processes", () => {

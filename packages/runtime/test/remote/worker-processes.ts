@@ -44,3 +44,10 @@ export async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
     ),
   );
 }
+
+/** Tasks a worker's log says it started (one line per batch: `task n1`, `3 tasks n1 n2 n3`, `64 tasks n1[0] … n1[63]`). */
+export function tasksStarted(output: string): number {
+  let n = 0;
+  for (const m of output.matchAll(/ (?:task \S+|(\d+) tasks .*) start$/gm)) n += m[1] === undefined ? 1 : Number(m[1]);
+  return n;
+}
