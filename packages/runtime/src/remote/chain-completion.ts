@@ -18,7 +18,7 @@ export interface CompletionContext {
   log: (line: string) => void;
 }
 
-/** After completing: chains that continue with a claimed dependent, chains that ended, inherited acks. */
+/** After completing: chains that continue (with a claimed or a co-located dependent), chains that ended, inherited acks. */
 export interface Completed {
   next: Chain[];
   ended: Chain[];
@@ -54,7 +54,8 @@ function dependentSpecs(run: WorkerRun, ds: readonly TaskInstance[], group: stri
  * Completes `chains` (their current instances ran, with `outputs`) in as few round trips as
  * possible: plain completions in one Lua call, expansions one by one under the run's exclusive
  * lock. Each chain continues with at most one dependent it claimed (inputs filled from the
- * batch, the reply, or one HMGET); ready dependents it did not claim are handed off.
+ * batch, the reply, or one HMGET); under a plan with co-location keys, each ready dependent with
+ * the key of the task that made it ready continues on a new chain here; the rest are handed off.
  */
 export async function completeChains(ctx: CompletionContext, run: WorkerRun, chains: Chain[], outputs: unknown[], metrics: string): Promise<Completed> {
   const out: Completed = { next: [], ended: [], inherit: [] };
@@ -188,7 +189,7 @@ async function completeExpanding(ctx: CompletionContext, run: WorkerRun, c: Chai
       throw error;
     }
     const created = new Set(expansion.created.map((x) => x.id));
-    const dependents = run.replica.directDependents(c.inst.id).filter((d) => !created.has(d.id));
+    const dependents = run.replica.waitingDependents(c.inst.id).filter((d) => !created.has(d.id));
     const all = [...dependents, ...expansion.created];
     const res = await ctx.store.complete({
       runId: run.runId, instanceId: c.inst.id, output: encoded, write: "always",

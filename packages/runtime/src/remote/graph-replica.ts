@@ -167,7 +167,7 @@ export class GraphReplica {
   directDependents(id: string): readonly TaskInstance[] {
     let found = this.direct.get(id);
     if (!found) {
-      found = this.graph.dependents(id).filter((d) => readsDirectly(d, id));
+      found = this.waitingDependents(id);
       const late = (this.late ??= new LateReaders(this.known, this.lengths)).of(id);
       if (late.length > 0) {
         const listed = new Set(found.map((d) => d.id));
@@ -176,6 +176,14 @@ export class GraphReplica {
       this.direct.set(id, found);
     }
     return found;
+  }
+
+  /**
+   * {@link directDependents} without the instances `id`'s own expansion created: for the
+   * completion that just expanded (it knows them), without building the late readers' index.
+   */
+  waitingDependents(id: string): TaskInstance[] {
+    return this.graph.dependents(id).filter((d) => readsDirectly(d, id));
   }
 
   /** The workflow's result as a concrete value (complete once every length is recorded). */
