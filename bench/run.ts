@@ -3,7 +3,7 @@
  *
  *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,remote]
  *
- * Warm-up runs (untimed) default to 5 per system in the local sections and 1 in the remote one.
+ * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
  * Sections: S1/S2/S3 (direct, naive piscina, Dask threaded, Taskloom local), the data-heavy
  * examples (wordcount 5 MB, GEMM 512², direct vs Taskloom local) and the remote section
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   // Local sections: several warm-up runs per system, because V8 needs a few runs of a workload to
   // optimize its code (Taskloom's first runs are ~2-5× slower); the timed runs show the steady cost.
   const warmup = positive("warmup", values.warmup ?? "5", 0);
-  const remoteWarmup = positive("warmup", values.warmup ?? "1", 0);
+  const remoteWarmup = positive("warmup", values.warmup ?? "3", 0);
   const only = new Set(values.only?.split(",").map((s) => s.trim()) ?? SECTIONS);
   for (const s of only) {
     if (!(SECTIONS as readonly string[]).includes(s)) throw new RangeError(`--only: unknown section "${s}"; expected ${SECTIONS.join(", ")}`);
