@@ -37,6 +37,17 @@ async function bytesIn(redis: Redis): Promise<number> {
 }
 
 /**
+ * Commands Redis executed so far (INFO commandstats: every command, those Lua scripts call
+ * included), INFO itself left out.
+ */
+async function commandsExecuted(redis: Redis): Promise<number> {
+  const text = await redis.info("commandstats");
+  let total = 0;
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) if (m[1] !== "info") total += Number(m[2]);
+  return total;
+}
+
+/**
  * Commands clients sent during `run` (MONITOR shows each with its source; commands run inside Lua
  * scripts are tagged "lua" and left out). An upper bound of round trips: commands issued in one
  * tick share one (auto-pipelining). Measured on an extra, untimed run: MONITOR slows Redis down.
@@ -117,22 +128,27 @@ export async function benchRemote(options: { runs: number; warmup: number }): Pr
       for (let i = 0; i < options.warmup; i++) await shape.run();
       const times: number[] = [];
       const before = await bytesIn(redis);
+      const executedBefore = await commandsExecuted(redis);
       for (let i = 0; i < options.runs; i++) {
         const t0 = performance.now();
         const result = await shape.run();
         times.push(performance.now() - t0);
         if (result !== shape.expect) throw new Error(`${shape.name}: got ${String(result)}, expected ${shape.expect}`);
       }
+      const executed = (await commandsExecuted(redis)) - executedBefore;
       const after = await bytesIn(redis);
       const commands = await clientCommands(redis, shape.run);
       const bull: number[] = [];
       const bullRuns = "bullRuns" in shape ? shape.bullRuns : Math.max(1, Math.min(options.runs, 3));
+      const bullBefore = await commandsExecuted(redis);
       for (let i = 0; i < bullRuns; i++) bull.push(await bullRun(server.url, shape.bull));
+      const bullExecuted = (await commandsExecuted(redis)) - bullBefore;
       const ms = median(times);
       const bullMs = median(bull);
       rows.push(
         `${shape.name}: taskloom remote ${ms.toFixed(1)} ms (${((shape.tasks * 1000) / ms).toFixed(0)} tasks/s, ${((ms * 1000) / shape.tasks).toFixed(0)} µs/task), ` +
           `${(commands / shape.tasks).toFixed(3)} client Redis commands/task, ` +
+          `${(executed / options.runs / shape.tasks).toFixed(2)} commands executed/task (BullMQ ${(bullExecuted / bullRuns / shape.tasks).toFixed(2)}), ` +
           `${((after - before) / options.runs / 1024).toFixed(0)} KiB sent to Redis/run; ` +
           `BullMQ flow ${bullMs.toFixed(1)} ms → BullMQ/taskloom = ${(bullMs / ms).toFixed(2)}×`,
       );
@@ -140,6 +156,7 @@ export async function benchRemote(options: { runs: number; warmup: number }): Pr
     rows.push("remote: 2 dag-worker processes × 2 threads, loopback redis-server; BullMQ: 2 Workers × concurrency 2 running inside the benchmark process (no worker processes), same server; S2's BullMQ flow is timed once.");
     rows.push("KiB sent to Redis = INFO total_net_input_bytes per run (every command and its arguments: outputs stored, hand-offs, metrics); outputs a worker continues with stay in its memory.");
     rows.push("client commands/task: every command clients sent in one extra run (MONITOR, Lua-internal excluded), client and workers together; an upper bound of round trips (commands issued in one tick share one).");
+    rows.push("commands executed/task: INFO commandstats calls over the timed runs (commands inside Lua scripts included, and the workers' polling), per run and task; the same for BullMQ's runs.");
   } finally {
     redis.disconnect();
     for (const w of workers) w.kill("SIGTERM");
