@@ -13,6 +13,19 @@ end
 `;
 }
 
+/** Lua: answers `inactive` unless the run is running, and `stale` unless the lengths version is ARGV[versionArg]. */
+function guardRun(versionArg: number): string {
+  return `local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'running' then
+  return cjson.encode({ s = 'inactive', t = status or 'missing' })
+end
+local version = redis.call('HLEN', KEYS[5])
+if version ~= tonumber(ARGV[${versionArg}]) then
+  return cjson.encode({ s = 'stale', v = version })
+end
+`;
+}
+
 /**
  * Completes one task instance atomically and idempotently.
  * KEYS: meta, done, counts, outputs, lengths, metrics.
@@ -22,15 +35,7 @@ end
  * { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_SCRIPT = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'running' then
-  return cjson.encode({ s = 'inactive', t = status or 'missing' })
-end
-local version = redis.call('HLEN', KEYS[5])
-if version ~= tonumber(ARGV[4]) then
-  return cjson.encode({ s = 'stale', v = version })
-end
-local id = ARGV[1]
+${guardRun(4)}local id = ARGV[1]
 local spec = cjson.decode(ARGV[8])
 local redelivered = redis.call('SADD', KEYS[2], id) == 0
 local ready = {}
@@ -130,15 +135,7 @@ end
  * { s = "resend", n = ids }, { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_BATCH_SCRIPT = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'running' then
-  return cjson.encode({ s = 'inactive', t = status or 'missing' })
-end
-local version = redis.call('HLEN', KEYS[5])
-if version ~= tonumber(ARGV[1]) then
-  return cjson.encode({ s = 'stale', v = version })
-end
-${BATCH_HELPERS}
+${guardRun(1)}${BATCH_HELPERS}
 local spec = cjson.decode(ARGV[4])
 local deps, items = spec.d, spec.i
 local ids, depIds, inc, seen = {}, {}, {}, {}
