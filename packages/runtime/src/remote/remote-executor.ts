@@ -14,7 +14,8 @@ import { RedisTaskQueue } from "../transport/redis-task-queue.js";
 import type { TaskQueue } from "../transport/task-queue.js";
 import { GraphReplica } from "./graph-replica.js";
 import { decodeRemote, encodeRemote } from "./remote-codec.js";
-import { RemoteTaskError } from "./remote-errors.js";
+import { RemoteRuntimeError, RemoteTaskError } from "./remote-errors.js";
+import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "./remote-report.js";
 import type { RunReport } from "../report/run-report.js";
 import { defaultPlan, handoffsByGroup, type RunPlan } from "./run-plan.js";
@@ -27,6 +28,11 @@ export interface RemoteRunOptions {
   plan?: RunPlan;
   /** Polling interval of the fallback that never lets the client hang (ms). Default 500. */
   pollMs?: number;
+  /**
+   * Interval of the check for a run whose remaining work was lost (ms): a run that is running but
+   * has no hand-off queued or held at two checks in a row fails with `TL_RUN_STALLED`. Default 2000.
+   */
+  stallCheckMs?: number;
   /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
   metricsTtlS?: number;
   /** Connection to follow the run's log channel from (`logs` run option); set by the executor. */
@@ -59,7 +65,8 @@ export async function runRemote(
   // A small manifest travels inside the run's metadata; a large one is stored once per hash.
   const inline = manifest.json.length <= INLINE_MANIFEST_BYTES;
   const input = encodeRemote(ctx.input);
-  let outcome: "done" | "failed" | "aborted" | "timeout" | undefined;
+  let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | undefined;
+  let stopStallWatch: (() => void) | undefined;
   let wake: () => void = () => {};
   const ended = new Promise<void>((r) => (wake = r));
   const settle = (o: typeof outcome): void => {
@@ -93,6 +100,7 @@ export async function runRemote(
     if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
     if (submission.known === 0) settle("done");
     await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
+    stopStallWatch = watchForStall(queue, store, runId, groupsOf(plan), options.stallCheckMs ?? 2000, () => settle("stalled"));
     await ended;
     if (outcome === "done") {
       // One round trip for the result, the counters and the metrics (issued in the same tick).
@@ -113,9 +121,13 @@ export async function runRemote(
     }
     await store.abort(runId);
     if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
+    if (outcome === "stalled") {
+      throw new RemoteRuntimeError("TL_RUN_STALLED", `run ${runId} of ${ctx.workflow.name} stopped making progress: it has not finished, yet none of its tasks is queued or held by a worker in group(s) ${groupsOf(plan).join(", ")} (its remaining work was lost); the run was aborted`);
+    }
     throw new RunAbortedError(ctx.options.signal?.reason);
   } finally {
     clearInterval(poll);
+    stopStallWatch?.();
     if (timer) clearTimeout(timer);
     ctx.options.signal?.removeEventListener("abort", onAbort);
     await unwatch?.();

@@ -94,6 +94,13 @@ export class MemoryTaskQueue implements TaskQueue {
     return this.group(group).entries.size;
   }
 
+  async holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined> {
+    const { entries } = this.group(group);
+    if (entries.size > scanLimit) return undefined;
+    for (const e of entries.values()) if (e.runId === runId) return true;
+    return false;
+  }
+
   async close(): Promise<void> {
     for (const g of this.groups.values()) for (const wake of g.waiters.splice(0)) wake();
   }

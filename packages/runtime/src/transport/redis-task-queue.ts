@@ -108,6 +108,13 @@ export class RedisTaskQueue implements TaskQueue {
     return this.conn.xlen(queueKey(this.prefix, group));
   }
 
+  // Acknowledged hand-offs are deleted, so the stream holds exactly the unacknowledged ones.
+  async holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined> {
+    const entries = (await this.conn.xrange(queueKey(this.prefix, group), "-", "+", "COUNT", scanLimit + 1)) as StreamEntry[];
+    if (entries.length > scanLimit) return undefined;
+    return entries.some((e) => toDelivery(e).runId === runId);
+  }
+
   async close(): Promise<void> {
     this.blocking?.disconnect();
     this.blocking = undefined;

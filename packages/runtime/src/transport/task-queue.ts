@@ -34,5 +34,10 @@ export interface TaskQueue {
   claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]>;
   /** Number of hand-offs not yet acknowledged (delivered or not). */
   backlog(group: string): Promise<number>;
+  /**
+   * Whether a hand-off of run `runId` is not yet acknowledged in `group` (waiting, or held by a
+   * worker); undefined when the queue holds more than `scanLimit` hand-offs (not looked through).
+   */
+  holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined>;
   close(): Promise<void>;
 }

@@ -158,6 +158,21 @@ describe.each(backends)("%s backend", (_name, make) => {
     expect(await b.queue.backlog(g)).toBe(0);
   });
 
+  it("tells whether a run has a hand-off queued or held, and gives no verdict past the scan limit", async () => {
+    const g = `g${randomUUID().slice(0, 6)}`;
+    expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
+    await b.queue.push(g, [{ runId: "a", instanceId: "x" }, { runId: "a", instanceId: "y" }, { runId: "b", instanceId: "z" }]);
+    expect(await b.queue.holdsRun(g, "a", 100)).toBe(true);
+    expect(await b.queue.holdsRun(g, "c", 100)).toBe(false);
+    expect(await b.queue.holdsRun(g, "a", 2)).toBeUndefined();
+    const got = await b.queue.receive(g, "w1", 10, 0);
+    expect(await b.queue.holdsRun(g, "a", 100)).toBe(true);
+    await b.queue.ack(g, got.filter((d) => d.runId === "a").map((d) => d.id));
+    expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
+    expect(await b.queue.holdsRun(g, "b", 100)).toBe(true);
+    await b.queue.ack(g, got.filter((d) => d.runId === "b").map((d) => d.id));
+  });
+
   it("a touched hand-off is not claimed, a blocking receive wakes on push", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
     await b.queue.push(g, [{ runId: "r", instanceId: "x" }]);

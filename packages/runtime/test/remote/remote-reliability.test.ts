@@ -19,9 +19,9 @@ const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const BIN = fileURLToPath(new URL("../../dist/cli/dag-worker.js", import.meta.url));
 
 /** Runs `workflow` remotely with every task in worker group `group`. */
-async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string): Promise<unknown> {
+async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string, stallCheckMs?: number): Promise<unknown> {
   const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
-  const executor = createRemoteExecutor(url, { plan: { defaultGroup: group } });
+  const executor = createRemoteExecutor(url, { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) });
   const outcome = await executor.run({
     manifest: mod.manifest, workflow: mod.manifest.workflows.find((w) => w.name === workflow)!, bundleUrl: mod.bundleUrl, input,
     taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url }, undefined),
@@ -89,6 +89,27 @@ describe("remote reliability", () => {
     });
     expect(await runInGroup(mod, "cappedHungry", 2, url, "retry")).toBe(2);
     expect(await runInGroup(mod, "hungry", 100, url, "retry")).toBe(100);
+  });
+
+  it("a run whose remaining work was lost fails with TL_RUN_STALLED instead of hanging, and leaves no key", async () => {
+    // No worker serves group "lost"; deleting its queue loses the run's only hand-off.
+    const queue = "tl:queue:{lost}";
+    const run = runInGroup(mod, "chain", 1, url, "lost", 200);
+    const caught = run.catch((e: unknown) => e as Error & { code?: string });
+    for (let i = 0; i < 200 && (await redis.xlen(queue)) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await redis.xlen(queue)).toBe(1);
+    const t0 = Date.now();
+    await redis.del(queue);
+    const error = await caught;
+    expect(error).toMatchObject({ code: "TL_RUN_STALLED", message: expect.stringMatching(/^run (\S+) of chain stopped making progress: .*none of its tasks is queued or held by a worker in group\(s\) lost/) });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const runId = /^run (\S+) /.exec(error.message)![1]!;
+    const keys = await redis.keys(`tl:{${runId}}:*`);
+    expect(keys.filter((k) => !k.endsWith(":metrics"))).toEqual([]);
+  });
+
+  it("a long task held by a worker is never taken for a stall", async () => {
+    expect(await runInGroup(mod, "napping", 1_500, url, "retry", 200)).toBe(1_501);
   });
 
   it("a bundle that fails to load on the worker rejects the run with an error naming it", async () => {
