@@ -129,6 +129,9 @@ export async function runRemote(
     clearInterval(poll);
     stopStallWatch?.();
     if (timer) clearTimeout(timer);
+    // A run that did not finish may leave hand-offs behind: workers would read them for nothing,
+    // and a worker gateway would start workers for them.
+    if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
     ctx.options.signal?.removeEventListener("abort", onAbort);
     await unwatch?.();
     await stopLogs?.();

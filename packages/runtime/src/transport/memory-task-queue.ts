@@ -94,6 +94,13 @@ export class MemoryTaskQueue implements TaskQueue {
     return this.group(group).entries.size;
   }
 
+  async dropRun(group: string, runId: string, scanLimit: number): Promise<number> {
+    const { entries } = this.group(group);
+    const ids = [...entries.values()].slice(0, scanLimit).filter((e) => e.runId === runId).map((e) => e.id);
+    for (const id of ids) entries.delete(id);
+    return ids.length;
+  }
+
   async holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined> {
     const { entries } = this.group(group);
     if (entries.size > scanLimit) return undefined;

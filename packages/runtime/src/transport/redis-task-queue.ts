@@ -109,10 +109,20 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   // Acknowledged hand-offs are deleted, so the stream holds exactly the unacknowledged ones.
+  private async firstEntries(group: string, count: number): Promise<Delivery[]> {
+    return ((await this.conn.xrange(queueKey(this.prefix, group), "-", "+", "COUNT", count)) as StreamEntry[]).map(toDelivery);
+  }
+
   async holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined> {
-    const entries = (await this.conn.xrange(queueKey(this.prefix, group), "-", "+", "COUNT", scanLimit + 1)) as StreamEntry[];
+    const entries = await this.firstEntries(group, scanLimit + 1);
     if (entries.length > scanLimit) return undefined;
-    return entries.some((e) => toDelivery(e).runId === runId);
+    return entries.some((e) => e.runId === runId);
+  }
+
+  async dropRun(group: string, runId: string, scanLimit: number): Promise<number> {
+    const ids = (await this.firstEntries(group, scanLimit)).filter((e) => e.runId === runId).map((e) => e.id);
+    await this.ack(group, ids);
+    return ids.length;
   }
 
   async close(): Promise<void> {

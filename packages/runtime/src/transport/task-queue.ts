@@ -39,5 +39,10 @@ export interface TaskQueue {
    * worker); undefined when the queue holds more than `scanLimit` hand-offs (not looked through).
    */
   holdsRun(group: string, runId: string, scanLimit: number): Promise<boolean | undefined>;
+  /**
+   * Acknowledges and deletes the hand-offs of run `runId` among the first `scanLimit` of `group`
+   * (a run that ended leaves none behind for workers or a gateway to find); returns how many.
+   */
+  dropRun(group: string, runId: string, scanLimit: number): Promise<number>;
   close(): Promise<void>;
 }

@@ -173,6 +173,18 @@ describe.each(backends)("%s backend", (_name, make) => {
     await b.queue.ack(g, got.filter((d) => d.runId === "b").map((d) => d.id));
   });
 
+  it("drops the queued and the held hand-offs of one run only", async () => {
+    const g = `g${randomUUID().slice(0, 6)}`;
+    await b.queue.push(g, [{ runId: "a", instanceId: "x" }, { runId: "b", instanceId: "y" }]);
+    await b.queue.receive(g, "w1", 1, 0);
+    await b.queue.push(g, [{ runId: "a", instanceId: "z" }]);
+    expect(await b.queue.dropRun(g, "a", 100)).toBe(2);
+    expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
+    expect(await b.queue.backlog(g)).toBe(1);
+    expect(await b.queue.dropRun(g, "b", 100)).toBe(1);
+    expect(await b.queue.backlog(g)).toBe(0);
+  });
+
   it("a touched hand-off is not claimed, a blocking receive wakes on push", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
     await b.queue.push(g, [{ runId: "r", instanceId: "x" }]);

@@ -19,12 +19,12 @@ const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const BIN = fileURLToPath(new URL("../../dist/cli/dag-worker.js", import.meta.url));
 
 /** Runs `workflow` remotely with every task in worker group `group`. */
-async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string, stallCheckMs?: number): Promise<unknown> {
+async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string, stallCheckMs?: number, timeoutMs?: number): Promise<unknown> {
   const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const executor = createRemoteExecutor(url, { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) });
   const outcome = await executor.run({
     manifest: mod.manifest, workflow: mod.manifest.workflows.find((w) => w.name === workflow)!, bundleUrl: mod.bundleUrl, input,
-    taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url }, undefined),
+    taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url, ...(timeoutMs ? { timeoutMs } : {}) }, undefined),
   });
   return outcome.result;
 }
@@ -106,6 +106,11 @@ describe("remote reliability", () => {
     const runId = /^run (\S+) /.exec(error.message)![1]!;
     const keys = await redis.keys(`tl:{${runId}}:*`);
     expect(keys.filter((k) => !k.endsWith(":metrics"))).toEqual([]);
+  });
+
+  it("a run that ends unfinished (timed out) takes its hand-offs out of the queue", async () => {
+    await expect(runInGroup(mod, "chain", 1, url, "unserved", undefined, 300)).rejects.toMatchObject({ code: "TL_RUN_TIMEOUT" });
+    expect(await redis.xlen("tl:queue:{unserved}")).toBe(0);
   });
 
   it("a long task held by a worker is never taken for a stall", async () => {
