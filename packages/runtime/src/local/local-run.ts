@@ -173,7 +173,6 @@ export class LocalRun {
     return timed;
   }
 
-
   /** Marks a batch's instances running and builds its message; the returned function posts it. */
   private prepare(lane: PoolLane, batch: PlannedBatch): () => void {
     lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb);

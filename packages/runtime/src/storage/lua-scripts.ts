@@ -13,6 +13,17 @@ end
 `;
 }
 
+/** Lua: `fetch(out, ids)` adds the stored outputs of `ids` (those present) to `out`, in one HMGET. */
+const FETCH_OUTPUTS = `local function fetch(out, wanted)
+  if wanted and #wanted > 0 then
+    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
+    for k, v in ipairs(values) do
+      if v then out[wanted[k]] = v end
+    end
+  end
+end
+`;
+
 /** Lua: answers `inactive` unless the run is running, and `stale` unless the lengths version is ARGV[versionArg]. */
 function guardRun(versionArg: number): string {
   return `local status = redis.call('HGET', KEYS[1], 'status')
@@ -67,16 +78,8 @@ if ARGV[3] == 'always' or not kept then
   end
 end
 if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[6]) end
-local fetched = {}
-if #ready > 0 then
-  local wanted = spec.f[ready[1]]
-  if wanted and #wanted > 0 then
-    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
-    for i, v in ipairs(values) do
-      if v then fetched[wanted[i]] = v end
-    end
-  end
-end
+${FETCH_OUTPUTS}local fetched = {}
+if #ready > 0 then fetch(fetched, spec.f[ready[1]]) end
 ${markFinished(7)}return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered })
 `;
 
@@ -213,16 +216,8 @@ for k = 1, #deps do
 end
 chunked('HSET', KEYS[3], counts)
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[3]) end
-local fetched = {}
-for _, c in ipairs(claims) do
-  local wanted = spec.f[c[2]]
-  if wanted and #wanted > 0 then
-    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
-    for k, v in ipairs(values) do
-      if v then fetched[wanted[k]] = v end
-    end
-  end
-end
+${FETCH_OUTPUTS}local fetched = {}
+for _, c in ipairs(claims) do fetch(fetched, spec.f[c[2]]) end
 ${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
 `;
 
