@@ -32,11 +32,7 @@ export function summarize(samples: readonly number[]): Stats {
  * const s = await measure(() => pool.run(1), { warmup: 1, runs: 5 });
  * ```
  */
-export async function measure<T>(
-  fn: () => T | Promise<T>,
-  options: MeasureOptions = {},
-  check?: (result: T) => void,
-): Promise<Stats> {
+export async function measure<T>(fn: () => T | Promise<T>, options: MeasureOptions = {}, check?: (result: T) => void): Promise<Stats> {
   const warmup = options.warmup ?? 1;
   const runs = options.runs ?? 5;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`options.runs must be a positive integer, got ${runs}`);

@@ -86,7 +86,7 @@ async function bullRun(url: string, flow: (q: string) => FlowJob): Promise<numbe
   let resolveDone: (v: number) => void = () => {};
   const done = new Promise<number>((r) => (resolveDone = r));
   const processor = async (job: { name: string; data: { value?: number }; parent?: unknown; getChildrenValues(): Promise<Record<string, number>> }) => {
-    const value = job.name === "leaf" ? job.data.value ?? 0 : Object.values(await job.getChildrenValues()).reduce((a, b) => a + b, 0);
+    const value = job.name === "leaf" ? (job.data.value ?? 0) : Object.values(await job.getChildrenValues()).reduce((a, b) => a + b, 0);
     if (!job.parent) resolveDone(value);
     return value;
   };
@@ -120,9 +120,28 @@ export async function benchRemote(options: { runs: number; warmup: number }): Pr
     const wide = Array.from({ length: 1000 }, (_, i) => i);
     const wider = Array.from({ length: 10_000 }, (_, i) => i);
     const shapes = [
-      { name: "tree reduction (1,023 adds)", tasks: 1023, run: () => treeReduction.run(leaves, { redis: server.url }), expect: 523_776, bull: (q: string) => treeFlow(q, leaves) },
-      { name: "fan-out 1,000 + sum", tasks: 1001, run: () => benchFanout.run(wide, { redis: server.url }), expect: 499_500, bull: (q: string) => fanFlow(q, wide) },
-      { name: "S2 fan-out 10,000 + sum", tasks: 10_001, run: () => benchFanout.run(wider, { redis: server.url }), expect: 49_995_000, bull: (q: string) => fanFlow(q, wider), bullRuns: 1 },
+      {
+        name: "tree reduction (1,023 adds)",
+        tasks: 1023,
+        run: () => treeReduction.run(leaves, { redis: server.url }),
+        expect: 523_776,
+        bull: (q: string) => treeFlow(q, leaves),
+      },
+      {
+        name: "fan-out 1,000 + sum",
+        tasks: 1001,
+        run: () => benchFanout.run(wide, { redis: server.url }),
+        expect: 499_500,
+        bull: (q: string) => fanFlow(q, wide),
+      },
+      {
+        name: "S2 fan-out 10,000 + sum",
+        tasks: 10_001,
+        run: () => benchFanout.run(wider, { redis: server.url }),
+        expect: 49_995_000,
+        bull: (q: string) => fanFlow(q, wider),
+        bullRuns: 1,
+      },
     ];
     for (const shape of shapes) {
       for (let i = 0; i < options.warmup; i++) await shape.run();
@@ -153,10 +172,18 @@ export async function benchRemote(options: { runs: number; warmup: number }): Pr
           `BullMQ flow ${bullMs.toFixed(1)} ms → BullMQ/taskloom = ${(bullMs / ms).toFixed(2)}×`,
       );
     }
-    rows.push("remote: 2 dag-worker processes × 2 threads, loopback redis-server; BullMQ: 2 Workers × concurrency 2 running inside the benchmark process (no worker processes), same server; S2's BullMQ flow is timed once.");
-    rows.push("KiB sent to Redis = INFO total_net_input_bytes per run (every command and its arguments: outputs stored, hand-offs, metrics); outputs a worker continues with stay in its memory.");
-    rows.push("client commands/task: every command clients sent in one extra run (MONITOR, Lua-internal excluded), client and workers together; an upper bound of round trips (commands issued in one tick share one).");
-    rows.push("commands executed/task: INFO commandstats calls over the timed runs (commands inside Lua scripts included, and the workers' polling), per run and task; the same for BullMQ's runs.");
+    rows.push(
+      "remote: 2 dag-worker processes × 2 threads, loopback redis-server; BullMQ: 2 Workers × concurrency 2 running inside the benchmark process (no worker processes), same server; S2's BullMQ flow is timed once.",
+    );
+    rows.push(
+      "KiB sent to Redis = INFO total_net_input_bytes per run (every command and its arguments: outputs stored, hand-offs, metrics); outputs a worker continues with stay in its memory.",
+    );
+    rows.push(
+      "client commands/task: every command clients sent in one extra run (MONITOR, Lua-internal excluded), client and workers together; an upper bound of round trips (commands issued in one tick share one).",
+    );
+    rows.push(
+      "commands executed/task: INFO commandstats calls over the timed runs (commands inside Lua scripts included, and the workers' polling), per run and task; the same for BullMQ's runs.",
+    );
   } finally {
     redis.disconnect();
     for (const w of workers) w.kill("SIGTERM");

@@ -29,10 +29,7 @@ const SOURCES: Record<ShapeKey, [string, string]> = {
  * S1, S2 and S3 on: direct sequential calls, the naive bare-piscina loop, Dask's threaded
  * scheduler and Taskloom's local runtime (when compiled; `compileError` says why not).
  */
-export async function benchLocalShapes(
-  options: MeasureOptions,
-  compileError: string | undefined,
-): Promise<{ rows: Row[]; notes: string[] }> {
+export async function benchLocalShapes(options: MeasureOptions, compileError: string | undefined): Promise<{ rows: Row[]; notes: string[] }> {
   const keys = Object.keys(SHAPES) as ShapeKey[];
   const rows: Row[] = [];
   const add = (key: ShapeKey, system: string, stats: Row["stats"], baselines?: string[]) =>

@@ -52,7 +52,9 @@ export async function runExample<I, O>(options: RunExampleOptions<I, O>): Promis
   const same = isDeepStrictEqual(result, expected) && isDeepStrictEqual(again, expected);
   console.log(`${title}: ${abbreviate(options.show ? options.show(result) : result)}`);
   console.log(`  ${formatRunSummary(report)}`);
-  console.log(`  run() took ${ms(wallMs)} the first time (starting the threads, loading the task bundle), ${ms(warmMs)} the second; the direct sequential call ${ms(directMs)}`);
+  console.log(
+    `  run() took ${ms(wallMs)} the first time (starting the threads, loading the task bundle), ${ms(warmMs)} the second; the direct sequential call ${ms(directMs)}`,
+  );
   console.log(same ? "  results equal the direct call: OK" : "  a result DIFFERS from the direct call: FAILED");
   if (!same) process.exitCode = 1;
   return result;

@@ -110,11 +110,19 @@ export class TextAnalysis {
 
   @task() static vocabularyProfile(segments: Segment[], stats: TextStatistics): Record<string, number> {
     const perSegment = segments.map((s) => new Set(words(s.text)).size);
-    return { typeTokenRatio: round(stats.uniqueWords / Math.max(stats.words, 1)), meanUniquePerSegment: round(perSegment.reduce((a, b) => a + b, 0) / perSegment.length) };
+    return {
+      typeTokenRatio: round(stats.uniqueWords / Math.max(stats.words, 1)),
+      meanUniquePerSegment: round(perSegment.reduce((a, b) => a + b, 0) / perSegment.length),
+    };
   }
 
   @task() static sentenceProfile(segments: Segment[], stats: TextStatistics): Record<string, number> {
-    const lengths = segments.flatMap((s) => s.text.split(/[.!?]+/).map((x) => words(x).length).filter((n) => n > 0));
+    const lengths = segments.flatMap((s) =>
+      s.text
+        .split(/[.!?]+/)
+        .map((x) => words(x).length)
+        .filter((n) => n > 0),
+    );
     return { shortest: Math.min(...lengths), longest: Math.max(...lengths), mean: round(stats.words / Math.max(stats.sentences, 1)) };
   }
 
@@ -145,9 +153,11 @@ export class TextAnalysis {
 
   @task() static generateTextSummary(combined: CombinedAnalysis, stats: TextStatistics): string {
     const longest = combined.segments.reduce((a, b) => (b.longestWord.length > a.longestWord.length ? b : a));
-    return `${stats.words} words (${stats.uniqueWords} distinct) in ${stats.sentences} sentences and ` +
+    return (
+      `${stats.words} words (${stats.uniqueWords} distinct) in ${stats.sentences} sentences and ` +
       `${stats.paragraphs} paragraphs; top word "${stats.topWords[0]?.[0] ?? ""}"; longest word ` +
-      `"${longest.longestWord}" in segment ${longest.index}.`;
+      `"${longest.longestWord}" in segment ${longest.index}.`
+    );
   }
 
   @task() static finalReport(combined: CombinedAnalysis, metrics: Record<string, number>, summary: string) {

@@ -102,15 +102,11 @@ export async function startRedisCluster(): Promise<RedisHandle> {
     for (const port of ports) {
       const nodeDir = join(dir, String(port));
       spawnSync("mkdir", ["-p", nodeDir]);
-      children.push(
-        await startNode(port, ["--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf")], nodeDir),
-      );
+      children.push(await startNode(port, ["--cluster-enabled", "yes", "--cluster-config-file", join(nodeDir, "nodes.conf")], nodeDir));
     }
-    const create = spawnSync(
-      "redis-cli",
-      ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"],
-      { encoding: "utf8" },
-    );
+    const create = spawnSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], {
+      encoding: "utf8",
+    });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     const deadline = Date.now() + 15_000;
     for (;;) {

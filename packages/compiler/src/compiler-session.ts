@@ -41,7 +41,20 @@ function needsAnalysis(file: SourceFile, rootDir: string): boolean {
 
 function baseResult(file: string, rootDir: string): ModuleResult {
   const source = path.relative(rootDir, file).split(path.sep).join("/");
-  return { file, rootDir, source, status: "skipped", workflows: [], nodes: 0, manifestBytes: 0, bytesPerNode: 0, changed: [], diagnostics: [], inputs: [file], ms: 0 };
+  return {
+    file,
+    rootDir,
+    source,
+    status: "skipped",
+    workflows: [],
+    nodes: 0,
+    manifestBytes: 0,
+    bytesPerNode: 0,
+    changed: [],
+    diagnostics: [],
+    inputs: [file],
+    ms: 0,
+  };
 }
 
 /**

@@ -36,14 +36,19 @@ export async function findSources(patterns: readonly string[], cwd: string): Pro
   for (const pattern of patterns) {
     // A name of an existing file is taken as is, even when it contains glob characters.
     const literal = path.resolve(cwd, pattern);
-    const isFile = await stat(literal).then((s) => s.isFile(), () => false);
-    const matches = isFile ? [literal] : await fg(pattern, {
-      cwd,
-      absolute: true,
-      onlyFiles: true,
-      dot: false,
-      ignore: ["**/node_modules/**", "**/.taskloom/**"],
-    });
+    const isFile = await stat(literal).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    const matches = isFile
+      ? [literal]
+      : await fg(pattern, {
+          cwd,
+          absolute: true,
+          onlyFiles: true,
+          dot: false,
+          ignore: ["**/node_modules/**", "**/.taskloom/**"],
+        });
     if (matches.length === 0) {
       unmatched.push(pattern);
       continue;

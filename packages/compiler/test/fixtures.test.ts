@@ -27,9 +27,7 @@ const project = new Project({
 function analyzeCase(name: string) {
   const dir = path.join(FIXTURES, name);
   const analysis = analyzeModule(project.addSourceFileAtPath(path.join(dir, "input.ts")), { rootDir: dir });
-  const tasks = Object.fromEntries(
-    Object.entries(analysis.tasks).map(([id, t]) => [id, { ...t, sourceFile: path.relative(dir, t.sourceFile) }]),
-  );
+  const tasks = Object.fromEntries(Object.entries(analysis.tasks).map(([id, t]) => [id, { ...t, sourceFile: path.relative(dir, t.sourceFile) }]));
   const graph = `${JSON.stringify({ source: analysis.source, workflows: analysis.workflows, tasks }, null, 2)}\n`;
   const text = analysis.diagnostics.length === 0 ? "" : `${formatDiagnostics(analysis.diagnostics)}\n`;
   return { dir, analysis, graph, text };

@@ -11,8 +11,9 @@
  * console.log(formatRunSummary(report));
  * ```
  */
-export { createWorkflowHandle, type WorkflowHandle } from "./handle/workflow-handle.js";
-export type { RunOptions, ProgressOptions } from "./handle/run-options.js";
+export { createWorkflowHandle, type WorkflowHandle } from "./client/workflow-handle.js";
+export type { RunOptions } from "./client/run-options.js";
+export type { ProgressOptions } from "./report/progress-bar.js";
 export type {
   RunEvent,
   TaskEventBase,
@@ -21,10 +22,10 @@ export type {
   TaskFinishedEvent,
   TaskFailedEvent,
   TaskRetryingEvent,
-} from "./execution/run-events.js";
+} from "./protocol/run-events.js";
 export type { RunReport, TaskReport, RunOutcome } from "./report/run-report.js";
 export { formatRunSummary } from "./report/format-summary.js";
-export { closeLocalPools } from "./local/pool-set.js";
+export { closeLocalPools } from "./threads/pool-set.js";
 export {
   RuntimeError,
   TaskFailedError,

@@ -1,12 +1,8 @@
 import { DecoratorUsageError } from "./errors.js";
-import {
-  TASK_LIST_METADATA_KEY,
-  TASK_METADATA_KEY,
-  WORKFLOW_METADATA_KEY,
-} from "./metadata.js";
+import { TASK_LIST_METADATA_KEY, TASK_METADATA_KEY, WORKFLOW_METADATA_KEY } from "./metadata.js";
 import { validateTaskOptions, validateWorkflowOptions, type TaskOptions, type WorkflowOptions } from "./options.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a decorator accepts methods of any signature
 type AnyFunction = (...args: any[]) => any;
 
 function checkStaticMethod(decorator: string, context: ClassMethodDecoratorContext): string {
@@ -67,8 +63,7 @@ export function workflow(options?: WorkflowOptions) {
     const method = checkStaticMethod("@workflow", context);
     if (value.length > 1) {
       throw new DecoratorUsageError(
-        `@workflow ${method} takes ${value.length} parameters; a workflow takes at most one input ` +
-          `(pass an object to give it several values)`,
+        `@workflow ${method} takes ${value.length} parameters; a workflow takes at most one input ` + `(pass an object to give it several values)`,
       );
     }
     const checked = validateWorkflowOptions(`@workflow on ${method}`, options ?? {});

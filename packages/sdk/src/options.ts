@@ -28,9 +28,7 @@ const WORKFLOW_KEYS = new Set(["name", "timeoutMs"]);
 function checkKeys(where: string, options: object, allowed: Set<string>): void {
   for (const key of Object.keys(options)) {
     if (!allowed.has(key)) {
-      throw new InvalidOptionError(
-        `${where}: unknown option "${key}"; expected one of ${[...allowed].join(", ")}`,
-      );
+      throw new InvalidOptionError(`${where}: unknown option "${key}"; expected one of ${[...allowed].join(", ")}`);
     }
   }
 }

@@ -27,9 +27,7 @@ export function treeReduce<T>(items: readonly T[], combine: (a: T, b: T) => T | 
     for (let i = 0; i + 1 < level.length; i += 2) {
       const a = level[i] as T | Promise<T>;
       const b = level[i + 1] as T | Promise<T>;
-      const combined = isAsync
-        ? Promise.all([a, b]).then(([x, y]) => combine(x, y))
-        : combine(a as T, b as T);
+      const combined = isAsync ? Promise.all([a, b]).then(([x, y]) => combine(x, y)) : combine(a as T, b as T);
       if (!isAsync && isThenable(combined)) isAsync = true;
       next.push(combined);
     }

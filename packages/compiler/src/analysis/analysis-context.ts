@@ -69,7 +69,10 @@ export class AnalysisContext {
   private sourceLines(file: SourceFile): string[] {
     let lines = this.lines.get(file);
     if (lines === undefined) {
-      lines = file.getFullText().split("\n").map((l) => l.replace(/\r$/, ""));
+      lines = file
+        .getFullText()
+        .split("\n")
+        .map((l) => l.replace(/\r$/, ""));
       this.lines.set(file, lines);
     }
     return lines;

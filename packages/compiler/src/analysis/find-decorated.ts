@@ -53,11 +53,7 @@ export function findWorkflows(file: SourceFile, ctx: AnalysisContext): WorkflowM
         }
         const isStatic = Node.isStaticable(member) && member.isStatic();
         if (!Node.isMethodDeclaration(member) || !isStatic) {
-          ctx.report(
-            decorator,
-            "nonStatic",
-            `@${info.kind} decorates static methods only, but ${memberName} is not a static method`,
-          );
+          ctx.report(decorator, "nonStatic", `@${info.kind} decorates static methods only, but ${memberName} is not a static method`);
           continue;
         }
         if (info.kind === "workflow") found.push({ classDecl, method: member });

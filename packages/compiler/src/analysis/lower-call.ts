@@ -57,13 +57,16 @@ export function resolveTask(node: Node, ref: MethodRef & object, wf: WorkflowSta
     return null;
   }
   const id = `${ctx.relativePath(cls.file)}#${shown}`;
-  ctx.addTask({
-    id,
-    exportName: cls.exportName,
-    method,
-    loc: ctx.locationOf(decl.getNameNode()),
-    sourceFile: cls.file.getFilePath(),
-  }, cls.file);
+  ctx.addTask(
+    {
+      id,
+      exportName: cls.exportName,
+      method,
+      loc: ctx.locationOf(decl.getNameNode()),
+      sourceFile: cls.file.getFilePath(),
+    },
+    cls.file,
+  );
   return id;
 }
 

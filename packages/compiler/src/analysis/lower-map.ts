@@ -43,10 +43,7 @@ export function lowerMap(call: CallExpression, recv: Node, flat: boolean, scope:
   if (elementParam !== undefined) bindPattern(elementParam.getNameNode(), { kind: "element", map: id }, inner, wf);
   if (indexParam !== undefined) bindPattern(indexParam.getNameNode(), { kind: "index", map: id }, inner, wf);
   const body = cb.getBody();
-  const result =
-    body !== undefined && Node.isBlock(body)
-      ? lowerBody(body.getStatements(), inner, wf, "callback")
-      : lowerExpression(body ?? cb, inner, wf);
+  const result = body !== undefined && Node.isBlock(body) ? lowerBody(body.getStatements(), inner, wf, "callback") : lowerExpression(body ?? cb, inner, wf);
   if (over === null || result === null) return null;
   scope.builder.nodes.push({ kind: "map", id, over, flat, body: { nodes: builder.nodes, result }, loc: ctx.locationOf(call) });
   return { kind: "node", node: id };

@@ -56,11 +56,7 @@ export function lowerBody(statements: Statement[], scope: Scope, wf: WorkflowSta
       wf.ctx.report(statement, "controlFlow", `${CONTROL_FLOW[name]} decides at run time what the workflow does`);
     } else if (LOOPS[name] !== undefined) {
       wf.ctx.report(statement, "loop", `${LOOPS[name]} repeats a run-time number of times`);
-    } else if (
-      !Node.isEmptyStatement(statement) &&
-      !Node.isTypeAliasDeclaration(statement) &&
-      !Node.isInterfaceDeclaration(statement)
-    ) {
+    } else if (!Node.isEmptyStatement(statement) && !Node.isTypeAliasDeclaration(statement) && !Node.isInterfaceDeclaration(statement)) {
       wf.ctx.report(statement, "unsupportedStatement", `${name.replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()} is not allowed in a workflow`);
     }
   }
@@ -81,10 +77,7 @@ function lowerVariables(statement: VariableStatement, scope: Scope, wf: Workflow
     const bare = unwrap(init);
     if (Node.isIdentifier(nameNode) && Node.isArrayLiteralExpression(bare)) {
       const items = lowerArrayItems(bare.getElements(), scope, wf);
-      scope.bind(
-        nameNode.getText(),
-        items === null ? { kind: "error" } : { kind: "acc", name: nameNode.getText(), items, builder: scope.builder },
-      );
+      scope.bind(nameNode.getText(), items === null ? { kind: "error" } : { kind: "acc", name: nameNode.getText(), items, builder: scope.builder });
       continue;
     }
     bindPattern(nameNode, lowerExpression(init, scope, wf), scope, wf);

@@ -28,11 +28,7 @@ export function resolveModuleFile(decl: ImportDeclaration | ExportDeclaration): 
   if (!spec.startsWith(".")) return decl.getModuleSpecifierSourceFile();
   const base = path.posix.resolve(path.posix.dirname(file.getFilePath()), spec);
   const stem = base.replace(/\.(m|c)?jsx?$/, "");
-  const candidates = [
-    ...TS_EXTENSIONS.map((ext) => stem + ext),
-    base,
-    ...TS_EXTENSIONS.map((ext) => `${base}/index${ext}`),
-  ];
+  const candidates = [...TS_EXTENSIONS.map((ext) => stem + ext), base, ...TS_EXTENSIONS.map((ext) => `${base}/index${ext}`)];
   const project = file.getProject();
   for (const candidate of candidates) {
     const found = project.getSourceFile(candidate) ?? project.addSourceFileAtPathIfExists(candidate);

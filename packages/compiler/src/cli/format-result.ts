@@ -60,9 +60,7 @@ export function formatCompileResult(result: CompileResult, options: { cwd: strin
   }
   // Diagnostics name files relative to the project root; print them relative to the current
   // directory so that terminals and editors can open them.
-  const shown = result.modules.flatMap((m) =>
-    m.diagnostics.map((d) => ({ ...d, file: displayPath(path.resolve(m.rootDir, d.file), options.cwd) })),
-  );
+  const shown = result.modules.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: displayPath(path.resolve(m.rootDir, d.file), options.cwd) })));
   if (shown.length > 0) {
     if (problems.length > 0) problems.push("");
     problems.push(formatDiagnostics(shown), "", `${plural(shown.length, "diagnostic")}.`);

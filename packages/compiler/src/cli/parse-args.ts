@@ -29,25 +29,29 @@ Options:
 
 Exit codes: 0 ok, 1 diagnostics or compile errors, 2 usage errors.`;
 
+function parseCliOptions(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      check: { type: "boolean", default: false },
+      watch: { type: "boolean", default: false },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      root: { type: "string" },
+    },
+  });
+}
+
 /**
  * Parses `dag-compile`'s arguments (without `node` and the script).
  * @throws CompilerUsageError on an unknown flag, a missing value or no input pattern.
  */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliOptions>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        check: { type: "boolean", default: false },
-        watch: { type: "boolean", default: false },
-        quiet: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-        root: { type: "string" },
-      },
-    });
+    parsed = parseCliOptions(argv);
   } catch (error) {
     throw new CompilerUsageError((error as Error).message, { cause: error });
   }

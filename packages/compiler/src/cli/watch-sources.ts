@@ -77,9 +77,7 @@ export async function watchSources(options: WatchOptions): Promise<void> {
     pending.clear();
     const current = new Set((await findSources(patterns, cwd)).files);
     for (const file of [...inputsOf.keys()]) if (!current.has(file)) inputsOf.delete(file);
-    const affected = [...current].filter(
-      (file) => !inputsOf.has(file) || changed.some((c) => c === file || inputsOf.get(file)!.includes(c)),
-    );
+    const affected = [...current].filter((file) => !inputsOf.has(file) || changed.some((c) => c === file || inputsOf.get(file)!.includes(c)));
     if (affected.length === 0) {
       for (const file of changed) session.refresh(file);
       return;

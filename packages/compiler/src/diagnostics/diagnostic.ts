@@ -37,11 +37,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   const prefix = d.sourceLine.slice(0, Math.max(0, d.column - 1)).replace(/[^\t]/g, " ");
   const room = Math.max(1, d.sourceLine.length - (d.column - 1));
   const caret = "^".repeat(Math.max(1, Math.min(d.length ?? 1, room)));
-  const lines = [
-    `${d.file}:${d.line}:${d.column} - error ${d.code}: ${d.message}`,
-    `  ${d.sourceLine}`,
-    `  ${prefix}${caret}`,
-  ];
+  const lines = [`${d.file}:${d.line}:${d.column} - error ${d.code}: ${d.message}`, `  ${d.sourceLine}`, `  ${prefix}${caret}`];
   if (d.hint !== undefined) lines.push(`  hint: ${d.hint}`);
   return lines.join("\n");
 }
@@ -53,8 +49,5 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
 
 /** Returns a copy sorted by file, line, column and code. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
-  );
+  return [...diagnostics].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
 }

@@ -36,8 +36,7 @@ const ENTRY_NAME = "taskloom-entry.ts";
 
 // Bundled CommonJS dependencies may `require()` node builtins, which an ES module cannot do
 // without a `require` of its own.
-const BANNER = 'import { createRequire as __taskloomCreateRequire } from "node:module";\n' +
-  "const require = __taskloomCreateRequire(import.meta.url);";
+const BANNER = 'import { createRequire as __taskloomCreateRequire } from "node:module";\n' + "const require = __taskloomCreateRequire(import.meta.url);";
 
 /**
  * Lists the classes a task bundle must export, one per export name, sorted.
@@ -70,9 +69,7 @@ export function bundleEntrySource(exports: BundleExport[], dir: string): string 
 }
 
 function formatMessages(messages: Message[]): string {
-  return messages
-    .map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text))
-    .join("\n");
+  return messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text)).join("\n");
 }
 
 /**

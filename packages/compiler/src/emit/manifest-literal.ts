@@ -13,13 +13,16 @@ function block(open: string, close: string, items: string[], indent: string): st
 }
 
 function entries(value: Record<string, Json>, indent: string, expand: (key: string, v: Json, indent: string) => string): string {
-  return block("{", "}", Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${expand(k, v, `${indent}  `)}`), indent);
+  return block(
+    "{",
+    "}",
+    Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${expand(k, v, `${indent}  `)}`),
+    indent,
+  );
 }
 
 function workflowLiteral(workflow: Record<string, Json>, indent: string): string {
-  return entries(workflow, indent, (key, v, inner) =>
-    key === "nodes" && Array.isArray(v) ? block("[", "]", v.map(compact), inner) : compact(v),
-  );
+  return entries(workflow, indent, (key, v, inner) => (key === "nodes" && Array.isArray(v) ? block("[", "]", v.map(compact), inner) : compact(v)));
 }
 
 /**
@@ -32,7 +35,12 @@ export function formatManifestLiteral(manifest: ModuleManifest): string {
   return entries(root, "", (key, v, inner) => {
     if (key === "tasks") return entries(v as Record<string, Json>, inner, (_k, t) => compact(t));
     if (key === "workflows" && Array.isArray(v)) {
-      return block("[", "]", v.map((w) => workflowLiteral(w as Record<string, Json>, `${inner}  `)), inner);
+      return block(
+        "[",
+        "]",
+        v.map((w) => workflowLiteral(w as Record<string, Json>, `${inner}  `)),
+        inner,
+      );
     }
     return compact(v);
   });

@@ -67,9 +67,17 @@ describe("analyzeModule (in memory)", () => {
 
   it("never writes to the file system", () => {
     const project = inMemoryProject({ "flow.ts": `${SDK}export class F { @task() static t() { return 1; } @workflow() static w() { return F.t(); } }\n` });
-    const before = project.getFileSystem().readDirSync("/proj").map((e) => e.name);
+    const before = project
+      .getFileSystem()
+      .readDirSync("/proj")
+      .map((e) => e.name);
     analyzeModule(sourceFile(project, "flow.ts"), { rootDir: "/proj" });
-    expect(project.getFileSystem().readDirSync("/proj").map((e) => e.name)).toEqual(before);
+    expect(
+      project
+        .getFileSystem()
+        .readDirSync("/proj")
+        .map((e) => e.name),
+    ).toEqual(before);
     expect(project.getSourceFileOrThrow("/proj/flow.ts").wasForgotten()).toBe(false);
   });
 });

@@ -19,9 +19,21 @@ describe("getPath", () => {
   it("keeps a get when a spread hides the position", () => {
     const arr: Value = { kind: "array", items: [{ spread: true, value: node("m1") }, { value: node("n2") }] };
     expect(getPath(arr, [1])).toEqual({ kind: "get", of: arr, path: [1] });
-    const obj: Value = { kind: "object", entries: [{ key: "a", value: node("n1") }, { spread: true, value: node("n2") }] };
+    const obj: Value = {
+      kind: "object",
+      entries: [
+        { key: "a", value: node("n1") },
+        { spread: true, value: node("n2") },
+      ],
+    };
     expect(getPath(obj, ["a"])).toEqual({ kind: "get", of: obj, path: ["a"] });
-    const later: Value = { kind: "object", entries: [{ spread: true, value: node("n2") }, { key: "a", value: node("n1") }] };
+    const later: Value = {
+      kind: "object",
+      entries: [
+        { spread: true, value: node("n2") },
+        { key: "a", value: node("n1") },
+      ],
+    };
     expect(getPath(later, ["a"])).toEqual(node("n1"));
   });
 
@@ -86,8 +98,6 @@ describe("formatDiagnostic", () => {
       hint: "move it",
       length: 400,
     });
-    expect(text).toBe(
-      ["a.ts:3:12 - error TL1001: f is not a @task", "  \tconst x = f(1);", "  \t          ^^^^^", "  hint: move it"].join("\n"),
-    );
+    expect(text).toBe(["a.ts:3:12 - error TL1001: f is not a @task", "  \tconst x = f(1);", "  \t          ^^^^^", "  hint: move it"].join("\n"));
   });
 });

@@ -52,7 +52,13 @@ describe("task bundle", () => {
     project = await createTempProject();
     const [source] = await project.write({ "chain.ts": STEP_SOURCE("abc"), "other.ts": STEP_SOURCE("zz") });
     const tasks = Object.fromEntries([irTask(project.dir, "chain.ts", "Chain", "step")]);
-    const input = { sourceFile: source!, rootDir: project.dir, source: "chain.ts", tasks, workflows: [chainWorkflow("chain.ts", "Chain", "chain", Object.keys(tasks)[0]!, 1)] };
+    const input = {
+      sourceFile: source!,
+      rootDir: project.dir,
+      source: "chain.ts",
+      tasks,
+      workflows: [chainWorkflow("chain.ts", "Chain", "chain", Object.keys(tasks)[0]!, 1)],
+    };
     const first = await emitModule(input, { write: true });
     expect(first.changed.sort()).toEqual([first.outputs.bundle, first.outputs.manifest, first.outputs.dagModule].sort());
     const mtimes = await Promise.all(first.changed.map(async (f) => (await stat(f)).mtimeMs));
@@ -66,15 +72,13 @@ describe("task bundle", () => {
     const edited = await emitModule(input, { write: true });
     expect(edited.removed).toEqual([path.basename(first.outputs.bundle)]);
     const left = (await readdir(path.join(project.dir, ".taskloom"))).sort();
-    expect(left).toEqual(
-      [path.basename(edited.outputs.bundle), path.basename(other.outputs.bundle), "chain.manifest.json", "other.manifest.json"].sort(),
-    );
+    expect(left).toEqual([path.basename(edited.outputs.bundle), path.basename(other.outputs.bundle), "chain.manifest.json", "other.manifest.json"].sort());
     expect(await readFile(edited.outputs.dagModule, "utf8")).toContain(path.basename(edited.outputs.bundle));
   });
 
   it("bundles npm dependencies: the bundle runs from a directory without node_modules", async () => {
     project = await createTempProject(["superjson"]);
-    const [source] = await project.write({
+    const [_source] = await project.write({
       "codec.ts": `import { task, workflow } from "@taskloom/sdk";
 import superjson from "superjson";
 export class Codec {
@@ -129,7 +133,13 @@ describe("manifest", () => {
     const [source] = await project.write({ "chain.ts": STEP_SOURCE("UNIQUE_TASK_BODY_MARKER") });
     const tasks = Object.fromEntries([irTask(project.dir, "chain.ts", "Chain", "step")]);
     const taskId = Object.keys(tasks)[0]!;
-    const input = { sourceFile: source!, rootDir: project.dir, source: "chain.ts", tasks, workflows: [chainWorkflow("chain.ts", "Chain", "chain", taskId, 1000)] };
+    const input = {
+      sourceFile: source!,
+      rootDir: project.dir,
+      source: "chain.ts",
+      tasks,
+      workflows: [chainWorkflow("chain.ts", "Chain", "chain", taskId, 1000)],
+    };
     const result = await emitModule(input, { write: true });
     const text = await readFile(result.outputs.manifest, "utf8");
     expect(result.nodes).toBe(1000);

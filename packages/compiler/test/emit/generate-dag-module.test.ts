@@ -20,7 +20,7 @@ describe("generateDagModule", () => {
   it("types a workflow without input as void and imports each class once", () => {
     const text = generateDagModule(manifest([workflow("a", "A", false), workflow("b", "B"), workflow("c", "A")]), OPTIONS);
     expect(text).toContain('import type { A, B } from "./m.js";');
-    expect(text).toContain("export const a = createWorkflowHandle<void, Awaited<ReturnType<typeof A.a>>>(manifest, \"a\", bundleUrl);");
+    expect(text).toContain('export const a = createWorkflowHandle<void, Awaited<ReturnType<typeof A.a>>>(manifest, "a", bundleUrl);');
     expect(text).toContain("export const b = createWorkflowHandle<Parameters<typeof B.b>[0],");
     expect(text).toContain('new URL("./.taskloom/m.0123456789abcdef.mjs", import.meta.url)');
   });

@@ -41,13 +41,21 @@ describe("dag-compile --watch", () => {
     child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
     const count = (re: RegExp) => (out.match(re) ?? []).length;
-    await waitFor(() => out, (s) => s.includes("for changes..."), "the first build");
+    await waitFor(
+      () => out,
+      (s) => s.includes("for changes..."),
+      "the first build",
+    );
     expect(out).toMatch(/^wordcount\.ts: .*wrote 3 files$/m);
     const [first] = await bundles(project.dir);
 
     // The workflow gains a node: the analysis must see the new text (the Project re-read the file).
     await project.write({ "wordcount.ts": wordcountSource("v2", true) });
-    await waitFor(() => out, () => count(/^wordcount\.ts: .*wrote 3 files$/gm) === 2, "the rebuild after an edit");
+    await waitFor(
+      () => out,
+      () => count(/^wordcount\.ts: .*wrote 3 files$/gm) === 2,
+      "the rebuild after an edit",
+    );
     expect(out).toMatch(/^wordcount\.ts: 1 workflow \(wordcount\), 5 nodes, .*wrote 3 files$/m);
     const after = await bundles(project.dir);
     expect(after).toHaveLength(1);
@@ -55,12 +63,20 @@ describe("dag-compile --watch", () => {
 
     // A module that does not depend on wordcount.ts is recompiled alone.
     await project.write({ "helper.ts": `${HELPER_SOURCE}// touched\n` });
-    await waitFor(() => out, () => count(/^helper\.ts: skipped/gm) === 2, "the helper rebuild");
+    await waitFor(
+      () => out,
+      () => count(/^helper\.ts: skipped/gm) === 2,
+      "the helper rebuild",
+    );
     expect(count(/^wordcount\.ts: /gm)).toBe(2);
 
     // A new module matching the pattern is picked up.
     await project.write({ "second.ts": wordcountSource("v3").replace(/WordCount/g, "Second") });
-    await waitFor(() => out, (s) => /^second\.ts: 1 workflow .*wrote 3 files$/m.test(s), "the new module");
+    await waitFor(
+      () => out,
+      (s) => /^second\.ts: 1 workflow .*wrote 3 files$/m.test(s),
+      "the new module",
+    );
 
     child.kill("SIGTERM");
     const code = await new Promise((r) => child!.once("close", r));

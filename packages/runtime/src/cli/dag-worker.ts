@@ -5,9 +5,10 @@
  * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { RemoteWorker } from "../remote/remote-worker.js";
+import { RemoteWorker } from "../worker/remote-worker.js";
 
-const USAGE = "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>]";
+const USAGE =
+  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>]";
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -24,9 +25,15 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
-        redis: { type: "string" }, group: { type: "string" }, concurrency: { type: "string" },
-        "memory-mb": { type: "string" }, "lease-ms": { type: "string" }, prefix: { type: "string" }, help: { type: "boolean" },
-        "max-held": { type: "string" }, "worker-id": { type: "string" },
+        redis: { type: "string" },
+        group: { type: "string" },
+        concurrency: { type: "string" },
+        "memory-mb": { type: "string" },
+        "lease-ms": { type: "string" },
+        prefix: { type: "string" },
+        help: { type: "boolean" },
+        "max-held": { type: "string" },
+        "worker-id": { type: "string" },
       },
     }));
   } catch (error) {
@@ -65,7 +72,10 @@ async function main(): Promise<void> {
   }
   const shutdown = (signal: string): void => {
     process.stdout.write(`dag-worker: ${signal}, finishing held work\n`);
-    worker.stop().then(() => process.exit(0), () => process.exit(1));
+    worker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));

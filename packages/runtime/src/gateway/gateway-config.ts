@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DEFAULT_KEY_PREFIX, queueKey } from "../keys/redis-keys.js";
+import { DEFAULT_KEY_PREFIX, queueKey } from "../store/redis-keys.js";
 import { GatewayError } from "./gateway-error.js";
 
 /** One resource configuration: a named pool of identical `dag-worker` processes. */

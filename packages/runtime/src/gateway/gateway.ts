@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
-import { RedisRunStore } from "../storage/redis-run-store.js";
+import { RedisRunStore } from "../store/redis-run-store.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { LogRelay } from "./log-relay.js";
 import { startStatusServer } from "./status-server.js";
@@ -26,7 +26,16 @@ export interface GatewayStatus {
   stopping: boolean;
   /** Task starts beyond a worker's concurrency (0 unless a worker misbehaves). */
   overCommits: number;
-  configurations: { name: string; memoryMb: number; threads: number; maxWorkers: number; keepAliveMs: number; live: number; waiting: number; orphaned: number }[];
+  configurations: {
+    name: string;
+    memoryMb: number;
+    threads: number;
+    maxWorkers: number;
+    keepAliveMs: number;
+    live: number;
+    waiting: number;
+    orphaned: number;
+  }[];
   workers: WorkerSnapshot[];
 }
 
@@ -56,9 +65,14 @@ export class Gateway {
     this.#relay = new LogRelay({ write, redis: this.#redis });
     this.#redis.on("error", (error: Error) => this.#report("redis", error));
     const context = {
-      settings: options.config, ledger: this.ledger, relay: this.#relay, redis: this.#redis, redisUrl: options.redisUrl,
+      settings: options.config,
+      ledger: this.ledger,
+      relay: this.#relay,
+      redis: this.#redis,
+      redisUrl: options.redisUrl,
       store: new RedisRunStore(this.#redis, options.config.keyPrefix),
-      workerScript: options.workerScript ?? defaultWorkerScript(), tag: randomBytes(2).toString("hex"),
+      workerScript: options.workerScript ?? defaultWorkerScript(),
+      tag: randomBytes(2).toString("hex"),
     };
     this.pools = options.config.configurations.map((config) => new WorkerPool(config, context));
   }
@@ -70,8 +84,10 @@ export class Gateway {
     this.port = port;
     this.#server = server;
     process.on("exit", this.#onExit);
-    this.#relay.notice(`listening on http://127.0.0.1:${port}/status; configurations: ` +
-      this.pools.map((p) => `${p.config.name} (${p.config.memoryMb} MB x${p.config.threads}, max ${p.config.maxWorkers})`).join(", "));
+    this.#relay.notice(
+      `listening on http://127.0.0.1:${port}/status; configurations: ` +
+        this.pools.map((p) => `${p.config.name} (${p.config.memoryMb} MB x${p.config.threads}, max ${p.config.maxWorkers})`).join(", "),
+    );
     this.#loop = this.#run();
   }
 
@@ -82,9 +98,14 @@ export class Gateway {
       stopping: this.#stopping !== undefined,
       overCommits: this.ledger.overCommits,
       configurations: this.pools.map((p) => ({
-        name: p.config.name, memoryMb: p.config.memoryMb, threads: p.config.threads, maxWorkers: p.config.maxWorkers,
-        keepAliveMs: p.config.keepAliveMs, live: this.ledger.live(p.config.name).length,
-        waiting: p.depth.waiting, orphaned: p.depth.orphaned,
+        name: p.config.name,
+        memoryMb: p.config.memoryMb,
+        threads: p.config.threads,
+        maxWorkers: p.config.maxWorkers,
+        keepAliveMs: p.config.keepAliveMs,
+        live: this.ledger.live(p.config.name).length,
+        waiting: p.depth.waiting,
+        orphaned: p.depth.orphaned,
       })),
       workers: this.ledger.snapshot(),
     };

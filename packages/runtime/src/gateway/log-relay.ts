@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { WorkerRecord } from "./worker-ledger.js";
-import { runLogChannel, type RunLogLine } from "./run-log-channel.js";
+import { runLogChannel, type RunLogLine } from "../store/run-log-channel.js";
 
 /** Where relayed lines go: the gateway's stdout, and each run's log channel on Redis. */
 export interface LogRelayOptions {
@@ -28,15 +28,18 @@ export class LogRelay {
     const held = [...record.tasks.values()];
     const only = held.length === 1 ? held[0] : undefined;
     const task = owner ?? (only ? { run: only.run, task: only.task } : undefined);
-    const where = task
-      ? ` run=${task.run} task=${task.task}`
-      : held.length > 1
-        ? ` tasks=${held.map((t) => `${t.run}/${t.task}`).join(",")}`
-        : "";
+    const where = task ? ` run=${task.run} task=${task.task}` : held.length > 1 ? ` tasks=${held.map((t) => `${t.run}/${t.task}`).join(",")}` : "";
     this.#options.write(`[${record.id}${where}${stream === "err" ? " stderr" : ""}] ${line}`);
     if (task && this.#options.redis) {
       const message: RunLogLine = {
-        kind: "log", run: task.run, task: task.task, worker: record.id, config: record.config, stream, line, ts: Date.now(),
+        kind: "log",
+        run: task.run,
+        task: task.task,
+        worker: record.id,
+        config: record.config,
+        stream,
+        line,
+        ts: Date.now(),
       };
       this.#options.redis.publish(runLogChannel(task.run), JSON.stringify(message)).catch(() => undefined);
     }

@@ -16,14 +16,17 @@ export async function fetchGatewayStatus(port: number, host = "127.0.0.1"): Prom
 export function formatGatewayStatus(status: GatewayStatus): string {
   const lines = [`gateway since ${status.startedAt}${status.stopping ? " (stopping)" : ""}, over-commits: ${status.overCommits}`];
   for (const c of status.configurations) {
-    lines.push(`configuration ${c.name}: ${c.memoryMb} MB, ${c.threads} thread(s), ${c.live}/${c.maxWorkers} workers, ` +
-      `keep-alive ${c.keepAliveMs} ms, queue: ${c.waiting} waiting, ${c.orphaned} orphaned`);
+    lines.push(
+      `configuration ${c.name}: ${c.memoryMb} MB, ${c.threads} thread(s), ${c.live}/${c.maxWorkers} workers, ` +
+        `keep-alive ${c.keepAliveMs} ms, queue: ${c.waiting} waiting, ${c.orphaned} orphaned`,
+    );
   }
   lines.push("", ["worker", "pid", "state", "cold ms", "done", "max held", "tasks / exit"].join("\t"));
   for (const w of status.workers) {
-    const detail = w.state === "exited"
-      ? `code ${w.exitCode ?? "-"} signal ${w.exitSignal ?? "-"}${w.stopReason ? ` (${w.stopReason})` : ""}${w.outOfMemory ? " OOM" : ""}`
-      : w.tasks.map((t) => `${t.run}/${t.task} ${t.runningMs} ms`).join(", ") + (w.stalled ? " STALLED" : "");
+    const detail =
+      w.state === "exited"
+        ? `code ${w.exitCode ?? "-"} signal ${w.exitSignal ?? "-"}${w.stopReason ? ` (${w.stopReason})` : ""}${w.outOfMemory ? " OOM" : ""}`
+        : w.tasks.map((t) => `${t.run}/${t.task} ${t.runningMs} ms`).join(", ") + (w.stalled ? " STALLED" : "");
     lines.push([w.id, w.pid, w.state, w.coldStartMs ?? "-", w.tasksDone, `${w.maxHeld}/${w.concurrency}`, detail].join("\t"));
   }
   return lines.join("\n");

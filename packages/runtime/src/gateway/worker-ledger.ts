@@ -85,9 +85,25 @@ export class WorkerLedger {
   /** Registers a freshly spawned worker in state `started`. */
   add(id: string, config: string, pid: number, concurrency: number, now = Date.now()): WorkerRecord {
     const record: WorkerRecord = {
-      id, config, pid, concurrency, state: "started", startedAt: now, readyAt: undefined, coldStartMs: undefined,
-      idleSince: undefined, tasks: new Map(), tasksDone: 0, maxHeld: 0, lastProgressAt: now, stalled: false,
-      stopReason: undefined, exitCode: null, exitSignal: null, exitedAt: undefined, outOfMemory: false,
+      id,
+      config,
+      pid,
+      concurrency,
+      state: "started",
+      startedAt: now,
+      readyAt: undefined,
+      coldStartMs: undefined,
+      idleSince: undefined,
+      tasks: new Map(),
+      tasksDone: 0,
+      maxHeld: 0,
+      lastProgressAt: now,
+      stalled: false,
+      stopReason: undefined,
+      exitCode: null,
+      exitSignal: null,
+      exitedAt: undefined,
+      outOfMemory: false,
     };
     this.#records.set(id, record);
     this.#trim();
@@ -172,11 +188,21 @@ export class WorkerLedger {
     return this.all()
       .sort((a, b) => order(a) - order(b) || a.startedAt - b.startedAt)
       .map((r) => ({
-        id: r.id, config: r.config, pid: r.pid, state: r.state, concurrency: r.concurrency,
-        startedAt: new Date(r.startedAt).toISOString(), coldStartMs: r.coldStartMs ?? null,
+        id: r.id,
+        config: r.config,
+        pid: r.pid,
+        state: r.state,
+        concurrency: r.concurrency,
+        startedAt: new Date(r.startedAt).toISOString(),
+        coldStartMs: r.coldStartMs ?? null,
         tasks: [...r.tasks.values()].map((t) => ({ run: t.run, task: t.task, name: t.name ?? null, runningMs: now - t.since })),
-        tasksDone: r.tasksDone, maxHeld: r.maxHeld, stalled: r.stalled, stopReason: r.stopReason ?? null,
-        exitCode: r.exitCode, exitSignal: r.exitSignal, outOfMemory: r.outOfMemory,
+        tasksDone: r.tasksDone,
+        maxHeld: r.maxHeld,
+        stalled: r.stalled,
+        stopReason: r.stopReason ?? null,
+        exitCode: r.exitCode,
+        exitSignal: r.exitSignal,
+        outOfMemory: r.outOfMemory,
       }));
   }
 

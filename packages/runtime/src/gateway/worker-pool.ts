@@ -1,14 +1,14 @@
 import type { Redis } from "ioredis";
-import type { RunStore } from "../storage/run-store.js";
+import type { RunStore } from "../store/run-store.js";
 import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
 import type { LogRelay } from "./log-relay.js";
 import { probeQueue, type QueueDepth } from "./queue-probe.js";
-import type { RunTaskFailure } from "./run-log-channel.js";
-import { recordStartMetric } from "./start-metrics.js";
-import { failRun, recordTaskFailure } from "./task-failure-record.js";
+import type { RunTaskFailure } from "../store/run-log-channel.js";
+import { recordStartMetric } from "../store/start-metrics.js";
+import { failRun, recordTaskFailure } from "../store/task-failure-record.js";
 import type { HeldTask, WorkerLedger, WorkerRecord } from "./worker-ledger.js";
 import { spawnWorkerProcess, type WorkerProcess } from "./worker-process.js";
-import { parseWorkerEvent } from "./worker-protocol.js";
+import { parseWorkerEvent } from "../protocol/worker-protocol.js";
 import { WorkerWatch } from "./worker-watch.js";
 
 /** What a pool shares with the rest of its gateway. */
@@ -112,8 +112,12 @@ export class WorkerPool {
     await Promise.all(
       live.flatMap((record) =>
         [...record.tasks.values()].map((task) =>
-          this.#fail(record, task, "gateway-shutdown",
-            `the worker gateway stopped (${why}) while ${describe(task)} ran on worker ${record.id}; the task did not finish`),
+          this.#fail(
+            record,
+            task,
+            "gateway-shutdown",
+            `the worker gateway stopped (${why}) while ${describe(task)} ran on worker ${record.id}; the task did not finish`,
+          ),
         ),
       ),
     ).catch(() => undefined);
@@ -168,7 +172,11 @@ export class WorkerPool {
       case "task-start": {
         const fresh = record.tasksDone === 0 && record.tasks.size === 0;
         const within = ledger.taskStart(record, {
-          run: event.run, task: event.task, name: event.name, timeoutMs: event.timeoutMs, attempt: event.attempt,
+          run: event.run,
+          task: event.task,
+          name: event.name,
+          timeoutMs: event.timeoutMs,
+          attempt: event.attempt,
           retries: event.retries,
         });
         relay.relay(record, `task started${event.name ? ` (${event.name})` : ""}`, "out", event);
@@ -194,7 +202,13 @@ export class WorkerPool {
     const enqueuedAt = entryId ? Number(entryId.split("-")[0]) : Number.NaN;
     const ms = fresh ? now - record.startedAt : Number.isFinite(enqueuedAt) ? Math.max(0, now - enqueuedAt) : null;
     recordStartMetric(this.#context.redis, {
-      run, task, worker: record.id, config: record.config, kind: fresh ? "cold" : "warm", ms, bootMs: record.coldStartMs ?? null,
+      run,
+      task,
+      worker: record.id,
+      config: record.config,
+      kind: fresh ? "cold" : "warm",
+      ms,
+      bootMs: record.coldStartMs ?? null,
     }).catch((error: Error) => this.#context.relay.notice(`cannot store start metric: ${error.message}`));
   }
 
@@ -210,16 +224,22 @@ export class WorkerPool {
     }
     if (record.outOfMemory) {
       for (const task of held) {
-        void this.#fail(record, task, "oom",
+        void this.#fail(
+          record,
+          task,
+          "oom",
           `${describe(task)} ran out of memory in configuration "${this.config.name}" (heap limit ${this.config.memoryMb} MB); ` +
-            `give it a configuration with more memory`).catch(() => undefined);
+            `give it a configuration with more memory`,
+        ).catch(() => undefined);
       }
     }
     ledger.markExited(record, code, signal);
     for (const key of [...this.#served]) if (key.startsWith(`${record.id}|`)) this.#served.delete(key);
     const why = record.outOfMemory ? ", out of memory" : record.stopReason ? `, ${record.stopReason}` : ", unexpected";
-    relay.notice(`${record.id} exited (code ${code ?? "-"}, signal ${signal ?? "-"}${why})` +
-      (held.length > 0 ? `; its unfinished tasks go back to the queue: ${held.map(describe).join(", ")}` : ""));
+    relay.notice(
+      `${record.id} exited (code ${code ?? "-"}, signal ${signal ?? "-"}${why})` +
+        (held.length > 0 ? `; its unfinished tasks go back to the queue: ${held.map(describe).join(", ")}` : ""),
+    );
   }
 
   /**
@@ -230,8 +250,16 @@ export class WorkerPool {
   async #fail(record: WorkerRecord, task: HeldTask, reason: RunTaskFailure["reason"], message: string): Promise<void> {
     this.#context.relay.notice(message);
     const failure: RunTaskFailure = {
-      kind: "task-failed", run: task.run, task: task.task, name: task.name ?? null, reason, message,
-      worker: record.id, config: record.config, attempt: task.attempt ?? null, ts: Date.now(),
+      kind: "task-failed",
+      run: task.run,
+      task: task.task,
+      name: task.name ?? null,
+      reason,
+      message,
+      worker: record.id,
+      config: record.config,
+      attempt: task.attempt ?? null,
+      ts: Date.now(),
     };
     await recordTaskFailure(this.#context.redis, failure);
     if (reason === "gateway-shutdown" || (task.attempt ?? 1) > (task.retries ?? 0)) {

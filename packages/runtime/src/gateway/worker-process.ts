@@ -33,7 +33,7 @@ export function defaultWorkerScript(): string {
   return fileURLToPath(new URL("../cli/dag-worker.js", import.meta.url));
 }
 
-const GUARD = new URL("./child-guard.js", import.meta.url).href;
+const GUARD = new URL("../worker/child-guard.js", import.meta.url).href;
 
 /**
  * Starts one `dag-worker` for a configuration, in its own process group, with its V8 heap limited
@@ -44,17 +44,26 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
   const { config } = options;
   const args = [
     `--max-old-space-size=${config.memoryMb}`,
-    "--import", GUARD,
+    "--import",
+    GUARD,
     options.workerScript,
-    "--redis", options.redisUrl,
-    "--group", config.name,
-    "--concurrency", String(config.threads),
-    "--memory-mb", String(config.memoryMb),
-    "--prefix", options.keyPrefix,
+    "--redis",
+    options.redisUrl,
+    "--group",
+    config.name,
+    "--concurrency",
+    String(config.threads),
+    "--memory-mb",
+    String(config.memoryMb),
+    "--prefix",
+    options.keyPrefix,
     // A worker never holds more hand-offs than it has threads, nor more tasks.
-    "--max-held", String(config.threads),
-    "--lease-ms", String(config.leaseMs),
-    "--worker-id", options.id,
+    "--max-held",
+    String(config.threads),
+    "--lease-ms",
+    String(config.leaseMs),
+    "--worker-id",
+    options.id,
   ];
   const child = spawn(process.execPath, args, {
     detached: true,
@@ -73,7 +82,10 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     reported = true;
     options.onExit(exit[0], exit[1]);
   };
-  for (const [stream, name] of [[child.stdout, "out"], [child.stderr, "err"]] as const) {
+  for (const [stream, name] of [
+    [child.stdout, "out"],
+    [child.stderr, "err"],
+  ] as const) {
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on("line", (line) => options.onLine(line, name));
     lines.on("close", () => {

@@ -1,5 +1,5 @@
 import type { ResourceConfiguration } from "./gateway-config.js";
-import { runLogChannel, type RunStallNotice, type RunTaskFailure } from "./run-log-channel.js";
+import { runLogChannel, type RunStallNotice, type RunTaskFailure } from "../store/run-log-channel.js";
 import type { HeldTask, WorkerRecord } from "./worker-ledger.js";
 import type { WorkerPoolContext } from "./worker-pool.js";
 
@@ -34,9 +34,7 @@ export class WorkerWatch {
     const { settings } = this.#context;
     for (const record of workers) {
       if (record.tasks.size === 0 || record.state === "stopping") continue;
-      const overdue = [...record.tasks.values()].find(
-        (t) => t.timeoutMs !== undefined && now - t.since > t.timeoutMs + settings.timeoutGraceMs,
-      );
+      const overdue = [...record.tasks.values()].find((t) => t.timeoutMs !== undefined && now - t.since > t.timeoutMs + settings.timeoutGraceMs);
       if (overdue) {
         const message =
           `${label(overdue)} exceeded its timeoutMs of ${overdue.timeoutMs} ms on worker ${record.id} ` +
@@ -58,7 +56,13 @@ export class WorkerWatch {
     this.#context.relay.notice(`STALLED: ${text}`);
     for (const task of held) {
       const notice: RunStallNotice = {
-        kind: "stalled", run: task.run, task: task.task, worker: record.id, config: record.config, message: text, ts: now,
+        kind: "stalled",
+        run: task.run,
+        task: task.task,
+        worker: record.id,
+        config: record.config,
+        message: text,
+        ts: now,
       };
       this.#context.redis.publish(runLogChannel(task.run), JSON.stringify(notice)).catch(() => undefined);
     }

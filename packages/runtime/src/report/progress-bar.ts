@@ -1,4 +1,12 @@
-import type { ProgressOptions } from "../handle/run-options.js";
+/** How the progress bar draws. */
+export interface ProgressOptions {
+  /** Draw even when the stream is not a TTY (one line per update then). Default false. */
+  force?: boolean;
+  /** Where to draw. Default `process.stderr`. */
+  stream?: NodeJS.WritableStream;
+  /** Minimum time between redraws, in ms. Default 100. */
+  intervalMs?: number;
+}
 
 /**
  * A one-line terminal progress bar: tasks done / known, rate and elapsed time. Draws only when
@@ -12,7 +20,10 @@ export class ProgressBar {
   private readonly startedAt = Date.now();
   private lastDraw = 0;
 
-  constructor(private readonly label: string, options: ProgressOptions) {
+  constructor(
+    private readonly label: string,
+    options: ProgressOptions,
+  ) {
     this.stream = options.stream ?? process.stderr;
     this.tty = (this.stream as { isTTY?: boolean }).isTTY === true;
     this.enabled = this.tty || options.force === true;

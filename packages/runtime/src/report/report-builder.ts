@@ -33,8 +33,17 @@ export class ReportBuilder {
 
   add(inst: TaskInstance, name: string, queuedAt: number): InstanceRecord {
     const record: InstanceRecord = {
-      instanceId: inst.id, task: inst.task, name, status: "ready", attempts: 0, queuedAt,
-      startedAt: undefined, finishedAt: undefined, worker: undefined, inputBytes: 0, outputBytes: 0,
+      instanceId: inst.id,
+      task: inst.task,
+      name,
+      status: "ready",
+      attempts: 0,
+      queuedAt,
+      startedAt: undefined,
+      finishedAt: undefined,
+      worker: undefined,
+      inputBytes: 0,
+      outputBytes: 0,
     };
     this.records.set(inst.id, record);
     return record;
@@ -78,18 +87,31 @@ export class ReportBuilder {
       if (r.worker !== undefined) workers.add(r.worker);
       retries += Math.max(0, r.attempts - 1);
       tasks.push({
-        instanceId: r.instanceId, task: r.task, name: r.name, status: r.status, worker: r.worker, attempts: r.attempts,
-        queuedAt: r.queuedAt, startedAt: r.startedAt, finishedAt: r.finishedAt,
+        instanceId: r.instanceId,
+        task: r.task,
+        name: r.name,
+        status: r.status,
+        worker: r.worker,
+        attempts: r.attempts,
+        queuedAt: r.queuedAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
         queueWaitMs: r.startedAt !== undefined ? Math.max(0, r.startedAt - r.queuedAt) : 0,
         executionMs: r.startedAt !== undefined && r.finishedAt !== undefined ? r.finishedAt - r.startedAt : 0,
-        inputBytes: r.inputBytes, outputBytes: r.outputBytes,
+        inputBytes: r.inputBytes,
+        outputBytes: r.outputBytes,
         ...(r.error !== undefined ? { error: r.error } : {}),
       });
     }
     const makespanMs = performance.now() - this.t0;
     return {
-      workflow: this.workflow, executor: this.executor, status, concurrency: this.concurrency,
-      startedAt: this.startedAt, finishedAt, makespanMs,
+      workflow: this.workflow,
+      executor: this.executor,
+      status,
+      concurrency: this.concurrency,
+      startedAt: this.startedAt,
+      finishedAt,
+      makespanMs,
       tasksPerSecond: makespanMs > 0 ? (finished * 1000) / makespanMs : finished * 1000,
       counts: { tasks: finished + failed, finished, failed, retries, batches: this.batches, workers: workers.size },
       tasks,

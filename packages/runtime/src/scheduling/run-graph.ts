@@ -78,7 +78,7 @@ export class RunGraph {
   /** Marks the task instance `instanceId` complete; returns the instances that became ready. */
   complete(instanceId: string): TaskInstance[] {
     const entry = this.entries.get(instanceId);
-    if (!entry || entry.node.kind !== "task") throw new Error(`unknown task instance ${instanceId}`);
+    if (entry?.node.kind !== "task") throw new Error(`unknown task instance ${instanceId}`);
     if (entry.state === "complete") return [];
     if (entry.state !== "ready") throw new Error(`task instance ${instanceId} completed before it was ready`);
     this.markComplete(entry);
@@ -151,7 +151,7 @@ export class RunGraph {
   /** The instance `instanceId`, once it is known and ready (or complete). */
   instance(instanceId: string): TaskInstance | undefined {
     const entry = this.entries.get(instanceId);
-    if (!entry || entry.node.kind !== "task" || entry.state === "waiting") return undefined;
+    if (entry?.node.kind !== "task" || entry.state === "waiting") return undefined;
     return this.toInstance(entry);
   }
 
@@ -170,8 +170,16 @@ export class RunGraph {
   /** Adds a task entry with concrete `args`, or a virtual entry that expands in `scope`. */
   private addEntry(id: string, node: GraphNode, args: Value | undefined, scope: Scope | undefined): Entry {
     const entry: Entry = {
-      id, node, state: node.kind === "task" ? "waiting" : "expanding",
-      value: args, over: undefined, scope, pending: 0, waiters: [], structureWaiters: undefined, instance: undefined,
+      id,
+      node,
+      state: node.kind === "task" ? "waiting" : "expanding",
+      value: args,
+      over: undefined,
+      scope,
+      pending: 0,
+      waiters: [],
+      structureWaiters: undefined,
+      instance: undefined,
     };
     this.entries.set(id, entry);
     if (node.kind === "task") {

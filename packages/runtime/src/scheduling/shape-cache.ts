@@ -50,7 +50,10 @@ export class ShapeCache<T> {
    * @param limit - shapes kept per workflow.
    * @param maxSize - task instances kept in all shapes together.
    */
-  constructor(readonly limit = 4, readonly maxSize = 25_000) {}
+  constructor(
+    readonly limit = 4,
+    readonly maxSize = 25_000,
+  ) {}
 
   /** Task instances in the kept shapes. */
   get size(): number {

@@ -24,6 +24,7 @@ describe("packed wire form", () => {
     const out = unpackWire(bytes) as Record<string, number>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(Object.keys(value));
+    // biome-ignore lint/suspicious/noProto: an own "__proto__" key must survive the codec
     expect(Object.hasOwn(out, "__proto__") && out["__proto__"]).toBe(5);
     expect(out).toEqual(value);
     expect(Object.is(out["é☃"], -0)).toBe(true);

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CompiledModule } from "../local/compile-for-test.js";
-import { getRunStartMetrics } from "../../dist/gateway/start-metrics.js";
+import { getRunStartMetrics } from "../../dist/store/start-metrics.js";
 import { alive, compileGatewayTasks, GatewayHarness, processGroup, waitUntil } from "./gateway-harness.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.url));

@@ -27,10 +27,13 @@ describe("gateway configuration file", () => {
 
   it("rejects bad fields with a message naming the file, the field and the value", () => {
     expect(error({ configurations: [{ ...small, memoryMb: 0 }] })).toMatchObject({
-      code: "TL_GATEWAY_CONFIG", message: "gw.json: configurations[0].memoryMb must be an integer >= 64, got 0",
+      code: "TL_GATEWAY_CONFIG",
+      message: "gw.json: configurations[0].memoryMb must be an integer >= 64, got 0",
     });
     expect(error({ configurations: [{ ...small, threads: 1.5 }] }).message).toBe("gw.json: configurations[0].threads must be an integer >= 1, got 1.5");
-    expect(error({ configurations: [{ ...small, maxWorkers: undefined }] }).message).toBe("gw.json: configurations[0].maxWorkers must be an integer >= 1, got nothing");
+    expect(error({ configurations: [{ ...small, maxWorkers: undefined }] }).message).toBe(
+      "gw.json: configurations[0].maxWorkers must be an integer >= 1, got nothing",
+    );
     expect(error({ configurations: [small, { ...small }] }).message).toBe('gw.json: configurations[1].name "small" is used twice');
     expect(error({ configurations: [{ ...small, name: "a b" }] }).message).toMatch(/configurations\[0\]\.name must be a name .* got "a b"/);
     expect(error({ configurations: [{ ...small, cpus: 2 }] }).message).toMatch(/unknown field configurations\[0\]\.cpus; expected one of name, memoryMb/);

@@ -11,9 +11,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { GatewayStatus } from "../../dist/gateway/gateway.js";
-import { createRemoteExecutor } from "../../dist/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/handle/load-task-module.js";
-import { resolveRunOptions } from "../../dist/handle/run-options.js";
+import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
+import { loadTaskModule } from "../../dist/client/load-task-module.js";
+import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.url));
@@ -24,7 +24,7 @@ const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.u
  */
 export async function compileGatewayTasks(): Promise<{ mod: CompiledModule; dispose(): void }> {
   const work = createWorkDir();
-  const dir = fileURLToPath(new URL("./fixtures/workflows/", import.meta.url));
+  const dir = fileURLToPath(new URL("./fixtures/workflows", import.meta.url));
   const mod = (await compileForTest(work.dir, [{ dir, entry: "gateway-tasks.ts", name: "gateway" }])).get("gateway")!;
   return { mod, dispose: work.dispose };
 }
@@ -38,8 +38,13 @@ export async function runInGroup(mod: CompiledModule, workflow: string, input: u
   const ir = mod.manifest.workflows.find((w) => w.name === workflow)!;
   const executor = createRemoteExecutor(redisUrl, { plan: { defaultGroup: group } });
   const outcome = await executor.run({
-    manifest: mod.manifest, workflow: ir, bundleUrl: mod.bundleUrl, input, taskOptions: info.taskOptions,
-    taskNames: info.taskNames, options: resolveRunOptions({ redis: redisUrl }, undefined),
+    manifest: mod.manifest,
+    workflow: ir,
+    bundleUrl: mod.bundleUrl,
+    input,
+    taskOptions: info.taskOptions,
+    taskNames: info.taskNames,
+    options: resolveRunOptions({ redis: redisUrl }, undefined),
   });
   return outcome.result;
 }
@@ -47,7 +52,11 @@ export async function runInGroup(mod: CompiledModule, workflow: string, input: u
 /** Pids of the processes in process group `pgid`, from the process listing (`ps`). */
 export function processGroup(pgid: number): number[] {
   const listing = execFileSync("ps", ["-eo", "pid=,pgid="], { encoding: "utf8" });
-  return listing.split("\n").map((l) => l.trim().split(/\s+/).map(Number)).filter(([, g]) => g === pgid).map(([p]) => p!);
+  return listing
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter(([, g]) => g === pgid)
+    .map(([p]) => p!);
 }
 
 /** Whether a process is still alive. */
@@ -78,7 +87,11 @@ export class GatewayHarness {
   port = 0;
   exit: Promise<number | null>;
 
-  private constructor(readonly child: ChildProcess, readonly redisUrl: string, readonly prefix: string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly redisUrl: string,
+    readonly prefix: string,
+  ) {
     this.redis = new Redis(redisUrl);
     this.exit = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     const lines = createInterface({ input: child.stdout! });

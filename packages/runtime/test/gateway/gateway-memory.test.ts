@@ -29,10 +29,7 @@ describe("dag-gateway: two configurations, 256 MB and 1024 MB", () => {
       ],
     });
     harnesses.push(gw);
-    const [small, big] = await Promise.allSettled([
-      runInGroup(mod, "allocate", 400, url, "small"),
-      runInGroup(mod, "allocate", 400, url, "big"),
-    ]);
+    const [small, big] = await Promise.allSettled([runInGroup(mod, "allocate", 400, url, "small"), runInGroup(mod, "allocate", 400, url, "big")]);
     expect(big).toEqual({ status: "fulfilled", value: 400 });
     expect(small.status).toBe("rejected");
     const error = (small as PromiseRejectedResult).reason as Error & { code: string };
@@ -44,7 +41,8 @@ describe("dag-gateway: two configurations, 256 MB and 1024 MB", () => {
     expect(gw.find(/^\[big#1@\w+ run=[\w-]+ task=n\d+\] allocated 400 MB in total$/)).toBeDefined();
     // The worker survives its thread's death and serves the next run.
     const survivor = await waitUntil("the small worker to end its task", async () =>
-      (await gw.status()).workers.find((w) => w.id.startsWith("small#1@") && w.tasksDone === 1));
+      (await gw.status()).workers.find((w) => w.id.startsWith("small#1@") && w.tasksDone === 1),
+    );
     expect(survivor).toMatchObject({ state: "idle", outOfMemory: false });
     expect(await runInGroup(mod, "allocate", 10, url, "small")).toBe(10);
   });

@@ -22,15 +22,21 @@ afterAll(async () => {
 const CONFIG = { configurations: [{ name: "default", memoryMb: 256, threads: 1, maxWorkers: 2, keepAliveMs: 10_000 }] };
 
 async function busyWorkers(gw: GatewayHarness, count: number): Promise<number[]> {
-  const status = await waitUntil(`${count} busy workers`, async () => {
-    const s = await gw.status();
-    return s.workers.filter((w) => w.state === "busy").length === count ? s : undefined;
-  }, 20_000);
+  const status = await waitUntil(
+    `${count} busy workers`,
+    async () => {
+      const s = await gw.status();
+      return s.workers.filter((w) => w.state === "busy").length === count ? s : undefined;
+    },
+    20_000,
+  );
   return status.workers.map((w) => w.pid);
 }
 
 const SHUTDOWN = (task: string): RegExp =>
-  new RegExp(`: the worker gateway stopped \\(SIGTERM\\) while task ${task} \\(run [\\w-]+, task n\\d+\\) ran on worker default#\\d@\\w+; the task did not finish$`);
+  new RegExp(
+    `: the worker gateway stopped \\(SIGTERM\\) while task ${task} \\(run [\\w-]+, task n\\d+\\) ran on worker default#\\d@\\w+; the task did not finish$`,
+  );
 
 describe("dag-gateway: shutdown mid-run", () => {
   it("on SIGTERM stops every worker, leaves no process running, and the clients' run() reject with a clear error", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatRunLogMessage } from "../../dist/gateway/follow-run-logs.js";
-import { formatWorkerEvent, parseWorkerEvent } from "../../dist/gateway/worker-protocol.js";
+import { formatRunLogMessage } from "../../dist/client/remote/follow-run-logs.js";
+import { formatWorkerEvent, parseWorkerEvent } from "../../dist/protocol/worker-protocol.js";
 
 describe("worker protocol", () => {
   it("round-trips events and leaves ordinary and malformed lines as log lines", () => {

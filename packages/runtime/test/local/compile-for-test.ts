@@ -56,7 +56,9 @@ export async function compileForTest(workDir: string, sources: readonly TestSour
     const manifest = JSON.parse(readFileSync(m.outputs.manifest, "utf8")) as ModuleManifest;
     const bundleUrl = pathToFileURL(m.outputs.bundle);
     out.set(byFile.get(m.file) ?? m.file, {
-      manifest, bundleUrl, source: m.file,
+      manifest,
+      bundleUrl,
+      source: m.file,
       handle: <I, R>(workflow: string) => createWorkflowHandle<I, R>(manifest, workflow, bundleUrl),
     });
   }

@@ -14,7 +14,10 @@ const work = createWorkDir();
 let compiled: Map<string, CompiledModule>;
 
 beforeAll(async () => {
-  compiled = await compileForTest(work.dir, fixtures.map((name) => ({ dir: join(fixturesDir, name), entry: "input.ts", name })));
+  compiled = await compileForTest(
+    work.dir,
+    fixtures.map((name) => ({ dir: join(fixturesDir, name), entry: "input.ts", name })),
+  );
 });
 
 afterAll(async () => {

@@ -5,8 +5,14 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidOptionError } from "@taskloom/sdk";
 import {
-  RunAbortedError, RunTimeoutError, TaskFailedError, closeLocalPools, isRuntimeError,
-  type RunEvent, type RunReport, type WorkflowHandle,
+  RunAbortedError,
+  RunTimeoutError,
+  TaskFailedError,
+  closeLocalPools,
+  isRuntimeError,
+  type RunEvent,
+  type RunReport,
+  type WorkflowHandle,
 } from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "./compile-for-test.js";
 import { Local } from "./fixtures/local-tasks.js";
@@ -67,7 +73,10 @@ describe("local runtime: results equal the direct call", () => {
 
   it("keeps value types across the thread boundary", async () => {
     const value = {
-      map: new Map<unknown, unknown>([["a", 1], [2, { deep: new Set([1, 2]) }]]),
+      map: new Map<unknown, unknown>([
+        ["a", 1],
+        [2, { deep: new Set([1, 2]) }],
+      ]),
       set: new Set(["x", "y"]),
       date: new Date("2024-01-02T03:04:05.678Z"),
       big: 12345678901234567890n,
@@ -91,7 +100,12 @@ describe("local runtime: large Maps and objects of numbers (columnar wire form)"
   const counts = (n: number) => new Map<string, number>(Array.from({ length: n }, (_, i) => [`w${i}`, i * 1.5]));
 
   it("keeps every key, value and the order, with odd keys and special numbers", async () => {
-    const map = counts(5_000).set("", 0).set("é☃\u0000𝄞", -0).set("nan", NaN).set("inf", -Infinity).set("huge", 2 ** 60 + 2);
+    const map = counts(5_000)
+      .set("", 0)
+      .set("é☃\u0000𝄞", -0)
+      .set("nan", NaN)
+      .set("inf", -Infinity)
+      .set("huge", 2 ** 60 + 2);
     const out = await handle<Map<string, number>, Map<string, number>>("echoValue").run(map);
     expect(out).toBeInstanceOf(Map);
     expect([...out.keys()]).toEqual([...map.keys()]);
@@ -253,12 +267,15 @@ describe("local runtime: events, report, progress, exit", () => {
 
   it("lets a process that awaited run() exit on its own", () => {
     const script = join(work.dir, "exit-check.mjs");
-    writeFileSync(script, [
-      'import { createWorkflowHandle } from "@taskloom/runtime";',
-      `const manifest = ${JSON.stringify(mod.manifest)};`,
-      `const h = createWorkflowHandle(manifest, "tree", new URL(${JSON.stringify(mod.bundleUrl.href)}));`,
-      "console.log(await h.run([1, 2, 3, 4, 5], { concurrency: 2 }));",
-    ].join("\n"));
+    writeFileSync(
+      script,
+      [
+        'import { createWorkflowHandle } from "@taskloom/runtime";',
+        `const manifest = ${JSON.stringify(mod.manifest)};`,
+        `const h = createWorkflowHandle(manifest, "tree", new URL(${JSON.stringify(mod.bundleUrl.href)}));`,
+        "console.log(await h.run([1, 2, 3, 4, 5], { concurrency: 2 }));",
+      ].join("\n"),
+    );
     const child = spawnSync(process.execPath, [script], { timeout: 15_000, encoding: "utf8" });
     expect(child.stderr).toBe("");
     expect(child.stdout.trim()).toBe(String(Local.tree([1, 2, 3, 4, 5])));

@@ -2,8 +2,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeLocalPools } from "@taskloom/runtime";
 // The thread entry only exists as built JS (piscina loads it from dist).
-import { leasePool, releasePool } from "../../dist/local/pool-set.js";
-import type { BatchReply, BatchRequest } from "../../dist/local/thread-messages.js";
+import { leasePool, releasePool } from "../../dist/threads/pool-set.js";
+import type { BatchReply, BatchRequest } from "../../dist/protocol/thread-messages.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "./compile-for-test.js";
 
 const work = createWorkDir();
@@ -28,13 +28,16 @@ describe("worker thread entry", () => {
     const shared = leasePool(1, undefined);
     try {
       const request: BatchRequest = {
-        type: "batch", bundle: mod.bundleUrl.href,
+        type: "batch",
+        bundle: mod.bundleUrl.href,
         items: [
           { id: "a", exportName: "Local", method: "inc", args: args("$x"), keep: false },
           { id: "b", exportName: "Local", method: "add", args: args("a", "$y"), keep: true },
           { id: "c", exportName: "Local", method: "boom", args: args("b"), keep: true },
         ],
-        values: { $x: 1, $y: 1 }, measureBytes: true, cursor: new Int32Array(new SharedArrayBuffer(4)),
+        values: { $x: 1, $y: 1 },
+        measureBytes: true,
+        cursor: new Int32Array(new SharedArrayBuffer(4)),
       };
       const reply = (await shared.pool.run(request)) as BatchReply;
       expect(reply.completed).toBe(2);

@@ -5,9 +5,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
-  MemoryRunStore, MemoryTaskQueue, RedisRunStore, RedisTaskQueue, connectRedis,
-  type RedisConnection, type RunStore, type TaskQueue, type CompleteRequest,
-} from "../../dist/remote/index.js";
+  MemoryRunStore,
+  MemoryTaskQueue,
+  RedisRunStore,
+  RedisTaskQueue,
+  connectRedis,
+  type RedisConnection,
+  type RunStore,
+  type TaskQueue,
+  type CompleteRequest,
+} from "../../dist/internal/index.js";
 
 interface Backend {
   store: RunStore;
@@ -18,30 +25,64 @@ const meta = { manifestHash: "m1", bundleHash: "b1", workflow: "wf", input: "{}"
 
 function req(runId: string, instanceId: string, extra: Partial<CompleteRequest> = {}): CompleteRequest {
   return {
-    runId, instanceId, output: `out-${instanceId}`, write: "shared", dependents: [], created: [], lengths: [],
-    lengthsVersion: 0, knownDelta: 0, fetch: {}, ...extra,
+    runId,
+    instanceId,
+    output: `out-${instanceId}`,
+    write: "shared",
+    dependents: [],
+    created: [],
+    lengths: [],
+    lengthsVersion: 0,
+    knownDelta: 0,
+    fetch: {},
+    ...extra,
   };
 }
 
 const backends: [string, () => Promise<Backend & { close(): Promise<void> }>][] = [
-  ["memory", async () => {
-    const store = new MemoryRunStore();
-    const queue = new MemoryTaskQueue();
-    return { store, queue, close: async () => { await store.close(); await queue.close(); } };
-  }],
-  ["redis", async () => {
-    const conn: RedisConnection = await connectRedis(inject("redisUrl"));
-    const prefix = `t${randomUUID().slice(0, 8)}`;
-    const store = new RedisRunStore(conn, prefix);
-    const queue = new RedisTaskQueue(conn, prefix);
-    return { store, queue, close: async () => { await store.close(); await queue.close(); conn.disconnect(); } };
-  }],
+  [
+    "memory",
+    async () => {
+      const store = new MemoryRunStore();
+      const queue = new MemoryTaskQueue();
+      return {
+        store,
+        queue,
+        close: async () => {
+          await store.close();
+          await queue.close();
+        },
+      };
+    },
+  ],
+  [
+    "redis",
+    async () => {
+      const conn: RedisConnection = await connectRedis(inject("redisUrl"));
+      const prefix = `t${randomUUID().slice(0, 8)}`;
+      const store = new RedisRunStore(conn, prefix);
+      const queue = new RedisTaskQueue(conn, prefix);
+      return {
+        store,
+        queue,
+        close: async () => {
+          await store.close();
+          await queue.close();
+          conn.disconnect();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(backends)("%s backend", (_name, make) => {
   let b: Backend & { close(): Promise<void> };
-  beforeAll(async () => { b = await make(); });
-  afterAll(async () => { await b.close(); });
+  beforeAll(async () => {
+    b = await make();
+  });
+  afterAll(async () => {
+    await b.close();
+  });
 
   it("stores blobs once per hash", async () => {
     expect(await b.store.putBlob("bundle", "h1", Buffer.from("abc"))).toBe(true);
@@ -80,16 +121,42 @@ describe.each(backends)("%s backend", (_name, make) => {
   it("completes a batch once per instance (a duplicate or a redelivery counts nothing), claims, hands off, writes what others need", async () => {
     const run = randomUUID();
     await b.store.createRun(run, { ...meta, known: 5 });
-    const toCD = [{ id: "c", need: 2, claimable: true }, { id: "d", need: 1, claimable: true }];
-    const batch = (items: { id: string; always?: boolean; dependents?: typeof toCD }[], outputs: Record<string, string>, fetch: Record<string, string[]> = {}) =>
-      b.store.completeBatch({ runId: run, lengthsVersion: 0, items: items.map((it) => ({ always: false, dependents: [], ...it })), outputs, fetch, metrics: "" });
+    const toCD = [
+      { id: "c", need: 2, claimable: true },
+      { id: "d", need: 1, claimable: true },
+    ];
+    const batch = (
+      items: { id: string; always?: boolean; dependents?: typeof toCD }[],
+      outputs: Record<string, string>,
+      fetch: Record<string, string[]> = {},
+    ) =>
+      b.store.completeBatch({
+        runId: run,
+        lengthsVersion: 0,
+        items: items.map((it) => ({ always: false, dependents: [], ...it })),
+        outputs,
+        fetch,
+        metrics: "",
+      });
     // a twice in one batch: c (need 2) gets one count, d (need 1) becomes ready and is claimed by the first a.
     // a's output is needed (c is not claimed), so the script first asks for it.
-    const first = await batch([{ id: "a", dependents: toCD }, { id: "a", dependents: toCD }], {});
+    const first = await batch(
+      [
+        { id: "a", dependents: toCD },
+        { id: "a", dependents: toCD },
+      ],
+      {},
+    );
     expect(first.status).toBe("resend");
     expect(new Set(first.status === "resend" ? first.ids : [])).toEqual(new Set(["a"]));
     expect(await b.store.readOutputs(run, ["a"])).toEqual([undefined]);
-    const a = await batch([{ id: "a", dependents: toCD }, { id: "a", dependents: toCD }], { a: "out-a" });
+    const a = await batch(
+      [
+        { id: "a", dependents: toCD },
+        { id: "a", dependents: toCD },
+      ],
+      { a: "out-a" },
+    );
     expect(a).toMatchObject({ status: "ok", claims: new Map([[0, "d"]]), handoffs: [], finished: false });
     // b makes c ready (2 of 2) and claims it; b's output stays unwritten, a's is fetched for c.
     const bb = await batch([{ id: "b", dependents: [{ id: "c", need: 2, claimable: true }] }], {}, { c: ["a"] });
@@ -100,7 +167,14 @@ describe.each(backends)("%s backend", (_name, make) => {
     const redo = await batch([{ id: "b", dependents: [{ id: "c", need: 2, claimable: false }] }], { b: "out-b" });
     expect(redo).toMatchObject({ status: "ok", claims: new Map(), handoffs: ["c"], unwritten: [] });
     expect(await b.store.readOutputs(run, ["b"])).toEqual(["out-b"]);
-    const rest = await batch([{ id: "c", always: true }, { id: "d", always: true }, { id: "e", always: true }], { c: "out-c", d: "out-d", e: "out-e" });
+    const rest = await batch(
+      [
+        { id: "c", always: true },
+        { id: "d", always: true },
+        { id: "e", always: true },
+      ],
+      { c: "out-c", d: "out-d", e: "out-e" },
+    );
     expect(rest).toMatchObject({ status: "ok", finished: true });
     expect((await b.store.getMeta(run))?.bytesWritten).toBe(5 * 5);
     await b.store.deleteRun(run, 60);
@@ -110,10 +184,16 @@ describe.each(backends)("%s backend", (_name, make) => {
     const run = randomUUID();
     await b.store.createRun(run, { ...meta, known: 2 });
     // p completes and expands a map of 2 instances m[0], m[1] reading p; s (known) reads both.
-    const p = await b.store.complete(req(run, "p", {
-      created: [{ id: "m[0]", need: 1, deps: ["p"] }, { id: "m[1]", need: 1, deps: ["p"] }],
-      lengths: [["k", 2]], knownDelta: 2,
-    }));
+    const p = await b.store.complete(
+      req(run, "p", {
+        created: [
+          { id: "m[0]", need: 1, deps: ["p"] },
+          { id: "m[1]", need: 1, deps: ["p"] },
+        ],
+        lengths: [["k", 2]],
+        knownDelta: 2,
+      }),
+    );
     expect(p).toMatchObject({ status: "ok", ready: ["m[0]", "m[1]"] });
     expect(await b.store.getLengths(run)).toEqual(new Map([["k", 2]]));
     expect(await b.store.complete(req(run, "m[0]", { dependents: [{ id: "s", need: 2 }] }))).toEqual({ status: "stale", lengthsVersion: 1 });
@@ -144,7 +224,10 @@ describe.each(backends)("%s backend", (_name, make) => {
 
   it("delivers hand-offs once, redelivers unacknowledged ones after the lease", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
-    await b.queue.push(g, [{ runId: "r", instanceId: "x" }, { runId: "r", instanceId: "y" }]);
+    await b.queue.push(g, [
+      { runId: "r", instanceId: "x" },
+      { runId: "r", instanceId: "y" },
+    ]);
     const first = await b.queue.receive(g, "w1", 10, 0);
     expect(first.map((d) => d.instanceId)).toEqual(["x", "y"]);
     expect(await b.queue.receive(g, "w2", 10, 0)).toEqual([]);
@@ -154,28 +237,44 @@ describe.each(backends)("%s backend", (_name, make) => {
     await b.queue.touch(g, "w1", []);
     const claimed = await b.queue.claimStale(g, "w2", 50, 10);
     expect(claimed.map((d) => d.instanceId)).toEqual(["y"]);
-    await b.queue.ack(g, claimed.map((d) => d.id));
+    await b.queue.ack(
+      g,
+      claimed.map((d) => d.id),
+    );
     expect(await b.queue.backlog(g)).toBe(0);
   });
 
   it("tells whether a run has a hand-off queued or held, and gives no verdict past the scan limit", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
     expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
-    await b.queue.push(g, [{ runId: "a", instanceId: "x" }, { runId: "a", instanceId: "y" }, { runId: "b", instanceId: "z" }]);
+    await b.queue.push(g, [
+      { runId: "a", instanceId: "x" },
+      { runId: "a", instanceId: "y" },
+      { runId: "b", instanceId: "z" },
+    ]);
     expect(await b.queue.holdsRun(g, "a", 100)).toBe(true);
     expect(await b.queue.holdsRun(g, "c", 100)).toBe(false);
     expect(await b.queue.holdsRun(g, "a", 2)).toBeUndefined();
     const got = await b.queue.receive(g, "w1", 10, 0);
     expect(await b.queue.holdsRun(g, "a", 100)).toBe(true);
-    await b.queue.ack(g, got.filter((d) => d.runId === "a").map((d) => d.id));
+    await b.queue.ack(
+      g,
+      got.filter((d) => d.runId === "a").map((d) => d.id),
+    );
     expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
     expect(await b.queue.holdsRun(g, "b", 100)).toBe(true);
-    await b.queue.ack(g, got.filter((d) => d.runId === "b").map((d) => d.id));
+    await b.queue.ack(
+      g,
+      got.filter((d) => d.runId === "b").map((d) => d.id),
+    );
   });
 
   it("drops the queued and the held hand-offs of one run only", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
-    await b.queue.push(g, [{ runId: "a", instanceId: "x" }, { runId: "b", instanceId: "y" }]);
+    await b.queue.push(g, [
+      { runId: "a", instanceId: "x" },
+      { runId: "b", instanceId: "y" },
+    ]);
     await b.queue.receive(g, "w1", 1, 0);
     await b.queue.push(g, [{ runId: "a", instanceId: "z" }]);
     expect(await b.queue.dropRun(g, "a", 100)).toBe(2);
@@ -198,6 +297,9 @@ describe.each(backends)("%s backend", (_name, make) => {
     await b.queue.push(g, [{ runId: "r", instanceId: "z" }]);
     const got = await waiting;
     expect(got.map((x) => x.instanceId)).toEqual(["z"]);
-    await b.queue.ack(g, got.map((x) => x.id));
+    await b.queue.ack(
+      g,
+      got.map((x) => x.id),
+    );
   });
 });

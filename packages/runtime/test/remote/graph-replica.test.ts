@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { input, el, ref, call, map, wf } from "../scheduling/ir-builders.js";
-import { GraphReplica } from "../../src/remote/graph-replica.js";
+import { GraphReplica } from "../../src/scheduling/graph-replica.js";
 import { resolveValue } from "../../src/scheduling/resolve-value.js";
 
 describe("GraphReplica shapes", () => {
@@ -61,7 +61,12 @@ describe("GraphReplica shapes", () => {
     // A replica built with the length (a worker completing n1 again after its first worker died).
     const again = new GraphReplica(dynamic, 3, new Map(expansion.lengths));
     expect(again.isBlocked("n1")).toBe(false);
-    expect(again.directDependents("n1").map((d) => d.id).sort()).toEqual(["n3[0]", "n3[1]", "n3[2]"]);
+    expect(
+      again
+        .directDependents("n1")
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(["n3[0]", "n3[1]", "n3[2]"]);
     expect(again.directDependents("n3[0]").map((d) => d.id)).toEqual(["n4"]);
   });
 });

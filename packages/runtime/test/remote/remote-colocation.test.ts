@@ -8,23 +8,34 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { GraphNode } from "@taskloom/sdk/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRemoteExecutor, type RemoteOutcome } from "../../dist/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/handle/load-task-module.js";
-import { resolveRunOptions } from "../../dist/handle/run-options.js";
-import type { RunPlan } from "../../dist/remote/run-plan.js";
+import { createRemoteExecutor, type RemoteOutcome } from "../../dist/client/remote/remote-executor.js";
+import { loadTaskModule } from "../../dist/client/load-task-module.js";
+import { resolveRunOptions } from "../../dist/client/run-options.js";
+import type { RunPlan } from "../../dist/scheduling/run-plan.js";
 import type { RunReport } from "../../dist/index.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
 
-const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
 const WORKER_ARGS = ["--lease-ms", "1000", "--max-held", "4"];
 
 /** Runs `workflow` remotely under `plan`, with its report. */
-async function runWithPlan(mod: CompiledModule, workflow: string, input: unknown, url: string, plan: RunPlan): Promise<{ result: unknown; report: RunReport; runId: string }> {
+async function runWithPlan(
+  mod: CompiledModule,
+  workflow: string,
+  input: unknown,
+  url: string,
+  plan: RunPlan,
+): Promise<{ result: unknown; report: RunReport; runId: string }> {
   const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const outcome = await createRemoteExecutor(url, { plan }).run({
-    manifest: mod.manifest, workflow: mod.manifest.workflows.find((w) => w.name === workflow)!, bundleUrl: mod.bundleUrl, input,
-    taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url }, undefined),
+    manifest: mod.manifest,
+    workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
+    bundleUrl: mod.bundleUrl,
+    input,
+    taskOptions: info.taskOptions,
+    taskNames: info.taskNames,
+    options: resolveRunOptions({ redis: url }, undefined),
   });
   return { result: outcome.result, report: outcome.report, runId: (outcome as RemoteOutcome).runId };
 }

@@ -36,8 +36,12 @@ const cases: [string, AnyHandle, () => unknown][] = [
 describe("examples, remote on two workers", () => {
   const url = inject("redisUrl");
   let workers: WorkerProcess[] = [];
-  beforeAll(async () => { workers = await startWorkers(url, 2); });
-  afterAll(async () => { await stopWorkers(workers); });
+  beforeAll(async () => {
+    workers = await startWorkers(url, 2);
+  });
+  afterAll(async () => {
+    await stopWorkers(workers);
+  });
 
   it.each(cases)("%s equals the local run", async (_name, handle, input) => {
     const value = input();

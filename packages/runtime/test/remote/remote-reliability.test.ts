@@ -9,22 +9,35 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRemoteExecutor } from "../../dist/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/handle/load-task-module.js";
-import { resolveRunOptions } from "../../dist/handle/run-options.js";
+import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
+import { loadTaskModule } from "../../dist/client/load-task-module.js";
+import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
 
-const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
 const BIN = fileURLToPath(new URL("../../dist/cli/dag-worker.js", import.meta.url));
 
 /** Runs `workflow` remotely with every task in worker group `group`. */
-async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, url: string, group: string, stallCheckMs?: number, timeoutMs?: number): Promise<unknown> {
+async function runInGroup(
+  mod: CompiledModule,
+  workflow: string,
+  input: unknown,
+  url: string,
+  group: string,
+  stallCheckMs?: number,
+  timeoutMs?: number,
+): Promise<unknown> {
   const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const executor = createRemoteExecutor(url, { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) });
   const outcome = await executor.run({
-    manifest: mod.manifest, workflow: mod.manifest.workflows.find((w) => w.name === workflow)!, bundleUrl: mod.bundleUrl, input,
-    taskOptions: info.taskOptions, taskNames: info.taskNames, options: resolveRunOptions({ redis: url, ...(timeoutMs ? { timeoutMs } : {}) }, undefined),
+    manifest: mod.manifest,
+    workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
+    bundleUrl: mod.bundleUrl,
+    input,
+    taskOptions: info.taskOptions,
+    taskNames: info.taskNames,
+    options: resolveRunOptions({ redis: url, ...(timeoutMs ? { timeoutMs } : {}) }, undefined),
   });
   return outcome.result;
 }
@@ -76,7 +89,9 @@ describe("remote reliability", () => {
     const run = runInGroup(mod, "hungry", 400, url, "small");
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
-      message: expect.stringMatching(/^task \S+#Remote\.alloc \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 64 MB \(dag-worker --memory-mb\)/),
+      message: expect.stringMatching(
+        /^task \S+#Remote\.alloc \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 64 MB \(dag-worker --memory-mb\)/,
+      ),
     });
     expect(await runInGroup(mod, "hungry", 2, url, "small")).toBe(2);
   });
@@ -85,7 +100,9 @@ describe("remote reliability", () => {
     const run = runInGroup(mod, "cappedHungry", 400, url, "retry");
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
-      message: expect.stringMatching(/^task \S+#Remote\.allocCapped \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 48 MB \(task option memoryMb\)/),
+      message: expect.stringMatching(
+        /^task \S+#Remote\.allocCapped \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 48 MB \(task option memoryMb\)/,
+      ),
     });
     expect(await runInGroup(mod, "cappedHungry", 2, url, "retry")).toBe(2);
     expect(await runInGroup(mod, "hungry", 100, url, "retry")).toBe(100);
@@ -101,7 +118,10 @@ describe("remote reliability", () => {
     const t0 = Date.now();
     await redis.del(queue);
     const error = await caught;
-    expect(error).toMatchObject({ code: "TL_RUN_STALLED", message: expect.stringMatching(/^run (\S+) of chain stopped making progress: .*none of its tasks is queued or held by a worker in group\(s\) lost/) });
+    expect(error).toMatchObject({
+      code: "TL_RUN_STALLED",
+      message: expect.stringMatching(/^run (\S+) of chain stopped making progress: .*none of its tasks is queued or held by a worker in group\(s\) lost/),
+    });
     expect(Date.now() - t0).toBeLessThan(5_000);
     const runId = /^run (\S+) /.exec(error.message)![1]!;
     const keys = await redis.keys(`tl:{${runId}}:*`);
@@ -120,7 +140,9 @@ describe("remote reliability", () => {
   it("a bundle that fails to load on the worker rejects the run with an error naming it", async () => {
     const run = runInGroup(broken, "broken", 2, url, "broken");
     await expect(run).rejects.toMatchObject({
-      message: expect.stringContaining(`the task bundle ${broken.manifest.bundle.hash} of ${broken.manifest.source} failed to load: this bundle refuses to load here`),
+      message: expect.stringContaining(
+        `the task bundle ${broken.manifest.bundle.hash} of ${broken.manifest.source} failed to load: this bundle refuses to load here`,
+      ),
     });
   });
 

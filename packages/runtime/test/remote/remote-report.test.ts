@@ -1,6 +1,6 @@
 /** The remote run report from metrics records: the compact batch record and the earlier formats. */
 import { describe, expect, it } from "vitest";
-import { batchMetricsRecord, buildRemoteReport } from "../../src/remote/remote-report.js";
+import { batchMetricsRecord, buildRemoteReport } from "../../src/report/remote-report.js";
 
 const names = new Map([["f.ts#A.inc", "A.inc"]]);
 
@@ -9,7 +9,16 @@ describe("remote report", () => {
     const t0 = 1_764_151_234_567.125;
     // started, finished, input bytes, output bytes per task
     const metrics = new Float64Array([t0, t0 + 0.0504, 8, 9, t0 + 0.06, t0 + 2.5, 16, 4]);
-    const record = batchMetricsRecord("w-1", 3, [{ id: "n1[0]", task: "f.ts#A.inc" }, { id: "n2", task: "f.ts#B.sum" }], metrics, true);
+    const record = batchMetricsRecord(
+      "w-1",
+      3,
+      [
+        { id: "n1[0]", task: "f.ts#A.inc" },
+        { id: "n2", task: "f.ts#B.sum" },
+      ],
+      metrics,
+      true,
+    );
     expect(record.length).toBeLessThan(160);
     const report = buildRemoteReport("wf", "succeeded", t0 - 5, t0 + 10, [record], names);
     expect(report.tasks).toMatchObject([
@@ -24,7 +33,13 @@ describe("remote report", () => {
 
   it("reads the earlier per-task and per-batch records, and counts a task recorded twice as a retry", () => {
     const single = JSON.stringify({ i: "n1", t: "f.ts#A.inc", w: "w-2", th: 1, s: 10, e: 12, bi: 1, bo: 2, c: true });
-    const batch = JSON.stringify({ w: "w-3", r: [["n2", "f.ts#A.inc", 2, 20, 25, 3, 4, 0], ["n1", "f.ts#A.inc", 2, 30, 31, 1, 2, 0]] });
+    const batch = JSON.stringify({
+      w: "w-3",
+      r: [
+        ["n2", "f.ts#A.inc", 2, 20, 25, 3, 4, 0],
+        ["n1", "f.ts#A.inc", 2, 30, 31, 1, 2, 0],
+      ],
+    });
     const report = buildRemoteReport("wf", "succeeded", 0, 40, [single, batch], names);
     expect(report.tasks.map((t) => [t.instanceId, t.worker, t.startedAt, t.finishedAt])).toEqual([
       ["n1", "w-3", 30, 31],

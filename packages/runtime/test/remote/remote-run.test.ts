@@ -9,7 +9,7 @@ import { compileForTest, createWorkDir, type CompiledModule } from "../local/com
 import { startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
 import type { RunReport } from "../../dist/index.js";
 
-const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
 
 /** Keys of runs (hash-tagged) left in Redis, metrics excepted. */
 async function leftoverRunKeys(redis: Redis): Promise<string[]> {
@@ -47,7 +47,7 @@ describe("remote runs on two dag-worker processes", () => {
     ["dynamic", 1],
     ["nested", ["a bb ccc", "dddd", "e f"]],
     // String outputs travel as JSON through Lua (cjson) and back: non-ASCII, a lone surrogate, escapes.
-    ["words", ["é ☃ 😀", "a\ud800b", "\"q\\ J1 /w\n", ""]],
+    ["words", ["é ☃ 😀", "a\ud800b", '"q\\ J1 /w\n', ""]],
   ];
   it.each(cases)("%s(%j) equals the local run", async (name, input) => {
     const handle = mod.handle(name);

@@ -15,7 +15,8 @@ export async function startWorkers(redisUrl: string, count: number, extra: strin
   return Promise.all(
     Array.from({ length: count }, async () => {
       const child = spawn(process.execPath, [BIN, "--redis", redisUrl, "--concurrency", "2", ...extra], {
-        stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...env },
       });
       let out = "";
       child.stdout?.on("data", (d: Buffer) => (out += d.toString()));

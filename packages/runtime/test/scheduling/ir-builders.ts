@@ -9,6 +9,11 @@ export const ref = (node: string): Value => ({ kind: "node", node });
 export const arr = (...values: Value[]): Value => ({ kind: "array", items: values.map((value) => ({ value })) });
 export const call = (id: string, task: string, ...args: Value[]): GraphNode => ({ kind: "task", id, task, args: arr(...args), loc });
 export const map = (id: string, over: Value, nodes: GraphNode[], result: Value, flat = false): GraphNode => ({
-  kind: "map", id, over, flat, body: { nodes, result }, loc,
+  kind: "map",
+  id,
+  over,
+  flat,
+  body: { nodes, result },
+  loc,
 });
 export const wf = (nodes: GraphNode[], result: Value): WorkflowIR => ({ name: "w", className: "C", hasInput: true, loc, nodes, result });

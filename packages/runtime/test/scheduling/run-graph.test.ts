@@ -12,7 +12,12 @@ const lit = (value: number | string): Value => ({ kind: "literal", value });
 const arr = (...values: Value[]): Value => ({ kind: "array", items: values.map((value) => ({ value })) });
 const call = (id: string, task: string, ...args: Value[]): GraphNode => ({ kind: "task", id, task, args: arr(...args), loc });
 const map = (id: string, over: Value, nodes: GraphNode[], result: Value, flat = false): GraphNode => ({
-  kind: "map", id, over, flat, body: { nodes, result }, loc,
+  kind: "map",
+  id,
+  over,
+  flat,
+  body: { nodes, result },
+  loc,
 });
 const wf = (nodes: GraphNode[], result: Value): WorkflowIR => ({ name: "w", className: "C", hasInput: true, loc, nodes, result });
 
@@ -46,10 +51,7 @@ function drive(workflow: WorkflowIR, runInput: unknown, pick: (ready: TaskInstan
 
 describe("RunGraph", () => {
   it("runs a map with a chain per element and a fan-in (wordcount's shape)", () => {
-    const w = wf(
-      [map("m1", input, [call("n2", "t#inc", el("m1")), call("n3", "t#double", ref("n2"))], ref("n3")), call("n4", "t#sum", ref("m1"))],
-      ref("n4"),
-    );
+    const w = wf([map("m1", input, [call("n2", "t#inc", el("m1")), call("n3", "t#double", ref("n2"))], ref("n3")), call("n4", "t#sum", ref("m1"))], ref("n4"));
     const { result, order, graph } = drive(w, [1, 2, 3]);
     expect(result).toBe((2 + 3 + 4) * 2);
     expect(order).toEqual(["n2[0]", "n2[1]", "n2[2]", "n3[0]", "n3[1]", "n3[2]", "n4"]);
@@ -57,10 +59,7 @@ describe("RunGraph", () => {
   });
 
   it("expands treeReduce over a map's result at submission, pairing level by level", () => {
-    const w = wf(
-      [map("m1", input, [call("n2", "t#inc", el("m1"))], ref("n2")), { kind: "reduce", id: "r3", items: ref("m1"), task: "t#add", loc }],
-      ref("r3"),
-    );
+    const w = wf([map("m1", input, [call("n2", "t#inc", el("m1"))], ref("n2")), { kind: "reduce", id: "r3", items: ref("m1"), task: "t#add", loc }], ref("r3"));
     const xs = Array.from({ length: 1024 }, (_, i) => i - 1);
     const results = new Map<string, unknown>();
     const graph = new RunGraph(w, { read: (v) => resolveValue(v, xs, (id) => results.get(id)) });
@@ -95,31 +94,41 @@ describe("RunGraph", () => {
       ref("m2"),
     );
     const { result, order } = drive(w, 3);
-    expect(result).toEqual([[10, 20], [11, 21], [12, 22]]);
+    expect(result).toEqual([
+      [10, 20],
+      [11, 21],
+      [12, 22],
+    ]);
     expect(order).toContain("n4[2][1]");
   });
 
   it("flattens flatMap results and appends for..of accumulators", () => {
-    const w = wf(
-      [map("m1", input, [call("n2", "t#pair", el("m1"), { kind: "index", map: "m1" })], ref("n2"), true)],
-      { kind: "array", items: [{ value: lit("head") }, { spread: true, value: ref("m1") }] },
-    );
+    const w = wf([map("m1", input, [call("n2", "t#pair", el("m1"), { kind: "index", map: "m1" })], ref("n2"), true)], {
+      kind: "array",
+      items: [{ value: lit("head") }, { spread: true, value: ref("m1") }],
+    });
     expect(drive(w, ["a", "b"]).result).toEqual(["head", "a", 0, "b", 1]);
   });
 
   it("handles empty fan-outs, projections and destructured results", () => {
     const empty = wf([map("m1", input, [call("n2", "t#inc", el("m1"))], ref("n2")), call("n3", "t#sum", ref("m1"))], ref("n3"));
     expect(drive(empty, []).result).toBe(0);
-    const proj = wf(
-      [call("n1", "t#split", input), call("n2", "t#inc", { kind: "get", of: ref("n1"), path: ["right", 0] })],
-      { kind: "object", entries: [{ key: "left", value: { kind: "get", of: ref("n1"), path: ["left"] } }, { key: "r", value: ref("n2") }] },
-    );
+    const proj = wf([call("n1", "t#split", input), call("n2", "t#inc", { kind: "get", of: ref("n1"), path: ["right", 0] })], {
+      kind: "object",
+      entries: [
+        { key: "left", value: { kind: "get", of: ref("n1"), path: ["left"] } },
+        { key: "r", value: ref("n2") },
+      ],
+    });
     expect(drive(proj, 4).result).toEqual({ left: 4, r: 41 });
   });
 
   it("gives the same result in any completion order", () => {
     const w = wf(
-      [map("m1", input, [call("n2", "t#inc", el("m1")), call("n3", "t#double", ref("n2"))], ref("n3")), { kind: "reduce", id: "r4", items: ref("m1"), task: "t#add", loc }],
+      [
+        map("m1", input, [call("n2", "t#inc", el("m1")), call("n3", "t#double", ref("n2"))], ref("n3")),
+        { kind: "reduce", id: "r4", items: ref("m1"), task: "t#add", loc },
+      ],
       { kind: "array", items: [{ value: ref("r4") }, { value: ref("m1") }] },
     );
     const xs = [3, 1, 4, 1, 5, 9, 2];

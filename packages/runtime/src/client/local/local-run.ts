@@ -1,0 +1,385 @@
+import type { SourceLocation } from "@taskloom/sdk/internal";
+import { RunGraph } from "../../scheduling/run-graph.js";
+import { resolveValue } from "../../scheduling/resolve-value.js";
+import type { TaskInstance } from "../../scheduling/task-instance.js";
+import { packWire, transferListOf } from "../../codec/wire-codec.js";
+import { RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../../errors.js";
+import type { ExecutionContext, ExecutionOutcome } from "../executor.js";
+import type { RunEvent } from "../../protocol/run-events.js";
+import { ProgressBar } from "../../report/progress-bar.js";
+import { ReportBuilder, type InstanceRecord } from "../../report/report-builder.js";
+import type { RunReport } from "../../report/run-report.js";
+import { BatchSizer } from "./batch-sizer.js";
+import { ResultStore } from "./result-store.js";
+import { ChainLearner, planBatch, type PlannedBatch } from "./batch-builder.js";
+import { classifyCrash, reviveThreadError } from "./classify-failure.js";
+import { leasePool, releasePool, type SharedPool } from "../../threads/pool-set.js";
+import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "../../protocol/thread-messages.js";
+import { laneKey, RunBatchSource } from "./run-batch-source.js";
+import { nodeLocations } from "./node-locations.js";
+import { ResidentOutputs } from "./resident-outputs.js";
+import { preferThread } from "../../threads/thread-affinity.js";
+
+/** Most instances per batch message, chained instances included. */
+const MAX_BATCH = 8192;
+
+interface PoolLane {
+  key: string;
+  memoryMb: number | undefined;
+  shared: SharedPool | undefined;
+  ready: TaskInstance[];
+  inFlight: number;
+}
+
+/**
+ * One local run: drives the pure scheduler, sends batches of ready instances to piscina threads,
+ * keeps results in memory, retries, and settles once (result, or the first fatal error).
+ */
+export class LocalRun {
+  private readonly graph: RunGraph;
+  private readonly results = new ResultStore();
+  private readonly resident = new ResidentOutputs();
+  private readonly attempts = new Map<string, number>();
+  private readonly lanes = new Map<string, PoolLane>();
+  private readonly learner = new ChainLearner();
+  private readonly source: RunBatchSource;
+  private readonly locs: Map<string, SourceLocation>;
+  private readonly report: ReportBuilder;
+  private readonly progress: ProgressBar | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly maxInFlight: number;
+  /** Whether someone looks at per-instance times (a report or an event listener). */
+  private readonly detailed: boolean;
+  private readonly sizer: BatchSizer;
+  /** Per task, whether it has a per-call timeout (then it runs alone). */
+  private readonly timed = new Map<string, boolean>();
+  private settled = false;
+  private resolveRun!: (outcome: ExecutionOutcome) => void;
+  private rejectRun!: (error: unknown) => void;
+  private readonly onAbort = (): void => this.fail(new RunAbortedError(this.ctx.options.signal?.reason));
+
+  constructor(private readonly ctx: ExecutionContext) {
+    const input = ctx.input;
+    this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id)) });
+    this.locs = nodeLocations(ctx.workflow);
+    this.maxInFlight = ctx.options.concurrency * 2;
+    this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
+    this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
+    this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency);
+    this.source = new RunBatchSource(ctx, this.graph, this.report, this.results);
+    const p = ctx.options.progress;
+    this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
+  }
+
+  /** Runs to completion; rejects with the first fatal error, after stopping the run's threads. */
+  run(): Promise<ExecutionOutcome> {
+    const promise = new Promise<ExecutionOutcome>((resolve, reject) => {
+      this.resolveRun = resolve;
+      this.rejectRun = reject;
+    });
+    const { signal, timeoutMs } = this.ctx.options;
+    if (signal?.aborted) {
+      this.fail(new RunAbortedError(signal.reason));
+      return promise;
+    }
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (timeoutMs !== undefined) this.later(timeoutMs, () => this.fail(new RunTimeoutError(timeoutMs)));
+    this.step(() => this.enqueue(this.graph.start(), Date.now()));
+    return promise;
+  }
+
+  // ---- scheduling --------------------------------------------------------------------------
+  private done(id: string): boolean {
+    return this.source.done(id);
+  }
+
+  private read(id: string): unknown {
+    return this.results.read(id);
+  }
+
+  /** Runs `body`, failing the run if it throws, then finishes or dispatches. */
+  private step(body: () => void): void {
+    if (this.settled) return;
+    try {
+      body();
+      if (this.graph.done) this.succeed();
+      else this.dispatch();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private enqueue(instances: readonly TaskInstance[], at: number): void {
+    for (const inst of instances) {
+      if (this.report.get(inst.id)) continue;
+      const record = this.report.add(inst, this.taskName(inst.task), at);
+      this.lane(inst.task).ready.push(inst);
+      if (this.ctx.options.onEvent) this.emit({ type: "queued", instanceId: inst.id, task: inst.task, name: record.name, at });
+    }
+  }
+
+  private lane(task: string): PoolLane {
+    const memoryMb = this.ctx.taskOptions.get(task)?.memoryMb;
+    const key = laneKey(memoryMb);
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { key, memoryMb, shared: undefined, ready: [], inFlight: 0 };
+      this.lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  private dispatch(): void {
+    // Batches are planned and packed first, then posted together: once a thread starts working it
+    // competes for the cores with this one (2 cores, 2 threads), which would delay the next post.
+    const posts: (() => void)[] = [];
+    for (const lane of this.lanes.values()) {
+      while (lane.ready.length > 0 && lane.inFlight < this.maxInFlight) {
+        const first = lane.ready[0] as TaskInstance;
+        if (this.hasTimeout(first.task)) {
+          // A per-call timeout terminates the thread: such a task runs alone.
+          lane.ready.shift();
+          posts.push(this.prepare(lane, planBatch([first], lane.key, this.source, this.learner, 1)));
+          continue;
+        }
+        const size = this.sizer.seeds(lane.ready.length, lane.inFlight);
+        const { ready } = lane;
+        let cut = 0;
+        while (cut < size && cut < ready.length && !this.hasTimeout((ready[cut] as TaskInstance).task)) cut++;
+        const seeds = ready.slice(0, cut);
+        if (cut < size && cut < ready.length) {
+          // Instances with a timeout wait for their own batch; the others fill this one.
+          const rest: TaskInstance[] = [];
+          for (let i = cut; i < ready.length; i++) {
+            const inst = ready[i] as TaskInstance;
+            (seeds.length < size && !this.hasTimeout(inst.task) ? seeds : rest).push(inst);
+          }
+          lane.ready = rest;
+        } else {
+          lane.ready = ready.slice(cut);
+        }
+        posts.push(this.prepare(lane, planBatch(seeds, lane.key, this.source, this.learner, MAX_BATCH)));
+      }
+    }
+    for (const post of posts) post();
+  }
+
+  private hasTimeout(task: string): boolean {
+    let timed = this.timed.get(task);
+    if (timed === undefined) {
+      timed = this.ctx.taskOptions.get(task)?.timeoutMs !== undefined;
+      this.timed.set(task, timed);
+    }
+    return timed;
+  }
+
+  /** Marks a batch's instances running and builds its message; the returned function posts it. */
+  private prepare(lane: PoolLane, batch: PlannedBatch): () => void {
+    lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb);
+    const sentAt = Date.now();
+    for (const inst of batch.instances) (this.report.get(inst.id) ?? this.track(inst, sentAt)).status = "running";
+    const cursor = new Int32Array(new SharedArrayBuffer(4));
+    Atomics.store(cursor, 0, -1);
+    const packedValues = packWire(batch.values);
+    const name = this.resident.nextBatchName();
+    const { resident, threadId } = this.resident.plan(batch, name);
+    const request: BatchRequest = preferThread(
+      {
+        type: "batch",
+        bundle: this.ctx.bundleUrl.href,
+        items: [],
+        compact: batch.compact,
+        values: {},
+        packedValues,
+        packedKeys: batch.packedKeys,
+        measureBytes: this.ctx.options.report,
+        cursor,
+        resident,
+      },
+      threadId,
+    );
+    const first = batch.instances[0] as TaskInstance;
+    const timeoutMs = batch.instances.length === 1 ? this.ctx.taskOptions.get(first.task)?.timeoutMs : undefined;
+    const { pool } = lane.shared;
+    lane.inFlight++;
+    this.report.batches++;
+    return () => {
+      const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+      pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
+        (reply: BatchReply) =>
+          this.step(() => {
+            this.resident.record(batch.instances, reply, name);
+            this.onReply(lane, batch, reply);
+          }),
+        (error: unknown) => this.step(() => this.onCrash(lane, batch, error, Atomics.load(cursor, 0), signal?.aborted === true, timeoutMs)),
+      );
+    };
+  }
+
+  /** Records an instance that joined a batch without having been reported ready. */
+  private track(inst: TaskInstance, at: number): InstanceRecord {
+    return this.report.add(inst, this.taskName(inst.task), at);
+  }
+
+  private onReply(lane: PoolLane, batch: PlannedBatch, reply: BatchReply): void {
+    lane.inFlight--;
+    const failedAt = reply.failure ? reply.completed : -1;
+    if (reply.failure) {
+      const inst = batch.instances[failedAt] as TaskInstance;
+      const cause = reviveThreadError(reply.failure);
+      this.retryOrFail(inst, (failed) => new TaskFailedError(failed, cause), reply.threadId);
+    }
+    this.resetUnrun(batch, reply.completed, failedAt);
+    const { instances } = batch;
+    const packed = reply.packedOutputs as Uint8Array;
+    const offsets = reply.packedOffsets as Float64Array;
+    for (let i = 0; i < reply.completed; i++) {
+      const inst = instances[i] as TaskInstance;
+      const m = i * METRICS_STRIDE;
+      const record = this.report.get(inst.id) as InstanceRecord;
+      const started = reply.metrics[m] as number;
+      const finished = reply.metrics[m + 1] as number;
+      if (batch.seed[i] === 0 && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
+      this.sizer.observe(finished - started);
+      this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
+      record.attempts = this.attempts.size === 0 ? 1 : this.bumpAttempts(inst.id);
+      if (batch.keep[i] === 1 || reply.failure) {
+        this.results.set(inst.id, packed.subarray(offsets[i] as number, offsets[i + 1] as number), reply.outputs[i]);
+      }
+      if (this.ctx.options.onEvent) {
+        const attempt = record.attempts;
+        const base = { instanceId: inst.id, task: inst.task, name: record.name };
+        if (batch.seed[i] === 0) this.emit({ type: "queued", ...base, at: record.queuedAt });
+        this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
+        this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
+      }
+      this.enqueue(this.graph.complete(inst.id), finished);
+    }
+    this.progress?.update(this.graph.completedCount, this.graph.knownCount);
+  }
+
+  private onCrash(lane: PoolLane, batch: PlannedBatch, error: unknown, cursor: number, timedOut: boolean, timeoutMs: number | undefined): void {
+    lane.inFlight--;
+    const at = cursor >= 0 && cursor < batch.instances.length ? cursor : 0;
+    const inst = batch.instances[at] as TaskInstance;
+    const limits = { timeoutMs, memoryMb: lane.memoryMb, timedOut };
+    this.retryOrFail(inst, (failed) => classifyCrash(failed, error, limits), undefined);
+    this.resetUnrun(batch, 0, at);
+  }
+
+  /** Puts the instances of a batch that did not run back: seeds to their queue, joined ones to the graph. */
+  private resetUnrun(batch: PlannedBatch, from: number, failedAt: number): void {
+    for (let i = from; i < batch.instances.length; i++) {
+      if (i === failedAt) continue;
+      const inst = batch.instances[i] as TaskInstance;
+      if (batch.seed[i] === 1) {
+        (this.report.get(inst.id) as InstanceRecord).status = "ready";
+        this.lane(inst.task).ready.push(inst);
+      } else {
+        this.report.remove(inst.id);
+      }
+    }
+  }
+
+  /** Counts the failed attempt; schedules a retry with backoff, or throws the run's error. */
+  private retryOrFail(inst: TaskInstance, makeError: (failed: FailedInstance) => TaskFailedError, worker: number | undefined): void {
+    const attempt = this.bumpAttempts(inst.id);
+    const error = makeError(this.failedInstance(inst));
+    const options = this.ctx.taskOptions.get(inst.task);
+    const retries = options?.retries ?? 0;
+    const record = this.report.get(inst.id) as InstanceRecord;
+    record.attempts = attempt;
+    const base = { instanceId: inst.id, task: inst.task, name: record.name };
+    const final = attempt > retries;
+    this.emit({ type: "failed", ...base, at: Date.now(), attempt, final, error });
+    if (final) {
+      this.report.fail(record, worker, error.message);
+      throw error;
+    }
+    const delayMs = (options?.retryDelayMs ?? 100) * 2 ** (attempt - 1);
+    this.emit({ type: "retrying", ...base, at: Date.now(), attempt: attempt + 1, delayMs });
+    record.status = "retrying";
+    this.later(delayMs, () =>
+      this.step(() => {
+        if (inst.deps.every((d) => this.done(d))) {
+          record.status = "ready";
+          record.queuedAt = Date.now();
+          this.lane(inst.task).ready.push(inst);
+        } else {
+          // It ran chained after instances that did not finish: the scheduler readies it again.
+          this.report.remove(inst.id);
+        }
+      }),
+    );
+  }
+
+  private bumpAttempts(id: string): number {
+    const n = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, n);
+    return n;
+  }
+
+  private depsFinishedAt(inst: TaskInstance): number {
+    let at = 0;
+    for (const d of inst.deps) at = Math.max(at, this.report.get(d)?.finishedAt ?? 0);
+    return at;
+  }
+
+  private failedInstance(inst: TaskInstance): FailedInstance {
+    const loc = this.locs.get(inst.nodeId) ?? this.ctx.manifest.tasks[inst.task]?.loc ?? { file: "?", line: 0, column: 0 };
+    return { instanceId: inst.id, task: inst.task, name: this.taskName(inst.task), loc, attempts: this.attempts.get(inst.id) ?? 1 };
+  }
+
+  private taskName(task: string): string {
+    return this.ctx.taskNames.get(task) ?? task;
+  }
+
+  private emit(event: RunEvent): void {
+    this.ctx.options.onEvent?.(event);
+  }
+
+  private later(ms: number, f: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      f();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  // ---- settling ----------------------------------------------------------------------------
+  private succeed(): void {
+    const result = resolveValue(this.graph.result(), this.ctx.input, (id) => this.read(id));
+    this.settle();
+    this.progress?.finish(this.graph.completedCount, this.graph.knownCount, false);
+    for (const lane of this.lanes.values()) if (lane.shared) void releasePool(lane.shared, false);
+    if (this.ctx.options.report) {
+      this.resolveRun({ result, report: this.report.build("succeeded") });
+      return;
+    }
+    // Nobody asked for the report: it is built (with the time of that call) only if read.
+    let report: RunReport | undefined;
+    const builder = this.report;
+    this.resolveRun({
+      result,
+      get report() {
+        return (report ??= builder.build("succeeded"));
+      },
+    });
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settle();
+    this.progress?.finish(this.graph.completedCount, this.graph.knownCount, true);
+    if (typeof error === "object" && error !== null) (error as { report?: unknown }).report = this.report.build("failed");
+    const closing = [...this.lanes.values()].map((lane) => (lane.shared ? releasePool(lane.shared, true) : undefined));
+    void Promise.allSettled(closing).then(() => this.rejectRun(error));
+  }
+
+  private settle(): void {
+    this.settled = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.ctx.options.signal?.removeEventListener("abort", this.onAbort);
+  }
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { ExecutionContext, ExecutionOutcome, Executor } from "../executor.js";
+import { RunAbortedError, RunTimeoutError } from "../../errors.js";
+import { resolveValue } from "../../scheduling/resolve-value.js";
+import { collectRefs } from "../../scheduling/value-ops.js";
+import type { Value } from "@taskloom/sdk/internal";
+import { RedisRunStore } from "../../store/redis-run-store.js";
+import { Cluster } from "ioredis";
+import { connectRedis, unrefConnection, type RedisConnection } from "../../store/redis-connection.js";
+import { followRunLogs } from "./follow-run-logs.js";
+import type { RunStore, StoredRunMeta } from "../../store/run-store.js";
+import { RedisTaskQueue } from "../../store/redis-task-queue.js";
+import type { TaskQueue } from "../../store/task-queue.js";
+import { GraphReplica } from "../../scheduling/graph-replica.js";
+import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
+import { RemoteRuntimeError, RemoteTaskError } from "../../errors.js";
+import { groupsOf, watchForStall } from "./stall-watch.js";
+import { buildRemoteReport } from "../../report/remote-report.js";
+import type { RunReport } from "../../report/run-report.js";
+import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
+import { handoffsByGroup } from "../../store/task-queue.js";
+import { manifestBlob, submissionOf, type Submission } from "./submission.js";
+
+/** Options of a remote run beyond the handle's run options. */
+export interface RemoteRunOptions {
+  /** Key prefix. Default `tl`. */
+  prefix?: string;
+  plan?: RunPlan;
+  /** Polling interval of the fallback that never lets the client hang (ms). Default 500. */
+  pollMs?: number;
+  /**
+   * Interval of the check for a run whose remaining work was lost (ms): a run that is running but
+   * has no hand-off queued or held at two checks in a row fails with `TL_RUN_STALLED`. Default 2000.
+   */
+  stallCheckMs?: number;
+  /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
+  metricsTtlS?: number;
+  /** Connection to follow the run's log channel from (`logs` run option); set by the executor. */
+  connection?: RedisConnection;
+}
+
+/** What a remote run returns beside the result: the report and Redis-side counters. */
+export interface RemoteOutcome extends ExecutionOutcome {
+  runId: string;
+  bytesWritten: number;
+}
+
+/** Manifests up to this size (JSON characters) travel inside the run's metadata. */
+const INLINE_MANIFEST_BYTES = 64 * 1024;
+
+/**
+ * Runs a compiled workflow on `dag-worker` processes through Redis: uploads the manifest and
+ * bundle once per content hash, seeds the root tasks, waits for `done` / `failed` by pub/sub
+ * with a polling fallback, reads the result and deletes the run's keys (metrics stay, with a TTL).
+ */
+export async function runRemote(store: RunStore, queue: TaskQueue, ctx: ExecutionContext, options: RemoteRunOptions = {}): Promise<RemoteOutcome> {
+  const startedAt = Date.now();
+  const runId = randomUUID();
+  const plan = options.plan ?? defaultPlan();
+  const submission = submissionOf(ctx.workflow, ctx.input);
+  const manifest = manifestBlob(ctx.manifest);
+  const bundleHash = ctx.manifest.bundle.hash;
+  // A small manifest travels inside the run's metadata; a large one is stored once per hash.
+  const inline = manifest.json.length <= INLINE_MANIFEST_BYTES;
+  const input = encodeRemote(ctx.input);
+  let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | undefined;
+  let stopStallWatch: (() => void) | undefined;
+  let wake: () => void = () => {};
+  const ended = new Promise<void>((r) => (wake = r));
+  const settle = (o: typeof outcome): void => {
+    outcome ??= o;
+    wake();
+  };
+  let unwatch: (() => Promise<void>) | undefined;
+  const poll = setInterval(() => {
+    void store.getMeta(runId).then(
+      (m: StoredRunMeta | undefined) => {
+        if (!m) settle("aborted");
+        else if (m.status !== "running") settle(m.status === "done" ? "done" : m.status === "failed" ? "failed" : "aborted");
+      },
+      () => undefined,
+    );
+  }, options.pollMs ?? 500);
+  const onAbort = (): void => settle("aborted");
+  ctx.options.signal?.addEventListener("abort", onAbort);
+  const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
+  let stopLogs: (() => Promise<void>) | undefined;
+  try {
+    // One round trip for the blob checks, the run's metadata and the subscription to its events.
+    const [hasManifest, hasBundle] = await allSettled([
+      inline || store.hasBlob("manifest", manifest.hash),
+      store.hasBlob("bundle", bundleHash),
+      store.createRun(runId, {
+        manifestHash: manifest.hash,
+        bundleHash,
+        workflow: ctx.workflow.name,
+        input,
+        plan: JSON.stringify(plan),
+        known: submission.known,
+        manifest: inline ? manifest.json : "",
+      }),
+      store
+        .watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")))
+        .then((u) => (unwatch = u)),
+    ] as const);
+    await Promise.all([
+      hasManifest ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)),
+      hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
+    ]);
+    // Follow the run's lines before any task can start, so that none is missed.
+    if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
+    if (submission.known === 0) settle("done");
+    await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
+    stopStallWatch = watchForStall(queue, store, runId, groupsOf(plan), options.stallCheckMs ?? 2000, () => settle("stalled"));
+    await ended;
+    if (outcome === "done") {
+      // One round trip for the result, the counters and the metrics (issued in the same tick).
+      const [result, meta, metrics] = await Promise.all([readResult(store, runId, ctx, submission), store.getMeta(runId), store.getMetrics(runId)]);
+      const finishedAt = Date.now();
+      // Built on first read: most runs never look at their report (parsing 1,000 records costs ms).
+      let report: RunReport | undefined;
+      return {
+        result,
+        runId,
+        bytesWritten: meta?.bytesWritten ?? 0,
+        get report(): RunReport {
+          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, ctx.taskNames));
+        },
+      };
+    }
+    if (outcome === "failed") {
+      const record = await store.getError(runId);
+      throw record ? new RemoteTaskError(record) : new RunAbortedError("the run failed without an error record");
+    }
+    await store.abort(runId);
+    if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
+    if (outcome === "stalled") {
+      throw new RemoteRuntimeError(
+        "TL_RUN_STALLED",
+        `run ${runId} of ${ctx.workflow.name} stopped making progress: it has not finished, yet none of its tasks is queued or held by a worker in group(s) ${groupsOf(plan).join(", ")} (its remaining work was lost); the run was aborted`,
+      );
+    }
+    throw new RunAbortedError(ctx.options.signal?.reason);
+  } finally {
+    clearInterval(poll);
+    stopStallWatch?.();
+    if (timer) clearTimeout(timer);
+    // A run that did not finish may leave hand-offs behind: workers would read them for nothing,
+    // and a worker gateway would start workers for them.
+    if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
+    ctx.options.signal?.removeEventListener("abort", onAbort);
+    await unwatch?.();
+    await stopLogs?.();
+    await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
+  }
+}
+
+/**
+ * Reads the run's result. The graph built at submission names it already unless an expansion
+ * happened during the run: then a ref of its result is a fan-out not expanded at submission, which
+ * has no output, and the result is read again from a replica built with the recorded lengths.
+ */
+async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, submission: Submission): Promise<unknown> {
+  const submitted = submission.result;
+  const early = await readRefs(store, runId, submitted);
+  if (early) return resolveOutputs(submitted, early, ctx);
+  const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId));
+  const outputs = await readRefs(store, runId, replica.result());
+  if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
+  return resolveOutputs(replica.result(), outputs, ctx);
+}
+
+/** Like Promise.all, but settles every promise before rejecting (so none is left running unseen). */
+async function allSettled<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
+/** The outputs `value` reads, or `undefined` when one of them is not stored. */
+async function readRefs(store: RunStore, runId: string, value: Value): Promise<Map<string, string> | undefined> {
+  const refs = [...collectRefs(value, new Set())];
+  const values = await store.readOutputs(runId, refs);
+  const outputs = new Map<string, string>();
+  for (let i = 0; i < refs.length; i++) {
+    const text = values[i];
+    if (text === undefined) return undefined;
+    outputs.set(refs[i]!, text);
+  }
+  return outputs;
+}
+
+function resolveOutputs(value: Value, outputs: Map<string, string>, ctx: ExecutionContext): unknown {
+  return resolveValue(value, ctx.input, (id) => decodeRemote(outputs.get(id) as string));
+}
+
+/** A client's connection to one Redis and the store and queue on it, shared by its runs. */
+interface SharedClient {
+  conn: RedisConnection;
+  store: RedisRunStore;
+  queue: RedisTaskQueue;
+}
+
+/** Per prefix and URL: the shared client, or `cluster` (a Cluster connection is opened per run). */
+const clients = new Map<string, Promise<SharedClient | "cluster">>();
+
+/** The shared client for `url` and `prefix`: connected once, then reused while it stays open. */
+function sharedClient(url: string, prefix: string | undefined): Promise<SharedClient | "cluster"> {
+  const key = `${prefix ?? "tl"} ${url}`;
+  let p = clients.get(key);
+  if (!p) {
+    const created: Promise<SharedClient | "cluster"> = connectRedis(url).then((conn) => {
+      if (conn instanceof Cluster) {
+        conn.disconnect();
+        return "cluster";
+      }
+      unrefConnection(conn);
+      conn.on("end", () => {
+        if (clients.get(key) === created) clients.delete(key);
+      });
+      return { conn, store: new RedisRunStore(conn, prefix), queue: new RedisTaskQueue(conn, prefix) };
+    });
+    p = created;
+    clients.set(key, p);
+    p.catch(() => {
+      if (clients.get(key) === created) clients.delete(key);
+    });
+  }
+  return p;
+}
+
+/**
+ * The executor behind `run(input, { redis })`. Runs share one connection (and one subscriber) per
+ * URL: a standalone connection stays open between runs, unref'd so that a script still exits
+ * when its runs are done; a Redis Cluster connection is opened per run and closed after it.
+ */
+export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions = {}): Executor {
+  return {
+    async run(ctx: ExecutionContext): Promise<ExecutionOutcome> {
+      // The shared sockets are unref'd: this timer keeps the process alive while the run lasts.
+      const alive = setInterval(() => {}, 1 << 30);
+      try {
+        const shared = await sharedClient(redisUrl, options.prefix);
+        if (shared !== "cluster") return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+        const conn = await connectRedis(redisUrl);
+        const store = new RedisRunStore(conn, options.prefix);
+        const queue = new RedisTaskQueue(conn, options.prefix);
+        try {
+          return await runRemote(store, queue, ctx, { ...options, connection: conn });
+        } finally {
+          await store.close();
+          await queue.close();
+          conn.disconnect();
+        }
+      } finally {
+        clearInterval(alive);
+      }
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { availableParallelism } from "node:os";
+import { InvalidOptionError } from "@taskloom/sdk";
+import type { RunEvent } from "../protocol/run-events.js";
+import type { ProgressOptions } from "../report/progress-bar.js";
+import type { RunLogMessage } from "../store/run-log-channel.js";
+
+/** Options of `handle.run(input, options)`. */
+export interface RunOptions {
+  /** Worker threads (local runs). Default: `os.availableParallelism()`. */
+  concurrency?: number;
+  /** Aborting it rejects the run with `RunAbortedError` and stops its tasks. */
+  signal?: AbortSignal;
+  /** The run rejects with `RunTimeoutError` after this many ms. Default: the `@workflow`'s `timeoutMs`, else none. */
+  timeoutMs?: number;
+  /** Draw a progress bar (tasks done / known, rate, elapsed) on stderr when it is a TTY. */
+  progress?: boolean | ProgressOptions;
+  /** Receives typed task events (queued, started, finished, failed, retrying) with timestamps. */
+  onEvent?: (event: RunEvent) => void;
+  /** Resolve to `{ result, report }` instead of the result. */
+  report?: boolean;
+  /** Run on remote `dag-worker` processes through this Redis URL instead of local threads. */
+  redis?: string;
+  /**
+   * With `redis`: follow the lines the run's tasks write, as a worker gateway relays them (printed on
+   * stdout with `true`, or passed to the function). Needs a gateway (`dag-gateway`) serving the workers.
+   */
+  logs?: boolean | ((line: string, message: RunLogMessage) => void);
+}
+
+/** {@link RunOptions} after validation and defaults. */
+export interface ResolvedRunOptions {
+  concurrency: number;
+  signal: AbortSignal | undefined;
+  timeoutMs: number | undefined;
+  progress: ProgressOptions | undefined;
+  onEvent: ((event: RunEvent) => void) | undefined;
+  report: boolean;
+  redis: string | undefined;
+  logs: boolean | ((line: string, message: RunLogMessage) => void);
+}
+
+const KEYS = new Set(["concurrency", "signal", "timeoutMs", "progress", "onEvent", "report", "redis", "logs"]);
+
+function show(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return "a function";
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
+  return String(value);
+}
+
+function positiveInteger(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new InvalidOptionError(`options.${name} must be a positive integer, got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Validates run options at the public boundary; messages name the option and the value.
+ * @param workflowTimeoutMs - the `@workflow`'s default `timeoutMs`.
+ */
+export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | undefined): ResolvedRunOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(`run options must be an object, got ${show(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KEYS.has(key)) throw new InvalidOptionError(`unknown run option "${key}"; expected one of ${[...KEYS].join(", ")}`);
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw new InvalidOptionError(`options.signal must be an AbortSignal, got ${show(o.signal)}`);
+  }
+  if (o.onEvent !== undefined && typeof o.onEvent !== "function") {
+    throw new InvalidOptionError(`options.onEvent must be a function, got ${show(o.onEvent)}`);
+  }
+  if (o.report !== undefined && typeof o.report !== "boolean") {
+    throw new InvalidOptionError(`options.report must be a boolean, got ${show(o.report)}`);
+  }
+  if (o.redis !== undefined && (typeof o.redis !== "string" || !/^rediss?:\/\/|^unix:\/\//.test(o.redis))) {
+    throw new InvalidOptionError(`options.redis must be a redis:// URL, got ${show(o.redis)}`);
+  }
+  if (o.logs !== undefined && typeof o.logs !== "boolean" && typeof o.logs !== "function") {
+    throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${show(o.logs)}`);
+  }
+  if (o.logs !== undefined && o.logs !== false && o.redis === undefined) {
+    throw new InvalidOptionError("options.logs needs options.redis: lines are relayed by a worker gateway");
+  }
+  return {
+    concurrency: positiveInteger("concurrency", o.concurrency) ?? availableParallelism(),
+    signal: o.signal as AbortSignal | undefined,
+    timeoutMs: positiveInteger("timeoutMs", o.timeoutMs) ?? workflowTimeoutMs,
+    progress: resolveProgress(o.progress),
+    onEvent: o.onEvent as ResolvedRunOptions["onEvent"],
+    report: o.report === true,
+    redis: o.redis as string | undefined,
+    logs: (o.logs as ResolvedRunOptions["logs"] | undefined) ?? false,
+  };
+}
+
+function resolveProgress(value: unknown): ProgressOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(`options.progress must be a boolean or an object, got ${show(value)}`);
+  }
+  const p = value as Record<string, unknown>;
+  if (p.force !== undefined && typeof p.force !== "boolean") {
+    throw new InvalidOptionError(`options.progress.force must be a boolean, got ${show(p.force)}`);
+  }
+  if (p.stream !== undefined && typeof (p.stream as { write?: unknown })?.write !== "function") {
+    throw new InvalidOptionError(`options.progress.stream must be a writable stream, got ${show(p.stream)}`);
+  }
+  positiveInteger("progress.intervalMs", p.intervalMs);
+  return p as ProgressOptions;
+}

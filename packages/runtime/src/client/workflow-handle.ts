@@ -1,0 +1,82 @@
+import { IR_VERSION, type ModuleManifest, type WorkflowIR } from "@taskloom/sdk/internal";
+import { ExecutorUnavailableError, ManifestError } from "../errors.js";
+import { getRemoteExecutorFactory, type Executor } from "./executor.js";
+import { localExecutor } from "./local/local-executor.js";
+import type { RunOutcome } from "../report/run-report.js";
+import { loadTaskModule } from "./load-task-module.js";
+import { resolveRunOptions, type RunOptions } from "./run-options.js";
+
+/** The input parameter of `run`: optional when the workflow takes no input. */
+type InputArg<I> = undefined extends I ? [input?: I] : [input: I];
+
+/**
+ * A compiled workflow, as exported by a generated `X.dag.ts`: `run(input, options?)` executes it
+ * on worker threads (default) or remote workers (`{ redis }`) and resolves to a result deep-equal
+ * to calling the workflow directly.
+ */
+export interface WorkflowHandle<I, R> {
+  /** The workflow method's name. */
+  readonly name: string;
+  /** The workflow's graph IR. */
+  readonly ir: WorkflowIR;
+  run(...args: [...InputArg<I>, options: RunOptions & { report: true }]): Promise<RunOutcome<R>>;
+  run(...args: [...InputArg<I>, options?: RunOptions & { report?: false }]): Promise<R>;
+  run(...args: [...InputArg<I>, options?: RunOptions]): Promise<R | RunOutcome<R>>;
+}
+
+/**
+ * Creates the handle of workflow `workflow` of a compiled module. The generated `X.dag.ts` calls it.
+ *
+ * @param manifest - the module's manifest (graph IR and task table).
+ * @param workflow - the workflow method's name.
+ * @param bundleUrl - URL of the module's task bundle.
+ * @example
+ * ```ts
+ * export const wordcount = createWorkflowHandle<string[], Record<string, number>>(manifest, "wordcount", bundleUrl);
+ * const counts = await wordcount.run(chunks, { concurrency: 4, progress: true });
+ * const { result, report } = await wordcount.run(chunks, { report: true });
+ * ```
+ */
+export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: string, bundleUrl: URL): WorkflowHandle<I, R> {
+  if (manifest.version !== IR_VERSION) {
+    throw new ManifestError(
+      `manifest of ${manifest.source} has IR version ${String(manifest.version)}; this runtime runs version ${IR_VERSION}: run dag-compile again`,
+    );
+  }
+  const ir = manifest.workflows.find((w) => w.name === workflow);
+  if (!ir) {
+    const known = manifest.workflows.map((w) => w.name).join(", ") || "none";
+    throw new ManifestError(`manifest of ${manifest.source} has no workflow "${workflow}" (it has: ${known})`);
+  }
+  async function run(...args: unknown[]): Promise<unknown> {
+    const [input, rawOptions] = ir!.hasInput || args.length > 1 ? args : [undefined, args[0]];
+    const info = await loadTaskModule(manifest, bundleUrl);
+    const options = resolveRunOptions(rawOptions, info.workflowOptions.get(workflow)?.timeoutMs);
+    const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
+    const outcome = await executor.run({
+      manifest,
+      workflow: ir!,
+      bundleUrl,
+      input,
+      options,
+      taskOptions: info.taskOptions,
+      taskNames: info.taskNames,
+    });
+    return options.report ? outcome : outcome.result;
+  }
+  return { name: workflow, ir, run } as WorkflowHandle<I, R>;
+}
+
+async function remoteExecutor(redis: string): Promise<Executor> {
+  let factory = getRemoteExecutorFactory();
+  if (!factory) {
+    // The remote runtime registers itself when its module loads.
+    const specifier = new URL("./remote/index.js", import.meta.url).href;
+    await import(specifier).catch(() => undefined);
+    factory = getRemoteExecutorFactory();
+  }
+  if (!factory) {
+    throw new ExecutorUnavailableError(`options.redis (${redis}) needs the remote executor, which is not available in this build of @taskloom/runtime`);
+  }
+  return factory(redis);
+}

@@ -1,0 +1,288 @@
+import type { Value, WorkflowIR } from "@taskloom/sdk/internal";
+import { resolveValue } from "./resolve-value.js";
+import { RunGraph } from "./run-graph.js";
+import type { TaskInstance } from "./task-instance.js";
+import { collectRefs } from "./value-ops.js";
+import type { ShapeRead } from "./shape-cache.js";
+import { DetachableSource, lengthsKey, settledGraphs } from "./settled-graphs.js";
+import { LateReaders } from "./late-readers.js";
+
+/** Thrown inside a replica's value source when a read needs data this process does not have. */
+class BlockedRead extends Error {
+  constructor(readonly missing: string[]) {
+    super("blocked read");
+  }
+}
+
+/** What a real completion changed in the graph: instances created by expansions, lengths read. */
+export interface Expansion {
+  created: TaskInstance[];
+  lengths: [string, number][];
+}
+
+/** The key under which the length of an array value is recorded: its concrete value as JSON. */
+export function lengthKey(value: Value): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * One process's copy of a run's graph, rebuilt from the workflow, the input and the lengths
+ * recorded in the store. RunGraph is deterministic, so every replica names instances alike.
+ *
+ * The replica simulates the run: every instance counts as complete except the ones whose
+ * completion would read an array length nobody recorded yet (`blocked`: they have not run, or
+ * they are running now). Structure questions (an instance's arguments and dependents) are then
+ * answered for every instance that can exist so far. Readiness never comes from the replica: it
+ * comes from the store's atomic counters.
+ *
+ * A replica whose simulation is not blocked anywhere (every length known: a fan-out over the
+ * input, a run whose expansions all happened) never changes again; it is kept by shape, and a
+ * later run of the same workflow with arrays of the same lengths and the same recorded lengths
+ * uses it as is instead of building its own (a 1,000-wide fan-out costs 1-30 ms to build).
+ */
+export class GraphReplica {
+  private graph!: RunGraph;
+  private readonly blocked = new Set<string>();
+  private known = new Map<string, TaskInstance>();
+  /** Memo of {@link directDependents} for the current graph (shared with it when settled). */
+  private direct = new Map<string, readonly TaskInstance[]>();
+  /** Readers of expanded sources that `graph.dependents` misses (for the current graph). */
+  private late: LateReaders | undefined;
+  private held: ReadonlyMap<string, unknown> = new Map();
+  private recorded: [string, number][] = [];
+  private resultRefsCache: Set<string> | undefined;
+  /** Arrays read from the input by the current graph's build (its shape). */
+  private inputReads: ShapeRead[] = [];
+
+  /**
+   * @param lengths - lengths recorded so far (array key → length); its size is the version.
+   */
+  constructor(
+    readonly workflow: WorkflowIR,
+    private readonly input: unknown,
+    private lengths: Map<string, number>,
+  ) {
+    const settled = settledGraphs.get(workflow, input, lengthsKey(lengths));
+    if (settled) {
+      this.graph = settled.graph;
+      this.known = settled.known;
+      this.direct = settled.direct;
+    } else {
+      this.rebuild();
+    }
+  }
+
+  /** Number of recorded lengths this replica was built with (compared by the store). */
+  get version(): number {
+    return this.lengths.size;
+  }
+
+  private read(value: Value): unknown {
+    const refs = [...collectRefs(value, new Set())];
+    if (refs.length === 0) {
+      const actual = resolveValue(value, this.input, () => undefined);
+      if (Array.isArray(actual)) this.inputReads.push([value, actual.length]);
+      return actual;
+    }
+    const key = lengthKey(value);
+    const len = this.lengths.get(key);
+    if (len !== undefined) return Array.from({ length: len });
+    const missing = refs.filter((id) => !this.held.has(id));
+    if (missing.length > 0 || this.held.size === 0) throw new BlockedRead(missing);
+    const actual = resolveValue(value, this.input, (id) => this.held.get(id));
+    if (Array.isArray(actual)) this.recorded.push([key, actual.length]);
+    return actual;
+  }
+
+  private rebuild(): void {
+    for (;;) {
+      // Never mutate the current graph and map in place: a settled one may be shared with other runs.
+      const source = new DetachableSource((v) => this.read(v));
+      this.graph = new RunGraph(this.workflow, source);
+      this.known = new Map();
+      this.direct = new Map();
+      this.late = undefined;
+      this.inputReads = [];
+      this.resultRefsCache = undefined;
+      try {
+        this.simulate(this.graph.start());
+      } catch (error) {
+        if (!(error instanceof BlockedSimulation)) throw error;
+        this.blocked.add(error.instanceId);
+        continue;
+      }
+      if (this.blocked.size === 0) {
+        // Settled: it never reads again, so it must not keep this run's input alive.
+        source.detach();
+        const settled = { graph: this.graph, known: this.known, direct: this.direct };
+        settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), settled, this.graph.knownCount);
+      }
+      return;
+    }
+  }
+
+  private simulate(ready: TaskInstance[]): void {
+    const queue = [...ready];
+    for (let inst = queue.pop(); inst; inst = queue.pop()) {
+      this.known.set(inst.id, inst);
+      if (this.blocked.has(inst.id)) continue;
+      let next: TaskInstance[];
+      try {
+        next = this.graph.complete(inst.id);
+      } catch (error) {
+        if (error instanceof BlockedRead) throw new BlockedSimulation(inst.id);
+        throw error;
+      }
+      queue.push(...next);
+    }
+  }
+
+  /** Whether completing `id` expands the graph (it reads a length nobody recorded yet). */
+  isBlocked(id: string): boolean {
+    return this.blocked.has(id);
+  }
+
+  /** Rebuilds with newer lengths from the store. */
+  refresh(lengths: Map<string, number>): void {
+    this.lengths = lengths;
+    this.blocked.clear();
+    this.rebuild();
+  }
+
+  /** The instance `id` with its concrete arguments, when it can exist with the known lengths. */
+  instance(id: string): TaskInstance | undefined {
+    return this.known.get(id) ?? this.graph.instance(id);
+  }
+
+  /** Task instances reading `id`'s result. */
+  dependents(id: string): TaskInstance[] {
+    return this.graph.dependents(id);
+  }
+
+  /**
+   * Task instances whose arguments read `id`'s output itself ({@link dependents} also lists the
+   * readers of a map or reduce it fed), including those its own expansion created (see LateReaders). Memoized until the graph changes: a run of a shape seen
+   * before finds every answer computed.
+   */
+  directDependents(id: string): readonly TaskInstance[] {
+    let found = this.direct.get(id);
+    if (!found) {
+      found = this.waitingDependents(id);
+      const late = (this.late ??= new LateReaders(this.known, this.lengths)).of(id);
+      if (late.length > 0) {
+        const listed = new Set(found.map((d) => d.id));
+        found = [...found, ...late.filter((d) => !listed.has(d.id))];
+      }
+      this.direct.set(id, found);
+    }
+    return found;
+  }
+
+  /**
+   * {@link directDependents} without the instances `id`'s own expansion created: for the
+   * completion that just expanded (it knows them), without building the late readers' index.
+   */
+  waitingDependents(id: string): TaskInstance[] {
+    return this.graph.dependents(id).filter((d) => readsDirectly(d, id));
+  }
+
+  /** The workflow's result as a concrete value (complete once every length is recorded). */
+  result(): Value {
+    return this.graph.result();
+  }
+
+  /** Instance ids the workflow's result reads (their outputs must reach the client). */
+  resultRefs(): Set<string> {
+    this.resultRefsCache ??= collectRefs(this.graph.result(), new Set());
+    return this.resultRefsCache;
+  }
+
+  /**
+   * Completes `id` for real with the outputs this process holds (`held` includes `id`'s own):
+   * expansions it triggers read their arrays from them. Returns what it created. Throws
+   * {@link MissingOutputsError} when an expansion needs outputs held elsewhere.
+   */
+  completeReal(id: string, held: ReadonlyMap<string, unknown>): Expansion {
+    if (!this.blocked.has(id)) return { created: [], lengths: [] };
+    const before = this.graph.knownCount;
+    const existing = this.allInstances();
+    this.held = held;
+    this.recorded = [];
+    let ready: TaskInstance[];
+    try {
+      this.blocked.delete(id);
+      ready = this.graph.complete(id);
+    } catch (error) {
+      this.blocked.add(id);
+      this.held = new Map();
+      if (error instanceof BlockedRead) {
+        this.rebuild();
+        throw new MissingOutputsError(error.missing);
+      }
+      throw error;
+    }
+    this.held = new Map();
+    const lengths = this.recorded;
+    for (const [key, len] of lengths) this.lengths.set(key, len);
+    this.resultRefsCache = undefined;
+    const created = this.findCreated(ready, existing, this.graph.knownCount - before);
+    // Simulate the new instances too (they have not run; blocked ones stay so).
+    this.rebuild();
+    return { created, lengths };
+  }
+
+  /** Finds the `count` instances an expansion created: ready ones and the readers of known ones. */
+  private findCreated(ready: TaskInstance[], existing: Set<string>, count: number): TaskInstance[] {
+    const created = new Map<string, TaskInstance>();
+    const visit = (inst: TaskInstance): void => {
+      if (existing.has(inst.id) || created.has(inst.id)) return;
+      created.set(inst.id, inst);
+      for (const d of this.graph.dependents(inst.id)) visit(d);
+    };
+    for (const inst of ready) visit(inst);
+    for (const id of existing) {
+      if (created.size >= count) break;
+      for (const d of this.graph.dependents(id)) visit(d);
+    }
+    return [...created.values()];
+  }
+
+  /** Ids of every task instance the graph knows: simulated ones and the ones waiting on them. */
+  private allInstances(): Set<string> {
+    const all = new Set(this.known.keys());
+    const stack = [...all];
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+      for (const d of this.graph.dependents(id)) {
+        if (!all.has(d.id)) {
+          all.add(d.id);
+          stack.push(d.id);
+        }
+      }
+    }
+    return all;
+  }
+}
+
+const depSets = new WeakMap<TaskInstance, Set<string>>();
+
+/** Whether `d`'s arguments read `id` (a Set for wide fan-ins, built once per instance). */
+function readsDirectly(d: TaskInstance, id: string): boolean {
+  if (d.deps.length <= 8) return d.deps.includes(id);
+  let set = depSets.get(d);
+  if (!set) depSets.set(d, (set = new Set(d.deps)));
+  return set.has(id);
+}
+
+class BlockedSimulation extends Error {
+  constructor(readonly instanceId: string) {
+    super(`simulation blocked at ${instanceId}`);
+  }
+}
+
+/** An expansion needs outputs this process does not hold; fetch them and retry. */
+export class MissingOutputsError extends Error {
+  constructor(readonly missing: string[]) {
+    super(`an expansion needs the outputs of ${missing.join(", ")}`);
+    this.name = "MissingOutputsError";
+  }
+}

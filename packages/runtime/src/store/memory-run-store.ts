@@ -1,0 +1,232 @@
+import { EventEmitter } from "node:events";
+import type {
+  CompleteBatchRequest,
+  CompleteBatchResult,
+  CompleteRequest,
+  CompleteResult,
+  RunErrorRecord,
+  RunEventListener,
+  RunMeta,
+  RunStatus,
+  RunStore,
+  StoredRunMeta,
+} from "./run-store.js";
+
+interface MemoryRun {
+  meta: StoredRunMeta;
+  done: Set<string>;
+  counts: Map<string, number>;
+  outputs: Map<string, string>;
+  lengths: Map<string, number>;
+  error: RunErrorRecord | undefined;
+}
+
+/**
+ * In-memory {@link RunStore}: the same semantics as the Redis store, for tests and for running the
+ * remote protocol inside one process. Not shared between processes.
+ */
+export class MemoryRunStore implements RunStore {
+  private readonly blobs = new Map<string, Buffer>();
+  private readonly runs = new Map<string, MemoryRun>();
+  private readonly metrics = new Map<string, string[]>();
+  private readonly events = new EventEmitter();
+
+  async putBlob(kind: "manifest" | "bundle", hash: string, data: Buffer): Promise<boolean> {
+    const key = `${kind}:${hash}`;
+    if (this.blobs.has(key)) return false;
+    this.blobs.set(key, Buffer.from(data));
+    return true;
+  }
+
+  async hasBlob(kind: "manifest" | "bundle", hash: string): Promise<boolean> {
+    return this.blobs.has(`${kind}:${hash}`);
+  }
+
+  async getBlob(kind: "manifest" | "bundle", hash: string): Promise<Buffer | undefined> {
+    return this.blobs.get(`${kind}:${hash}`);
+  }
+
+  async createRun(runId: string, meta: RunMeta): Promise<void> {
+    this.runs.set(runId, {
+      meta: { ...meta, status: "running", bytesWritten: 0 },
+      done: new Set(),
+      counts: new Map(),
+      outputs: new Map(),
+      lengths: new Map(),
+      error: undefined,
+    });
+    this.metrics.set(runId, []);
+  }
+
+  async getMeta(runId: string): Promise<StoredRunMeta | undefined> {
+    const run = this.runs.get(runId);
+    return run ? { ...run.meta } : undefined;
+  }
+
+  async getLengths(runId: string): Promise<Map<string, number>> {
+    return new Map(this.runs.get(runId)?.lengths ?? []);
+  }
+
+  async complete(req: CompleteRequest): Promise<CompleteResult> {
+    const run = this.runs.get(req.runId);
+    if (run?.meta.status !== "running") {
+      return { status: "inactive", runStatus: run ? run.meta.status : "missing" };
+    }
+    if (run.lengths.size !== req.lengthsVersion) return { status: "stale", lengthsVersion: run.lengths.size };
+    const redelivered = run.done.has(req.instanceId);
+    run.done.add(req.instanceId);
+    const ready: string[] = [];
+    if (!redelivered) {
+      for (const [key, len] of req.lengths) run.lengths.set(key, len);
+      run.meta.known += req.knownDelta;
+      for (const c of req.created) {
+        const count = c.deps.filter((d) => run.done.has(d)).length;
+        run.counts.set(c.id, count);
+        if (count === c.need) ready.push(c.id);
+      }
+    }
+    for (const d of req.dependents) {
+      const count = (run.counts.get(d.id) ?? 0) + (redelivered ? 0 : 1);
+      if (!redelivered) run.counts.set(d.id, count);
+      if (count === d.need) ready.push(d.id);
+    }
+    if (redelivered) for (const c of req.created) if ((run.counts.get(c.id) ?? -1) === c.need) ready.push(c.id);
+    const total = req.dependents.length + req.created.length;
+    const kept = total === 1 && ready.length === 1;
+    if (req.write === "always" || !kept) {
+      if (!run.outputs.has(req.instanceId)) run.meta.bytesWritten += Buffer.byteLength(req.output);
+      run.outputs.set(req.instanceId, req.output);
+    }
+    if (req.metrics !== undefined) this.metrics.get(req.runId)?.push(req.metrics);
+    const fetched: Record<string, string> = {};
+    const first = ready[0];
+    for (const id of first === undefined ? [] : (req.fetch[first] ?? [])) {
+      const value = run.outputs.get(id);
+      if (value !== undefined) fetched[id] = value;
+    }
+    const finished = run.done.size === run.meta.known;
+    if (finished) this.setStatus(req.runId, run, "done");
+    return { status: "ok", ready, fetched, finished, redelivered };
+  }
+
+  async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
+    const run = this.runs.get(req.runId);
+    if (run?.meta.status !== "running") return { status: "inactive", runStatus: run ? run.meta.status : "missing" };
+    if (run.lengths.size !== req.lengthsVersion) return { status: "stale", lengthsVersion: run.lengths.size };
+    // An instance already complete, or listed twice in the batch, counts once.
+    const seen = new Set<string>();
+    const again = req.items.map((it) => {
+      const repeated = run.done.has(it.id) || seen.has(it.id);
+      seen.add(it.id);
+      return repeated;
+    });
+    const need = new Map<string, number>();
+    const inc = new Map<string, number>();
+    req.items.forEach((it, n) => {
+      for (const d of it.dependents) {
+        need.set(d.id, d.need);
+        inc.set(d.id, (inc.get(d.id) ?? 0) + (again[n] ? 0 : 1));
+      }
+    });
+    const count = new Map([...inc].map(([id, k]) => [id, (run.counts.get(id) ?? 0) + k]));
+    const ready = (id: string): boolean => count.get(id) === need.get(id);
+    const claimedBy = new Map<string, number>();
+    const claims = new Map<number, string>();
+    req.items.forEach((it, n) => {
+      const d = it.dependents.find((x) => x.claimable && ready(x.id) && !claimedBy.has(x.id));
+      if (d) {
+        claimedBy.set(d.id, n);
+        claims.set(n, d.id);
+      }
+    });
+    const write = req.items.map((it, n) => it.always || again[n] || it.dependents.length === 0 || it.dependents.some((d) => !claimedBy.has(d.id)));
+    const resend = req.items.filter((it, n) => write[n] && req.outputs[it.id] === undefined).map((it) => it.id);
+    if (resend.length > 0) return { status: "resend", ids: resend };
+    req.items.forEach((it, n) => {
+      run.done.add(it.id);
+      const out = req.outputs[it.id];
+      if (write[n] && out !== undefined && !run.outputs.has(it.id)) {
+        run.meta.bytesWritten += Buffer.byteLength(out);
+        run.outputs.set(it.id, out);
+      }
+    });
+    for (const [id, k] of inc) if (k > 0) run.counts.set(id, count.get(id) ?? 0);
+    if (req.metrics) this.metrics.get(req.runId)?.push(req.metrics);
+    const fetched: Record<string, string> = {};
+    for (const dep of claims.values()) {
+      for (const id of req.fetch[dep] ?? []) {
+        const v = run.outputs.get(id);
+        if (v !== undefined) fetched[id] = v;
+      }
+    }
+    const finished = run.done.size === run.meta.known;
+    if (finished) this.setStatus(req.runId, run, "done");
+    return {
+      status: "ok",
+      claims,
+      handoffs: [...count.keys()].filter((id) => ready(id) && !claimedBy.has(id)),
+      unwritten: write.flatMap((w, n) => (w ? [] : [n])),
+      fetched,
+      finished,
+    };
+  }
+
+  private setStatus(runId: string, run: MemoryRun, status: RunStatus): void {
+    run.meta.status = status;
+    queueMicrotask(() => this.events.emit(runId, status));
+  }
+
+  async fail(runId: string, record: RunErrorRecord): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (run?.meta.status !== "running") return false;
+    run.error = { ...record };
+    this.setStatus(runId, run, "failed");
+    return true;
+  }
+
+  async abort(runId: string): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (run?.meta.status !== "running") return false;
+    this.setStatus(runId, run, "aborted");
+    return true;
+  }
+
+  async getError(runId: string): Promise<RunErrorRecord | undefined> {
+    const error = this.runs.get(runId)?.error;
+    return error ? { ...error } : undefined;
+  }
+
+  async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {
+    const run = this.runs.get(runId);
+    return ids.map((id) => run?.outputs.get(id));
+  }
+
+  async writeOutputs(runId: string, entries: [string, string][]): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    for (const [id, value] of entries) {
+      if (!run.outputs.has(id)) run.meta.bytesWritten += Buffer.byteLength(value);
+      run.outputs.set(id, value);
+    }
+  }
+
+  async getMetrics(runId: string): Promise<string[]> {
+    return [...(this.metrics.get(runId) ?? [])];
+  }
+
+  async deleteRun(runId: string, metricsTtlS: number): Promise<void> {
+    this.runs.delete(runId);
+    setTimeout(() => this.metrics.delete(runId), metricsTtlS * 1000).unref();
+  }
+
+  async watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>> {
+    this.events.on(runId, listener);
+    return async () => {
+      this.events.off(runId, listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.events.removeAllListeners();
+  }
+}

@@ -1,0 +1,257 @@
+import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
+import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
+import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
+import type {
+  CompleteBatchRequest,
+  CompleteBatchResult,
+  CompleteRequest,
+  CompleteResult,
+  RunErrorRecord,
+  RunEventListener,
+  RunMeta,
+  RunStatus,
+  RunStore,
+  StoredRunMeta,
+} from "./run-store.js";
+
+type ScriptConn = RedisConnection & {
+  tlComplete(...args: string[]): Promise<string>;
+  tlFinish(...args: string[]): Promise<number>;
+  tlCompleteBatch(...args: string[]): Promise<string>;
+};
+
+/**
+ * {@link RunStore} on Redis (standalone or Cluster). Completion is one Lua script (EVALSHA) over
+ * the run's keys; commands issued in the same tick share one round trip (auto-pipelining).
+ */
+export class RedisRunStore implements RunStore {
+  private readonly conn: ScriptConn;
+  private subscriber: RedisConnection | undefined;
+  private readonly listeners = new Map<string, Set<RunEventListener>>();
+
+  /**
+   * @param conn - an open connection; the store defines its scripts on it and does not close it.
+   * @param prefix - key prefix (default `tl`).
+   */
+  constructor(
+    conn: RedisConnection,
+    private readonly prefix = "tl",
+  ) {
+    conn.defineCommand("tlComplete", { numberOfKeys: 6, lua: COMPLETE_SCRIPT });
+    conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
+    conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
+    this.conn = conn as ScriptConn;
+  }
+
+  private keys(runId: string): RunKeys {
+    return runKeys(this.prefix, runId);
+  }
+
+  async putBlob(kind: "manifest" | "bundle", hash: string, data: Buffer): Promise<boolean> {
+    return (await this.conn.set(blobKey(this.prefix, kind, hash), data, "NX")) === "OK";
+  }
+
+  async hasBlob(kind: "manifest" | "bundle", hash: string): Promise<boolean> {
+    return (await this.conn.exists(blobKey(this.prefix, kind, hash))) === 1;
+  }
+
+  async getBlob(kind: "manifest" | "bundle", hash: string): Promise<Buffer | undefined> {
+    return (await this.conn.getBuffer(blobKey(this.prefix, kind, hash))) ?? undefined;
+  }
+
+  async createRun(runId: string, meta: RunMeta): Promise<void> {
+    const k = this.keys(runId);
+    await this.conn.hset(k.meta, { ...meta, manifest: meta.manifest ?? "", known: String(meta.known), status: "running", bytesWritten: "0" });
+  }
+
+  async getMeta(runId: string): Promise<StoredRunMeta | undefined> {
+    const h = await this.conn.hgetall(this.keys(runId).meta);
+    if (!h.status) return undefined;
+    return {
+      manifestHash: h.manifestHash ?? "",
+      bundleHash: h.bundleHash ?? "",
+      workflow: h.workflow ?? "",
+      input: h.input ?? "",
+      plan: h.plan ?? "{}",
+      known: Number(h.known),
+      status: h.status as RunStatus,
+      bytesWritten: Number(h.bytesWritten ?? 0),
+      manifest: h.manifest ?? "",
+    };
+  }
+
+  async getLengths(runId: string): Promise<Map<string, number>> {
+    const h = await this.conn.hgetall(this.keys(runId).lengths);
+    return new Map(Object.entries(h).map(([key, len]) => [key, Number(len)]));
+  }
+
+  async complete(req: CompleteRequest): Promise<CompleteResult> {
+    const k = this.keys(req.runId);
+    const spec = JSON.stringify({
+      d: req.dependents.map((d) => [d.id, d.need]),
+      c: req.created.map((c) => [c.id, c.need, c.deps]),
+      l: req.lengths,
+      f: req.fetch,
+    });
+    const raw = await this.conn.tlComplete(
+      k.meta,
+      k.done,
+      k.counts,
+      k.outputs,
+      k.lengths,
+      k.metrics,
+      req.instanceId,
+      req.output,
+      req.write,
+      String(req.lengthsVersion),
+      String(req.knownDelta),
+      req.metrics ?? "",
+      k.events,
+      spec,
+    );
+    const r = JSON.parse(raw) as { s: string; r?: unknown; o?: unknown; f?: boolean; x?: boolean; v?: number; t?: string };
+    if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
+    if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
+    return {
+      status: "ok",
+      ready: Array.isArray(r.r) ? (r.r as string[]) : [],
+      fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
+      finished: r.f === true,
+      redelivered: r.x === true,
+    };
+  }
+
+  async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
+    const k = this.keys(req.runId);
+    const spec = JSON.stringify({ ...compactItems(req), f: req.fetch });
+    const raw = await this.conn.tlCompleteBatch(
+      k.meta,
+      k.done,
+      k.counts,
+      k.outputs,
+      k.lengths,
+      k.metrics,
+      String(req.lengthsVersion),
+      k.events,
+      req.metrics ?? "",
+      spec,
+    );
+    return parseBatchReply(raw);
+  }
+
+  private async finish(runId: string, status: RunStatus, record?: RunErrorRecord): Promise<boolean> {
+    const k = this.keys(runId);
+    return (await this.conn.tlFinish(k.meta, k.error, status, k.events, record ? JSON.stringify(record) : "")) === 1;
+  }
+
+  fail(runId: string, record: RunErrorRecord): Promise<boolean> {
+    return this.finish(runId, "failed", record);
+  }
+
+  abort(runId: string): Promise<boolean> {
+    return this.finish(runId, "aborted");
+  }
+
+  async getError(runId: string): Promise<RunErrorRecord | undefined> {
+    const h = await this.conn.hgetall(this.keys(runId).error);
+    if (!h.instanceId) return undefined;
+    return {
+      instanceId: h.instanceId,
+      task: h.task ?? "",
+      name: h.name ?? "Error",
+      message: h.message ?? "",
+      stack: h.stack ?? "",
+      worker: h.worker ?? "",
+      ...(h.code ? { code: h.code } : {}),
+    };
+  }
+
+  async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {
+    if (ids.length === 0) return [];
+    const values = await this.conn.hmget(this.keys(runId).outputs, ...ids);
+    return values.map((v) => v ?? undefined);
+  }
+
+  async writeOutputs(runId: string, entries: [string, string][]): Promise<void> {
+    if (entries.length === 0) return;
+    const k = this.keys(runId);
+    const bytes = entries.reduce((n, [, v]) => n + Buffer.byteLength(v), 0);
+    await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
+  }
+
+  getMetrics(runId: string): Promise<string[]> {
+    return this.conn.lrange(this.keys(runId).metrics, 0, -1);
+  }
+
+  async deleteRun(runId: string, metricsTtlS: number): Promise<void> {
+    const k = this.keys(runId);
+    await Promise.all([this.conn.del(...runDataKeys(k)), this.conn.expire(k.metrics, metricsTtlS)]);
+  }
+
+  async watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>> {
+    const channel = this.keys(runId).events;
+    if (!this.subscriber) {
+      this.subscriber = await duplicateConnection(this.conn);
+      this.subscriber.on("message", (ch: string, message: string) => {
+        for (const l of this.listeners.get(ch) ?? []) l(message as RunStatus);
+      });
+    }
+    let set = this.listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(channel, set);
+      await this.subscriber.subscribe(channel);
+    }
+    set.add(listener);
+    return async () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(channel) === set) {
+        this.listeners.delete(channel);
+        await this.subscriber?.unsubscribe(channel);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+    this.listeners.clear();
+  }
+}
+
+/**
+ * The items of a batch as COMPLETE_BATCH_SCRIPT reads them: each dependent once in `d`, items
+ * naming theirs by 1-based index (negative when not claimable), the output inline or `false`.
+ */
+function compactItems(req: CompleteBatchRequest): { d: [string, number][]; i: (string | number | boolean)[][] } {
+  const index = new Map<string, number>();
+  const d: [string, number][] = [];
+  const i = req.items.map((it) => {
+    const row: (string | number | boolean)[] = [it.id, it.always ? 1 : 0, req.outputs[it.id] ?? false];
+    for (const dep of it.dependents) {
+      let k = index.get(dep.id);
+      if (k === undefined) index.set(dep.id, (k = d.push([dep.id, dep.need])));
+      row.push(dep.claimable ? k : -k);
+    }
+    return row;
+  });
+  return { d, i };
+}
+
+const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
+
+/** Decodes the reply of COMPLETE_BATCH_SCRIPT (cjson encodes an empty array as `{}`). */
+function parseBatchReply(raw: string): CompleteBatchResult {
+  const r = JSON.parse(raw) as { s: string; c?: unknown; h?: unknown; u?: unknown; o?: unknown; f?: boolean; n?: unknown; v?: number; t?: string };
+  if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
+  if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
+  if (r.s === "resend") return { status: "resend", ids: list<string>(r.n) };
+  return {
+    status: "ok",
+    claims: new Map(list<[number, string]>(r.c)),
+    handoffs: list<string>(r.h),
+    unwritten: list<number>(r.u),
+    fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
+    finished: r.f === true,
+  };
+}

@@ -1,0 +1,50 @@
+import type { Redis } from "ioredis";
+import type { RunStore } from "./run-store.js";
+import { runLogChannel, type RunTaskFailure } from "./run-log-channel.js";
+
+const TTL_SECONDS = 24 * 3600;
+
+/** Hash of the run's tasks that the gateway stopped or saw die (task id → {@link RunTaskFailure} JSON). */
+export function gatewayFailureKey(run: string): string {
+  return `taskloom:gateway-failures:{${run}}`;
+}
+
+/**
+ * Stores why a task's worker was stopped or died and announces it on the run's log channel, so
+ * that the runtime, when it claims the task again, fails or retries it with this message, and a
+ * client listening with `logs: true` learns it at once.
+ */
+export async function recordTaskFailure(redis: Redis, failure: RunTaskFailure): Promise<void> {
+  const key = gatewayFailureKey(failure.run);
+  const text = JSON.stringify(failure);
+  await redis.multi().hset(key, failure.task, text).expire(key, TTL_SECONDS).publish(runLogChannel(failure.run), text).exec();
+}
+
+/** The gateway's failure record of a task, if any (for the runtime, when it claims the task again). */
+export async function getGatewayTaskFailure(redis: Pick<Redis, "hget">, run: string, task: string): Promise<RunTaskFailure | undefined> {
+  const text = await redis.hget(gatewayFailureKey(run), task);
+  return text === null ? undefined : (JSON.parse(text) as RunTaskFailure);
+}
+
+const CODES: Record<RunTaskFailure["reason"], string> = {
+  timeout: "TL_GATEWAY_TIMEOUT",
+  oom: "TL_GATEWAY_OUT_OF_MEMORY",
+  "gateway-shutdown": "TL_GATEWAY_SHUTDOWN",
+};
+
+/**
+ * Fails the failure's run in the remote runtime's run store (error record + `failed` event), so
+ * that the client's `run()` rejects with the gateway's message. Does nothing to a run that has
+ * already ended or that the store does not know.
+ */
+export async function failRun(store: RunStore, failure: RunTaskFailure): Promise<boolean> {
+  return store.fail(failure.run, {
+    instanceId: failure.task,
+    task: failure.name ?? failure.task,
+    name: "GatewayError",
+    message: failure.message,
+    stack: `GatewayError: ${failure.message}`,
+    code: CODES[failure.reason],
+    worker: failure.worker,
+  });
+}

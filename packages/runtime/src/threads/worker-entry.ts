@@ -1,0 +1,271 @@
+/**
+ * The worker-thread entry of the local runtime (loaded by piscina): runs a batch of task
+ * instances in order, resolving each one's arguments from the batch's values and the results of
+ * earlier items. Imports only what a worker needs.
+ */
+import { threadId } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import { resolveValue } from "../scheduling/resolve-value.js";
+import { collectRefs } from "../scheduling/value-ops.js";
+import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
+import { estimateBytes } from "../codec/estimate-bytes.js";
+import type { Value } from "@taskloom/sdk/internal";
+import { ownTaskLogs } from "./thread-log-tag.js";
+import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "../protocol/thread-messages.js";
+
+type TaskModule = Record<string, Record<string, unknown> | undefined>;
+const modules = new Map<string, Promise<TaskModule>>();
+
+function loadBundle(url: string): Promise<TaskModule> {
+  let mod = modules.get(url);
+  if (!mod) {
+    mod = import(url) as Promise<TaskModule>;
+    modules.set(url, mod);
+  }
+  return mod;
+}
+
+/** Large outputs of this thread's latest batch, kept live until its next batch (see `BatchRequest.resident`). */
+let resident = new Map<string, unknown>();
+/** Outputs packed at least this large are kept live: decoding them again would cost more than keeping them. */
+const RESIDENT_MIN_BYTES = 64 * 1024;
+
+const timeOrigin = performance.timeOrigin;
+const now = (): number => timeOrigin + performance.now();
+
+/** A batch in the form the loop runs: item `i`'s function, arguments and whether it is kept. */
+interface Calls {
+  count: number;
+  fn(i: number): { target: unknown; fn: (...args: unknown[]) => unknown };
+  args(i: number, results: unknown[]): unknown[];
+  keep(i: number): boolean;
+  label(i: number): string;
+  /** After item `i` ran: drops the results that no later item reads and that stay here. */
+  release(i: number, results: unknown[]): void;
+}
+
+/** Runs one batch; never throws for a task's error (it is reported in the reply). */
+export default async function runBatch(request: BatchRequest): Promise<BatchReply> {
+  const { cursor, measureBytes } = request;
+  const packed = request.packedValues !== undefined;
+  const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
+  const wire = packed ? (v: unknown): unknown => v : encodeWire;
+  for (const key of request.packedKeys ?? []) values[key] = new PackedValue(values[key] as Uint8Array);
+  // An input this thread still holds live is used as is (taken once: a retry decodes the bytes).
+  for (const [key, name] of Object.entries(request.resident?.take ?? {})) if (resident.has(name)) values[key] = resident.get(name);
+  resident = new Map();
+  const value = (key: string | number): unknown => {
+    if (!(key in values)) throw new Error(`internal: value ${key} is missing in the worker`);
+    const v = values[key];
+    if (!(v instanceof PackedValue)) return v;
+    const unpacked = unpackWire(v.bytes);
+    values[key] = unpacked;
+    return unpacked;
+  };
+  const outputs: unknown[] = [];
+  const results: unknown[] = [];
+  let completed = 0;
+  let count = request.compact ? 0 : request.items.length;
+  let failure: ThreadError | undefined;
+  let metrics = new Float64Array(count * METRICS_STRIDE);
+  let calls: Calls | undefined;
+  try {
+    const mod = await loadBundle(request.bundle);
+    calls = request.compact ? compactCalls(request.compact, mod, value) : itemCalls(request.items, mod, value);
+    if (calls.count !== count) {
+      count = calls.count;
+      metrics = new Float64Array(count * METRICS_STRIDE);
+    }
+    for (; completed < count; completed++) {
+      Atomics.store(cursor, 0, completed);
+      const { target, fn } = calls.fn(completed);
+      const args = calls.args(completed, results);
+      ownTaskLogs(request.runId, request.items[completed]?.id);
+      const startedAt = now();
+      let out = fn.apply(target, args);
+      if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
+        out = await out;
+      }
+      const m = completed * METRICS_STRIDE;
+      metrics[m] = startedAt;
+      metrics[m + 1] = now();
+      if (measureBytes) {
+        metrics[m + 2] = estimateBytes(args);
+        metrics[m + 3] = estimateBytes(out);
+      }
+      results[completed] = out;
+      outputs.push(calls.keep(completed) ? wire(out) : undefined);
+      // Garbage stays garbage: a batch's token arrays or partial merges do not live to its end.
+      calls.release(completed, results);
+    }
+    if (packed) {
+      const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics };
+      const c = calls;
+      packOutputs(
+        reply,
+        (i) => c.keep(i),
+        (i) => c.label(i),
+        outputs,
+        request.resident?.keep,
+      );
+      return reply;
+    }
+  } catch (error) {
+    failure = toThreadError(error);
+  }
+  if (failure) {
+    // The main thread reschedules what did not run; it needs every completed result for that.
+    for (let i = 0; i < completed; i++) outputs[i] = wire(results[i]);
+  }
+  const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
+  const c = calls;
+  if (packed)
+    packOutputs(
+      reply,
+      () => true,
+      (i) => c?.label(i) ?? "a task",
+      outputs,
+    );
+  return reply;
+}
+
+function lookup(mod: TaskModule, exportName: string, method: string): { target: unknown; fn: (...args: unknown[]) => unknown } {
+  const target = mod[exportName];
+  const fn = target?.[method];
+  if (typeof fn !== "function") throw new Error(`the task bundle has no function ${exportName}.${method}`);
+  return { target, fn: fn as (...args: unknown[]) => unknown };
+}
+
+/** The runtime's compact batch: refs by item index and value index. */
+function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown): Calls {
+  const parsed = JSON.parse(compact.json) as [number, 0 | 1, number[] | Value][];
+  const fns: ReturnType<typeof lookup>[] = [];
+  // The items each item reads, and the last item reading each result.
+  const reads = parsed.map(([, , spec]) => (Array.isArray(spec) ? spec.filter((r) => r >= 0) : itemRefs(spec)));
+  const lastUse = new Int32Array(parsed.length).fill(-1);
+  reads.forEach((refs, i) => {
+    for (const r of refs) lastUse[r] = i;
+  });
+  return {
+    release(i, results) {
+      for (const r of reads[i]!) if (lastUse[r] === i && parsed[r]![1] === 0) results[r] = undefined;
+      if (lastUse[i] === -1 && parsed[i]![1] === 0) results[i] = undefined;
+    },
+    count: parsed.length,
+    fn(i) {
+      const f = parsed[i]![0];
+      const [e, m] = compact.fns[f]!;
+      return (fns[f] ??= lookup(mod, e, m));
+    },
+    args(i, results) {
+      const spec = parsed[i]![2];
+      if (!Array.isArray(spec)) {
+        return resolveValue(spec, undefined, (ref) => (ref.charCodeAt(0) === 35 /* # */ ? results[Number(ref.slice(1))] : value(ref.slice(1)))) as unknown[];
+      }
+      const args = new Array<unknown>(spec.length);
+      for (let k = 0; k < spec.length; k++) {
+        const r = spec[k]!;
+        args[k] = r >= 0 ? results[r] : value(-r - 1);
+      }
+      return args;
+    },
+    keep: (i) => parsed[i]![1] === 1,
+    label(i) {
+      const [e, m] = compact.fns[parsed[i]![0]]!;
+      return `${e}.${m}`;
+    },
+  };
+}
+
+/** The batch items (`#i` refs) a general argument value reads. */
+function itemRefs(spec: Value): number[] {
+  const out: number[] = [];
+  for (const id of collectRefs(spec, new Set())) if (id.charCodeAt(0) === 35 /* # */) out.push(Number(id.slice(1)));
+  return out;
+}
+
+/** The plain batch (the remote runtime's form): refs by instance id and value key. */
+function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | number) => unknown): Calls {
+  const index = new Map<string, number>();
+  return {
+    count: items.length,
+    fn(i) {
+      index.set(items[i]!.id, i);
+      return lookup(mod, items[i]!.exportName, items[i]!.method);
+    },
+    args: (i, results) =>
+      resolveValue(items[i]!.args, undefined, (id) => {
+        const at = index.get(id);
+        return at !== undefined && at < i ? results[at] : value(id);
+      }) as unknown[],
+    keep: (i) => items[i]!.keep,
+    release: () => {},
+    label: (i) => `${items[i]!.exportName}.${items[i]!.method}`,
+  };
+}
+
+/** A forwarded result, unpacked on first read. */
+class PackedValue {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** Packs each kept output on its own (so the main thread can forward it without decoding). */
+function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i: number) => string, outputs: unknown[], retainAs?: string): void {
+  const parts: Uint8Array[] = [];
+  const plain: unknown[] = [];
+  const offsets = new Float64Array(reply.completed + 1);
+  let size = 0;
+  for (let i = 0; i < reply.completed; i++) {
+    offsets[i] = size;
+    if (!reply.failure && !keep(i)) continue;
+    const out = outputs[i];
+    if (typeof out !== "object" || out === null) {
+      // Primitives need no packing: they travel as they are, in `outputs`.
+      plain[i] = out;
+      continue;
+    }
+    let part: Uint8Array;
+    try {
+      part = packWire(out);
+    } catch (error) {
+      // A result that cannot be serialized (a function, a symbol) fails the item that made it.
+      reply.failure = toThreadError(new Error(`the result of ${label(i)} cannot cross threads: ${(error as Error).message}`));
+      reply.completed = i;
+      // Pack again with every completed output kept: the main thread reruns what follows.
+      delete reply.retained;
+      resident = new Map();
+      packOutputs(reply, keep, label, outputs);
+      return;
+    }
+    parts.push(part);
+    size += part.byteLength;
+    if (retainAs !== undefined && part.byteLength >= RESIDENT_MIN_BYTES) {
+      resident.set(`${retainAs}:${i}`, out);
+      (reply.retained ??= []).push(i);
+    }
+  }
+  offsets[reply.completed] = size;
+  reply.packedOutputs = Buffer.concat(parts, size);
+  reply.packedOffsets = offsets.subarray(0, reply.completed + 1);
+  reply.outputs = plain;
+}
+
+/** Normalises anything thrown into a plain error shape, keeping the original stack. */
+function toThreadError(error: unknown): ThreadError {
+  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
+    const e = error as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
+    return {
+      name: typeof e.name === "string" ? e.name : "Error",
+      message: String(e.message),
+      ...(typeof e.stack === "string" ? { stack: e.stack } : {}),
+      ...(typeof e.code === "string" ? { code: e.code } : {}),
+    };
+  }
+  let shown: string;
+  try {
+    shown = typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
+  } catch {
+    shown = String(error);
+  }
+  return { name: "NonErrorThrown", message: `a non-Error value was thrown: ${shown}` };
+}

@@ -1,0 +1,212 @@
+import type { Value } from "@taskloom/sdk/internal";
+import type { SharedPool } from "../threads/pool-set.js";
+import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type ThreadError } from "../protocol/thread-messages.js";
+import { packWire, transferListOf, unpackWire } from "../codec/wire-codec.js";
+import { resolveValue } from "../scheduling/resolve-value.js";
+import type { TaskInstance } from "../scheduling/task-instance.js";
+import type { WorkerRun } from "./worker-run-cache.js";
+import { underGateway, type TaskObserver } from "./gateway-observer.js";
+
+/** One task instance of a run as a worker holds it: what to run, the inputs it holds, its acks. */
+export interface Chain {
+  run: WorkerRun;
+  inst: TaskInstance;
+  /** Outputs of `inst`'s dependencies held in memory (instance id → value). */
+  inputs: Map<string, unknown>;
+  /** Deliveries acknowledged once this chain (and every other chain sharing them) has ended. */
+  tokens: AckToken[];
+  /** Failed attempts of `inst` so far. */
+  failures: number;
+  /** Told of each task's start and end (a worker under a gateway reports them to it). */
+  observer?: TaskObserver | undefined;
+}
+
+/**
+ * Stream deliveries acknowledged together when every chain holding them has ended: a chain that
+ * continues with a task whose inputs were kept in memory holds the deliveries of those inputs'
+ * chains too, so after a crash they are redelivered and the inputs made again.
+ */
+export class AckToken {
+  refs = 0;
+  constructor(readonly ids: string[]) {}
+}
+
+/** What a batch on a thread did: per chain, its output, or the error of the first failing one. */
+export interface BatchOutcome {
+  /** Outputs of the chains that completed (a prefix of the batch). */
+  outputs: unknown[];
+  /** Per completed chain: started, finished (ms since the epoch), input and output bytes. */
+  metrics: Float64Array;
+  threadId: number;
+  /** The failure of chain number `failedAt`, if the batch stopped there. */
+  failure?: ThreadError;
+  /** Index of the failed chain; chains between the completed prefix and it, and after it, did not complete. */
+  failedAt?: number;
+}
+
+/** Builds a batch's values (dependency outputs, resolved slices of the input) and refs to them. */
+class BatchValues {
+  readonly list: unknown[] = [];
+  private readonly byDep = new Map<string, number>();
+
+  constructor(
+    private readonly input: unknown,
+    private readonly inputs: (dep: string) => unknown,
+  ) {}
+
+  /** Index of the output of `dep`. */
+  dep(id: string): number {
+    let k = this.byDep.get(id);
+    if (k === undefined) {
+      k = this.list.push(this.inputs(id)) - 1;
+      this.byDep.set(id, k);
+    }
+    return k;
+  }
+
+  /** Index of a value resolved here (a part of the input, a literal). */
+  value(v: Value): number {
+    return this.list.push(resolveValue(v, this.input, () => undefined)) - 1;
+  }
+
+  /**
+   * A call's arguments in the compact form: refs (`-k - 1` = value k) when every argument is a
+   * dependency's output or reads no output; otherwise the Value with `$k` refs.
+   */
+  args(args: Value): number[] | Value {
+    if (args.kind === "array" && args.items.every((i) => !i.spread && (i.value.kind === "node" || !hasRef(i.value)))) {
+      return args.items.map((i) => -(i.value.kind === "node" ? this.dep(i.value.node) : this.value(i.value)) - 1);
+    }
+    return this.bind(args);
+  }
+
+  private bind(value: Value): Value {
+    if (value.kind === "node") return { kind: "node", node: `$${this.dep(value.node)}` };
+    if (!hasRef(value)) return { kind: "node", node: `$${this.value(value)}` };
+    switch (value.kind) {
+      case "get":
+        return { kind: "get", of: this.bind(value.of), path: value.path };
+      case "array":
+        return { kind: "array", items: value.items.map((i) => ({ ...i, value: this.bind(i.value) })) };
+      case "object":
+        return {
+          kind: "object",
+          entries: value.entries.map((e) => (e.spread ? { spread: true as const, value: this.bind(e.value) } : { key: e.key, value: this.bind(e.value) })),
+        };
+      default:
+        return value;
+    }
+  }
+}
+
+function hasRef(value: Value): boolean {
+  switch (value.kind) {
+    case "node":
+      return true;
+    case "get":
+      return hasRef(value.of);
+    case "array":
+      return value.items.some((i) => hasRef(i.value));
+    case "object":
+      return value.entries.some((e) => hasRef(e.value));
+    default:
+      return false;
+  }
+}
+
+/** How a thread that died was running out of time or memory (or simply died). */
+export function crashError(
+  error: unknown,
+  timedOut: boolean,
+  timeoutMs: number | undefined,
+  memoryMb: number | undefined,
+  group: string,
+  limitSource = "dag-worker --memory-mb",
+): ThreadError {
+  const e = error as Error & { code?: string };
+  if (timedOut && timeoutMs !== undefined) {
+    return { name: "TaskTimeoutError", code: "TL_TASK_TIMEOUT", message: `timed out after ${timeoutMs} ms (task option timeoutMs)` };
+  }
+  if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {
+    const limit = memoryMb === undefined ? "its heap limit" : `its heap limit of ${memoryMb} MB (${limitSource})`;
+    return {
+      name: "TaskOutOfMemoryError",
+      code: "TL_TASK_OOM",
+      message: `ran out of memory in worker group "${group}": the thread reached ${limit} (${e.message})`,
+    };
+  }
+  return {
+    name: e?.name ?? "Error",
+    message: `the worker thread died: ${e?.message ?? String(error)}`,
+    ...(e?.stack ? { stack: e.stack } : {}),
+    ...(e?.code ? { code: e.code } : {}),
+  };
+}
+
+/**
+ * Runs the chains' current instances (all of one run) in order as one batch on a thread.
+ * `timeoutMs` (single-instance batches only) interrupts the thread when exceeded.
+ */
+export async function runBatch(pool: SharedPool, group: string, chains: Chain[], timeoutMs: number | undefined, limitSource?: string): Promise<BatchOutcome> {
+  const run = chains[0]!.run;
+  const fns: [string, string][] = [];
+  const fnIndex = new Map<string, number>();
+  let current = chains[0]!;
+  // The same dependency holds the same output in every chain of a run: one value per dependency.
+  const values = new BatchValues(run.input, (dep) => current.inputs.get(dep));
+  const json = chains.map((c) => {
+    current = c;
+    const info = run.manifest.tasks[c.inst.task];
+    if (!info) throw new Error(`the manifest has no task ${c.inst.task}`);
+    let f = fnIndex.get(c.inst.task);
+    if (f === undefined) {
+      f = fns.push([info.exportName, info.method]) - 1;
+      fnIndex.set(c.inst.task, f);
+    }
+    return [f, 1, values.args(c.inst.args)];
+  });
+  const cursor = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.store(cursor, 0, 0);
+  const packedValues = packWire(values.list);
+  const request: BatchRequest = {
+    type: "batch",
+    bundle: run.bundleUrl,
+    values: {},
+    compact: { fns, json: JSON.stringify(json) },
+    packedValues,
+    measureBytes: true,
+    cursor,
+    runId: run.runId,
+    // Under a gateway, the thread tags the lines each task writes with its instance id.
+    items: underGateway() ? chains.map((c) => ({ id: c.inst.id }) as BatchItem) : [],
+  };
+  const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+  let reply: BatchReply;
+  try {
+    reply = (await pool.pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) })) as BatchReply;
+  } catch (error) {
+    const at = Math.max(0, Math.min(Atomics.load(cursor, 0), chains.length - 1));
+    // Work done before the crash is lost with the thread: the chains before `at` run again.
+    return {
+      outputs: [],
+      metrics: new Float64Array(0),
+      threadId: 0,
+      failure: crashError(error, signal?.aborted === true, timeoutMs, pool.memoryMb, group, limitSource),
+      failedAt: at,
+    };
+  }
+  const packed = reply.packedOutputs;
+  const offsets = reply.packedOffsets;
+  const outputs: unknown[] = [];
+  for (let i = 0; i < reply.completed; i++) {
+    const from = offsets?.[i] ?? 0;
+    const to = offsets?.[i + 1] ?? 0;
+    outputs.push(packed && to > from ? unpackWire(packed.subarray(from, to)) : reply.outputs[i]);
+  }
+  return {
+    outputs,
+    metrics: reply.metrics.subarray(0, reply.completed * METRICS_STRIDE),
+    threadId: reply.threadId,
+    ...(reply.failure ? { failure: reply.failure, failedAt: reply.completed } : {}),
+  };
+}

@@ -1,0 +1,289 @@
+import type { BatchCompletion, RunStore } from "../store/run-store.js";
+import type { TaskQueue } from "../store/task-queue.js";
+import type { TaskInstance } from "../scheduling/task-instance.js";
+import { RunGraphError } from "../scheduling/run-graph-error.js";
+import { decodeRemote, encodeRemote } from "../codec/remote-codec.js";
+import { MissingOutputsError, type Expansion } from "../scheduling/graph-replica.js";
+import { groupOf } from "../scheduling/run-plan.js";
+import { handoffsByGroup } from "../store/task-queue.js";
+import type { Chain } from "./chain-batch.js";
+import { continueColocated, continueColocatedBatch } from "./colocated-chains.js";
+import type { WorkerRun } from "./worker-run-cache.js";
+
+/** What completing needs from its worker. */
+export interface CompletionContext {
+  store: RunStore;
+  queue: TaskQueue;
+  group: string;
+  workerId: string;
+  log: (line: string) => void;
+}
+
+/** After completing: chains that continue (with a claimed or a co-located dependent), chains that ended, inherited acks. */
+export interface Completed {
+  next: Chain[];
+  ended: Chain[];
+  /** Chains that must also hold the acks of `from` (its output stayed in memory for them). */
+  inherit: [to: Chain, from: Chain][];
+  /** The run failed on a graph error. */
+  failure?: { inst: TaskInstance; error: RunGraphError };
+}
+
+/** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
+const MAX_INLINE_FETCH = 16;
+
+type DependentSpecs = BatchCompletion["dependents"];
+
+/** Specs of memoized dependent lists when the plan puts every instance in its default group. */
+const uniformSpecs = new WeakMap<readonly TaskInstance[], { claimable: boolean; specs: DependentSpecs }>();
+
+/**
+ * What the completion script needs of `ds` (the dependents of one item): id, number of inputs and
+ * whether this worker's group runs it. Under a plan without per-instance groups (the default) the
+ * answer only depends on the list, so it is built once per shape, not once per run.
+ */
+function dependentSpecs(run: WorkerRun, ds: readonly TaskInstance[], group: string): DependentSpecs {
+  const make = (): DependentSpecs => ds.map((d) => ({ id: d.id, need: d.deps.length, claimable: groupOf(run.plan, d) === group }));
+  if (run.plan.groups !== undefined) return make();
+  const claimable = run.plan.defaultGroup === group;
+  let memo = uniformSpecs.get(ds);
+  if (!memo || memo.claimable !== claimable) uniformSpecs.set(ds, (memo = { claimable, specs: make() }));
+  return memo.specs;
+}
+
+/**
+ * Completes `chains` (their current instances ran, with `outputs`) in as few round trips as
+ * possible: plain completions in one Lua call, expansions one by one under the run's exclusive
+ * lock. Each chain continues with at most one dependent it claimed (inputs filled from the
+ * batch, the reply, or one HMGET); under a plan with co-location keys, each ready dependent with
+ * the key of the task that made it ready continues on a new chain here; the rest are handed off.
+ */
+export async function completeChains(ctx: CompletionContext, run: WorkerRun, chains: Chain[], outputs: unknown[], metrics: string): Promise<Completed> {
+  const out: Completed = { next: [], ended: [], inherit: [] };
+  const ids = chains.map((c) => c.inst.id);
+  const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
+  const plain: Chain[] = [];
+  for (const c of chains) {
+    if (!run.replica.isBlocked(c.inst.id)) {
+      plain.push(c);
+      continue;
+    }
+    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), out, metrics));
+    metrics = "";
+    if (failure) return { ...out, failure };
+  }
+  if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, out, metrics));
+  await fillInputs(ctx, run, out);
+  for (const id of ids) run.localDone.add(id);
+  return out;
+}
+
+async function completePlain(
+  ctx: CompletionContext,
+  run: WorkerRun,
+  chains: Chain[],
+  byId: Map<string, unknown>,
+  out: Completed,
+  metrics: string,
+): Promise<void> {
+  const encoded: Record<string, string> = {};
+  for (let attempt = 0; ; attempt++) {
+    const items: BatchCompletion[] = [];
+    const fetch: Record<string, string[]> = {};
+    const deps = chains.map((c) => run.replica.directDependents(c.inst.id));
+    const results = run.replica.resultRefs();
+    chains.forEach((c, n) => {
+      const ds = deps[n]!;
+      const always = results.has(c.inst.id) || ds.length === 0 || ds.some((d) => groupOf(run.plan, d) !== ctx.group);
+      items.push({ id: c.inst.id, always, dependents: dependentSpecs(run, ds, ctx.group) });
+      for (const d of ds) if (d.deps.length <= MAX_INLINE_FETCH) fetch[d.id] = d.deps.filter((x) => !byId.has(x));
+    });
+    // Send the outputs the script will store, as predicted from what this worker knows is done.
+    for (const n of predictWrites(run, items, byId)) encoded[items[n]!.id] ??= encodeRemote(byId.get(items[n]!.id));
+    const res = await ctx.store.completeBatch({ runId: run.runId, lengthsVersion: run.replica.version, items, outputs: encoded, fetch, metrics });
+    if (res.status === "inactive") {
+      out.ended.push(...chains);
+      return;
+    }
+    if (res.status === "resend") {
+      for (const id of res.ids) encoded[id] = encodeRemote(byId.get(id));
+      continue;
+    }
+    if (res.status === "stale") {
+      if (attempt > 20) throw new Error(`internal: run ${run.runId}: lengths keep changing`);
+      run.replica.refresh(await ctx.store.getLengths(run.runId));
+      continue;
+    }
+    const claimer = new Map<string, Chain>();
+    const claimed = new Map<Chain, TaskInstance>();
+    for (const [n, depId] of res.claims) {
+      const c = chains[n]!;
+      const d = deps[n]!.find((x) => x.id === depId)!;
+      claimer.set(depId, c);
+      claimed.set(c, d);
+    }
+    for (const n of res.unwritten) {
+      for (const d of deps[n]!) {
+        const to = claimer.get(d.id);
+        if (to && to !== chains[n]) out.inherit.push([to, chains[n]!]);
+      }
+    }
+    if (res.handoffs.length > 0 && run.plan.colocate !== undefined) {
+      // Ready dependents that share the key of the task that made them ready stay on this worker.
+      await handOff(ctx, run, continueColocatedBatch(run.plan, ctx.group, chains, deps, res.handoffs, byId, out));
+    } else if (res.handoffs.length > 0) {
+      const all = new Map<string, TaskInstance>();
+      for (const ds of deps) for (const d of ds) all.set(d.id, d);
+      await handOff(
+        ctx,
+        run,
+        res.handoffs.map((id) => all.get(id)!),
+      );
+    }
+    for (const c of chains) {
+      const d = claimed.get(c);
+      if (!d) {
+        out.ended.push(c);
+        continue;
+      }
+      const inputs = new Map<string, unknown>();
+      for (const x of d.deps) {
+        if (byId.has(x)) inputs.set(x, byId.get(x));
+        else if (res.fetched[x] !== undefined) inputs.set(x, decodeRemote(res.fetched[x]));
+      }
+      c.inst = d;
+      c.inputs = inputs;
+      c.failures = 0;
+      out.next.push(c);
+    }
+    return;
+  }
+}
+
+/** Items whose outputs the script will store if this worker's view of what is done is right. */
+function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<string, unknown>): number[] {
+  const ready = new Map<string, boolean>();
+  const claimed = new Set<string>();
+  const isReady = (id: string): boolean => {
+    let r = ready.get(id);
+    if (r === undefined) {
+      const inst = run.replica.instance(id);
+      r = inst?.deps.every((x) => byId.has(x) || run.localDone.has(x)) === true;
+      ready.set(id, r);
+    }
+    return r;
+  };
+  for (const it of items) {
+    const d = it.dependents.find((x) => x.claimable && isReady(x.id) && !claimed.has(x.id));
+    if (d) claimed.add(d.id);
+  }
+  const writes: number[] = [];
+  items.forEach((it, n) => {
+    if (it.always || it.dependents.length === 0 || it.dependents.some((d) => !claimed.has(d.id))) writes.push(n);
+  });
+  return writes;
+}
+
+async function handOff(ctx: CompletionContext, run: WorkerRun, ready: TaskInstance[]): Promise<void> {
+  await Promise.all([...handoffsByGroup(run.plan, run.runId, ready)].map(([g, list]) => ctx.queue.push(g, list)));
+}
+
+/** Completes a chain whose completion expands the graph (it read a length nobody recorded). */
+async function completeExpanding(
+  ctx: CompletionContext,
+  run: WorkerRun,
+  c: Chain,
+  output: unknown,
+  out: Completed,
+  metrics: string,
+): Promise<Completed["failure"]> {
+  const held = new Map(c.inputs).set(c.inst.id, output);
+  const encoded = encodeRemote(output);
+  for (let attempt = 0; ; attempt++) {
+    let expansion: Expansion;
+    try {
+      expansion = await expandWith(ctx, run, c.inst, held);
+    } catch (error) {
+      if (error instanceof RunGraphError) return { inst: c.inst, error };
+      throw error;
+    }
+    const created = new Set(expansion.created.map((x) => x.id));
+    const dependents = run.replica.waitingDependents(c.inst.id).filter((d) => !created.has(d.id));
+    const all = [...dependents, ...expansion.created];
+    const res = await ctx.store.complete({
+      runId: run.runId,
+      instanceId: c.inst.id,
+      output: encoded,
+      write: "always",
+      dependents: dependents.map((d) => ({ id: d.id, need: d.deps.length })),
+      created: expansion.created.map((x) => ({ id: x.id, need: x.deps.length, deps: [...x.deps] })),
+      lengths: expansion.lengths,
+      lengthsVersion: run.replica.version - expansion.lengths.length,
+      knownDelta: expansion.created.length,
+      fetch: {},
+      ...(metrics ? { metrics } : {}),
+    });
+    if (res.status === "inactive") {
+      out.ended.push(c);
+      return undefined;
+    }
+    if (res.status === "stale") {
+      if (attempt > 20) throw new Error(`internal: run ${run.runId}: lengths keep changing under instance ${c.inst.id}`);
+      run.replica.refresh(await ctx.store.getLengths(run.runId));
+      continue;
+    }
+    const ready = all.filter((d) => res.ready.includes(d.id));
+    const keep = ready.find((d) => groupOf(run.plan, d) === ctx.group);
+    const others = ready.filter((d) => d !== keep);
+    await handOff(ctx, run, run.plan.colocate === undefined ? others : continueColocated(run.plan, ctx.group, c, others, held, out));
+    if (!keep) {
+      out.ended.push(c);
+      return undefined;
+    }
+    c.inputs = new Map(keep.deps.filter((x) => held.has(x)).map((x) => [x, held.get(x)]));
+    c.inst = keep;
+    c.failures = 0;
+    out.next.push(c);
+    return undefined;
+  }
+}
+
+async function expandWith(ctx: CompletionContext, run: WorkerRun, inst: TaskInstance, held: Map<string, unknown>): Promise<Expansion> {
+  for (;;) {
+    try {
+      return run.replica.completeReal(inst.id, held);
+    } catch (error) {
+      if (!(error instanceof MissingOutputsError)) throw error;
+      const values = await ctx.store.readOutputs(run.runId, error.missing);
+      error.missing.forEach((id, i) => {
+        const v = values[i];
+        if (v === undefined) throw new Error(`internal: the output of ${id} is not in the store`);
+        held.set(id, decodeRemote(v));
+      });
+    }
+  }
+}
+
+/**
+ * Reads the inputs continuing chains do not hold (wide fan-ins) in one HMGET. A chain whose
+ * input is missing ends: after a crash, the redelivered chain that holds it runs the task.
+ */
+async function fillInputs(ctx: CompletionContext, run: WorkerRun, out: Completed): Promise<void> {
+  const missing = new Set<string>();
+  for (const c of out.next) for (const x of c.inst.deps) if (!c.inputs.has(x)) missing.add(x);
+  if (missing.size === 0) return;
+  const ids = [...missing];
+  const values = await ctx.store.readOutputs(run.runId, ids);
+  const got = new Map<string, unknown>();
+  ids.forEach((id, i) => {
+    const v = values[i];
+    if (v !== undefined) got.set(id, decodeRemote(v));
+  });
+  out.next = out.next.filter((c) => {
+    for (const x of c.inst.deps) if (!c.inputs.has(x) && got.has(x)) c.inputs.set(x, got.get(x));
+    if (c.inst.deps.every((x) => c.inputs.has(x))) return true;
+    ctx.log(`run ${run.runId} task ${c.inst.id} left to the redelivered chain holding its inputs`);
+    out.ended.push(c);
+    return false;
+  });
+}

@@ -1,0 +1,327 @@
+import { leasePool, releasePool, type SharedPool } from "../threads/pool-set.js";
+import type { ThreadError } from "../protocol/thread-messages.js";
+import { METRICS_STRIDE } from "../protocol/thread-messages.js";
+import type { Delivery } from "../store/task-queue.js";
+import type { TaskObserver } from "./gateway-observer.js";
+import { decodeRemote } from "../codec/remote-codec.js";
+import { AckToken, type BatchOutcome, type Chain, runBatch } from "./chain-batch.js";
+import { completeChains, type CompletionContext } from "./chain-completion.js";
+import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
+import { batchMetricsRecord } from "../report/remote-report.js";
+
+/** What the runner needs from its worker. */
+export interface RunnerContext extends CompletionContext {
+  pool: SharedPool;
+  runs: WorkerRunCache;
+  observer?: TaskObserver | undefined;
+  /** Called when deliveries are acknowledged (capacity freed). */
+  released: () => void;
+}
+
+/**
+ * One log line per batch rather than per task (a 1,000-wide fan-out would write 2,000 lines):
+ * `task n1[3]` alone, `3 tasks n1[0] n1[1] n1[2]`, or `64 tasks n1[0] … n1[63]` for longer batches.
+ */
+export function describeBatch(insts: readonly { id: string }[]): string {
+  if (insts.length === 1) return `task ${insts[0]!.id}`;
+  if (insts.length <= 4) return `${insts.length} tasks ${insts.map((i) => i.id).join(" ")}`;
+  return `${insts.length} tasks ${insts[0]!.id} … ${insts[insts.length - 1]!.id}`;
+}
+
+/** The inputs of every chain whose task reads no output (most of a wide fan-out): one map, never written. */
+class NoInputs extends Map<string, unknown> {
+  override set(key: string): this {
+    throw new Error(`internal: input ${key} added to a task that reads no output`);
+  }
+}
+const NO_INPUTS: Map<string, unknown> = new NoInputs();
+
+/** Work per batch on a thread, once task times are known (ms). */
+const TARGET_BATCH_MS = 4;
+const MAX_BATCH = 256;
+
+/**
+ * Runs hand-offs the WUKONG way, in batches: the current tasks of many chains go to a thread as
+ * one batch, complete in one Lua call, and each chain continues with a dependent it claimed
+ * (its inputs already in memory); deliveries are acknowledged when the chains holding them end.
+ */
+export class ChainRunner {
+  private runnable: Chain[] = [];
+  private inFlight = 0;
+  private heldCount = 0;
+  private readonly heldIds = new Set<string>();
+  private meanMs = -1;
+  private acks: string[] = [];
+  private ackScheduled = false;
+  private started = 0;
+
+  /** Pools of tasks with their own `memoryMb` (below the worker's limit), by heap limit. */
+  private readonly limited = new Map<number, SharedPool>();
+
+  constructor(private readonly ctx: RunnerContext) {}
+
+  /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's). */
+  async close(): Promise<void> {
+    const pools = [...this.limited.values()];
+    this.limited.clear();
+    await Promise.all(pools.map((p) => releasePool(p, true)));
+  }
+
+  /**
+   * The heap limit a chain's current task runs under: its `memoryMb` option when it is below the
+   * worker's own limit (`--memory-mb`), else undefined (the worker's pool).
+   */
+  private taskLimit(c: Chain): number | undefined {
+    const mb = c.run.taskOptions(c.inst.task).memoryMb;
+    const own = this.ctx.pool.memoryMb;
+    return mb !== undefined && (own === undefined || mb < own) ? mb : undefined;
+  }
+
+  /** The pool for tasks with heap limit `mb` (same thread count as the worker's, started on first use). */
+  private poolFor(mb: number | undefined): SharedPool {
+    if (mb === undefined) return this.ctx.pool;
+    let pool = this.limited.get(mb);
+    if (!pool) {
+      pool = leasePool(this.ctx.pool.threads, mb);
+      this.limited.set(mb, pool);
+    }
+    return pool;
+  }
+
+  /** Deliveries not yet acknowledged. */
+  get held(): number {
+    return this.heldCount;
+  }
+
+  /** Ids of the deliveries held (for lease heartbeats). */
+  heldDeliveries(): string[] {
+    return [...this.heldIds];
+  }
+
+  /** Takes deliveries read from the queue; resolves once they are queued to run (or dropped). */
+  async accept(deliveries: Delivery[]): Promise<void> {
+    for (const d of deliveries) this.heldIds.add(d.id);
+    this.heldCount += deliveries.length;
+    const byRun = new Map<string, Delivery[]>();
+    for (const d of deliveries) {
+      const list = byRun.get(d.runId);
+      if (list) list.push(d);
+      else byRun.set(d.runId, [d]);
+    }
+    await Promise.all([...byRun].map(([runId, list]) => this.acceptRun(runId, list)));
+    this.pump();
+  }
+
+  private async acceptRun(runId: string, list: Delivery[]): Promise<void> {
+    let run: WorkerRun | undefined;
+    try {
+      run = await this.ctx.runs.get(runId);
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      this.ctx.log(`run ${runId}: ${e.message}`);
+      await this.ctx.store
+        .fail(runId, {
+          instanceId: list[0]!.instanceId,
+          task: "(dag-worker)",
+          name: e.name,
+          message: e.message,
+          stack: e.stack ?? e.message,
+          worker: this.ctx.workerId,
+          code: e.code ?? "TL_WORKER_INTERNAL",
+        })
+        .catch(() => false);
+    }
+    const chains: Chain[] = [];
+    for (const d of list) {
+      const token = new AckToken([d.id]);
+      token.refs = 1;
+      let inst = run?.replica.instance(d.instanceId);
+      if (run && !inst) {
+        run.replica.refresh(await this.ctx.store.getLengths(runId));
+        inst = run.replica.instance(d.instanceId);
+      }
+      if (!run || run.over || !inst) {
+        if (run && !inst) this.ctx.log(`run ${runId} has no instance ${d.instanceId} with the recorded lengths`);
+        this.release([token]);
+        continue;
+      }
+      const inputs = inst.deps.length > 0 ? new Map<string, unknown>() : NO_INPUTS;
+      chains.push({ run, inst, inputs, tokens: [token], failures: 0, observer: this.ctx.observer?.forHandoff(d.id) });
+    }
+    if (!run || chains.length === 0) return;
+    const ids = [...new Set(chains.flatMap((c) => c.inst.deps))];
+    const values = await this.ctx.store.readOutputs(runId, ids);
+    const got = new Map(ids.map((id, i) => [id, values[i]]));
+    for (const c of chains) {
+      for (const x of c.inst.deps) {
+        const v = got.get(x);
+        if (v !== undefined) c.inputs.set(x, decodeRemote(v));
+      }
+      if (c.inst.deps.every((x) => c.inputs.has(x))) this.runnable.push(c);
+      else {
+        this.ctx.log(`run ${runId} task ${c.inst.id} left to the redelivered chain holding its inputs`);
+        this.end(c);
+      }
+    }
+  }
+
+  private release(tokens: AckToken[]): void {
+    for (const t of tokens) if (--t.refs === 0) this.acks.push(...t.ids);
+    if (this.acks.length === 0 || this.ackScheduled) return;
+    // Chains ending in the same tick are acknowledged in one call.
+    this.ackScheduled = true;
+    setImmediate(() => {
+      this.ackScheduled = false;
+      const ids = this.acks.splice(0);
+      this.ctx.queue.ack(this.ctx.group, ids).then(
+        () => {
+          for (const id of ids) this.heldIds.delete(id);
+          this.heldCount -= ids.length;
+          this.ctx.released();
+        },
+        (error: Error) => this.ctx.log(`worker ${this.ctx.workerId}: ack failed: ${error.message}`),
+      );
+    });
+  }
+
+  private end(c: Chain): void {
+    this.release(c.tokens);
+    c.tokens = [];
+  }
+
+  /** Starts batches while threads are free. */
+  private pump(): void {
+    while (this.inFlight < this.ctx.pool.threads && this.runnable.length > 0) {
+      const batch = this.take();
+      if (batch.length === 0) continue;
+      this.inFlight++;
+      void this.execute(batch).catch((error: Error) => this.internal(batch, error));
+    }
+  }
+
+  /** The next batch: chains of one run, sized from the mean task time; a task with a timeout alone. */
+  private take(): Chain[] {
+    const first = this.runnable.shift()!;
+    if (first.run.over) {
+      this.end(first);
+      return [];
+    }
+    if (first.run.taskOptions(first.inst.task).timeoutMs !== undefined) return [first];
+    const free = Math.max(1, this.ctx.pool.threads - this.inFlight);
+    const bySize = this.meanMs < 0 ? 64 : Math.floor(TARGET_BATCH_MS / Math.max(this.meanMs, 0.001));
+    const size = Math.max(1, Math.min(MAX_BATCH, bySize, Math.ceil((this.runnable.length + 1) / free)));
+    const batch = [first];
+    const rest: Chain[] = [];
+    const limit = this.taskLimit(first);
+    for (const c of this.runnable) {
+      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined && this.taskLimit(c) === limit) batch.push(c);
+      else rest.push(c);
+    }
+    this.runnable = rest;
+    return batch;
+  }
+
+  private async execute(batch: Chain[]): Promise<void> {
+    const run = batch[0]!.run;
+    const cold = this.started === 0 || run.coldBundle;
+    run.coldBundle = false;
+    this.started += batch.length;
+    run.lastUsed = Date.now();
+    this.ctx.log(`run ${run.runId} ${describeBatch(batch.map((c) => c.inst))} start`);
+    if (this.ctx.observer) await Promise.all(batch.map((c) => c.observer?.started(run, c.inst)));
+    // Under a gateway, the gateway enforces timeouts (it stops the worker and the task is retried elsewhere).
+    const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
+    let outcome: BatchOutcome;
+    try {
+      const limit = this.taskLimit(batch[0]!);
+      outcome = await runBatch(this.poolFor(limit), this.ctx.group, batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb");
+    } finally {
+      this.inFlight--;
+    }
+    const done = batch.slice(0, outcome.outputs.length);
+    const m = outcome.metrics;
+    for (let i = 0; i < done.length; i++) {
+      const ms = (m[i * METRICS_STRIDE + 1] ?? 0) - (m[i * METRICS_STRIDE] ?? 0);
+      this.meanMs = this.meanMs < 0 ? ms : this.meanMs * 0.9 + ms * 0.1;
+    }
+    if (outcome.failure) {
+      const at = outcome.failedAt ?? done.length;
+      // Chains that did not complete (before a crash, or after the failing one) run again.
+      this.runnable.unshift(...batch.slice(done.length, at), ...batch.slice(at + 1));
+      this.failed(batch[at]!, outcome.failure);
+    }
+    this.pump();
+    if (done.length === 0) return;
+    const ran = done.map((c) => c.inst);
+    const metrics = batchMetricsRecord(this.ctx.workerId, outcome.threadId, ran, m, cold);
+    const res = await completeChains(this.ctx, run, done, outcome.outputs, metrics);
+    for (const [to, from] of res.inherit) {
+      for (const t of from.tokens) t.refs++;
+      to.tokens.push(...from.tokens);
+    }
+    this.ctx.log(`run ${run.runId} ${describeBatch(ran)} end`);
+    if (this.ctx.observer) for (const [i, c] of done.entries()) c.observer?.ended(run, ran[i]!, !res.failure || ran[i] !== res.failure.inst);
+    if (res.failure)
+      await this.failRun(run, res.failure.inst, {
+        name: res.failure.error.name,
+        message: res.failure.error.message,
+        code: res.failure.error.code,
+        ...(res.failure.error.stack ? { stack: res.failure.error.stack } : {}),
+      });
+    for (const c of res.ended) this.end(c);
+    for (const c of res.next) this.runnable.push(c);
+    this.pump();
+  }
+
+  /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */
+  private failed(c: Chain, error: ThreadError): void {
+    const options = c.run.taskOptions(c.inst.task);
+    c.failures++;
+    if (c.failures <= (options.retries ?? 0) && !c.run.over) {
+      const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
+      this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
+      setTimeout(() => {
+        this.runnable.push(c);
+        this.pump();
+      }, delay);
+      return;
+    }
+    const tries = c.failures > 1 ? ` after ${c.failures} attempts` : "";
+    void this.failRun(c.run, c.inst, { ...error, message: `${error.message}${tries}` }).finally(() => {
+      c.observer?.ended(c.run, c.inst, false);
+      this.end(c);
+    });
+  }
+
+  private async failRun(run: WorkerRun, inst: Chain["inst"], e: ThreadError): Promise<void> {
+    run.over = true;
+    this.ctx.runs.forget(run.runId);
+    this.ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed: ${e.message}`);
+    await this.ctx.store
+      .fail(run.runId, {
+        instanceId: inst.id,
+        task: inst.task,
+        name: e.name,
+        message: e.message,
+        stack: e.stack ?? `${e.name}: ${e.message}`,
+        worker: this.ctx.workerId,
+        ...(e.code ? { code: e.code } : {}),
+      })
+      .catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record the error: ${error.message}`));
+  }
+
+  /** An internal error must not leave the client waiting: record it as the run's error. */
+  private internal(batch: Chain[], error: Error): void {
+    const c = batch[0]!;
+    this.ctx.log(`run ${c.run.runId} task ${c.inst.id}: worker error ${error.stack ?? error.message}`);
+    void this.failRun(c.run, c.inst, {
+      name: error.name,
+      message: error.message,
+      code: "TL_WORKER_INTERNAL",
+      ...(error.stack ? { stack: error.stack } : {}),
+    }).finally(() => {
+      for (const x of batch) this.end(x);
+      this.pump();
+    });
+  }
+}
