@@ -42,11 +42,15 @@ export function serializeManifest(manifest: ModuleManifest): string {
 
 function countIn(nodes: readonly GraphNode[]): number {
   let n = 0;
-  for (const node of nodes) n += 1 + (node.kind === "map" ? countIn(node.body.nodes) : 0);
+  for (const node of nodes) {
+    n += 1;
+    if (node.kind === "map") n += countIn(node.body.nodes);
+    else if (node.kind === "branch") for (const arm of node.arms) n += countIn(arm.nodes);
+  }
   return n;
 }
 
-/** Counts a workflow's nodes, including the nodes of map bodies (each counted once, not per element). */
+/** Counts a workflow's nodes, including the nodes of map bodies (each counted once, not per element) and branch arms. */
 export function countNodes(workflow: Pick<WorkflowIR, "nodes">): number {
   return countIn(workflow.nodes);
 }

@@ -1,4 +1,6 @@
-import type { Value, WorkflowIR } from "@taskloom/sdk/internal";
+import type { BranchSelect, Value, WorkflowIR } from "@taskloom/sdk/internal";
+import { armOf } from "./branch-arm.js";
+import { InlineFunctions } from "./inline-functions.js";
 import { resolveValue } from "./resolve-value.js";
 import { RunGraph } from "./run-graph.js";
 import type { TaskInstance } from "./task-instance.js";
@@ -25,13 +27,18 @@ export function lengthKey(value: Value): string {
   return JSON.stringify(value);
 }
 
+/** The key under which the arm a branch test chose is recorded: `?` and its concrete value as JSON. */
+export function armKey(test: Value): string {
+  return `?${JSON.stringify(test)}`;
+}
+
 /**
  * One process's copy of a run's graph, rebuilt from the workflow, the input and the lengths
  * recorded in the store. RunGraph is deterministic, so every replica names instances alike.
  *
  * The replica simulates the run: every instance counts as complete except the ones whose
- * completion would read an array length nobody recorded yet (`blocked`: they have not run, or
- * they are running now). Structure questions (an instance's arguments and dependents) are then
+ * completion would read an array length or a branch decision nobody recorded yet (`blocked`:
+ * they have not run, or they are running now). Structure questions (an instance's arguments and dependents) are then
  * answered for every instance that can exist so far. Readiness never comes from the replica: it
  * comes from the store's atomic counters.
  *
@@ -55,14 +62,17 @@ export class GraphReplica {
   private inputReads: ShapeRead[] = [];
 
   /**
-   * @param lengths - lengths recorded so far (array key → length); its size is the version.
+   * @param lengths - lengths and branch decisions recorded so far (array key → length, test key
+   *   → arm); its size is the version.
+   * @param inline - the bundle's inline functions (array values and tests may be inline steps).
    */
   constructor(
     readonly workflow: WorkflowIR,
     private readonly input: unknown,
     private lengths: Map<string, number>,
+    private readonly inline = InlineFunctions.none,
   ) {
-    const settled = settledGraphs.get(workflow, input, lengthsKey(lengths));
+    const settled = settledGraphs.get(workflow, input, lengthsKey(lengths), inline);
     if (settled) {
       this.graph = settled.graph;
       this.known = settled.known;
@@ -80,24 +90,49 @@ export class GraphReplica {
   private read(value: Value): unknown {
     const refs = [...collectRefs(value, new Set())];
     if (refs.length === 0) {
-      const actual = resolveValue(value, this.input, () => undefined);
+      const actual = resolveValue(value, this.input, () => undefined, this.inline);
       if (Array.isArray(actual)) this.inputReads.push([value, actual.length]);
       return actual;
     }
     const key = lengthKey(value);
     const len = this.lengths.get(key);
     if (len !== undefined) return Array.from({ length: len });
-    const missing = refs.filter((id) => !this.held.has(id));
-    if (missing.length > 0 || this.held.size === 0) throw new BlockedRead(missing);
-    const actual = resolveValue(value, this.input, (id) => this.held.get(id));
+    const actual = resolveValue(value, this.input, this.heldOrBlock(refs), this.inline);
     if (Array.isArray(actual)) this.recorded.push([key, actual.length]);
     return actual;
+  }
+
+  /** A branch decision: from the input, from the store's record, or made now from held outputs (and recorded). */
+  private choose(test: Value, select: BranchSelect, arms: number): number {
+    const refs = [...collectRefs(test, new Set())];
+    if (refs.length === 0) {
+      const arm = armOf(
+        select,
+        arms,
+        resolveValue(test, this.input, () => undefined, this.inline),
+      );
+      this.inputReads.push([test, arm, select, arms]);
+      return arm;
+    }
+    const key = armKey(test);
+    const recorded = this.lengths.get(key);
+    if (recorded !== undefined) return recorded;
+    const arm = armOf(select, arms, resolveValue(test, this.input, this.heldOrBlock(refs), this.inline));
+    this.recorded.push([key, arm]);
+    return arm;
+  }
+
+  /** Reads held outputs; blocks the simulation when one of `refs` is not held here. */
+  private heldOrBlock(refs: string[]): (id: string) => unknown {
+    const missing = refs.filter((id) => !this.held.has(id));
+    if (missing.length > 0 || this.held.size === 0) throw new BlockedRead(missing);
+    return (id) => this.held.get(id);
   }
 
   private rebuild(): void {
     for (;;) {
       // Never mutate the current graph and map in place: a settled one may be shared with other runs.
-      const source = new DetachableSource((v) => this.read(v));
+      const source = new DetachableSource({ read: (v) => this.read(v), choose: (t, s, n) => this.choose(t, s, n) });
       this.graph = new RunGraph(this.workflow, source);
       this.known = new Map();
       this.direct = new Map();

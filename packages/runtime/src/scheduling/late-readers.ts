@@ -9,7 +9,7 @@ import { collectRefs } from "./value-ops.js";
  * `dependents` misses them. A source completed again (a redelivery after its worker died) must
  * name them, or the chains it had continued with them are lost with that worker.
  *
- * Only sources whose array length is recorded have such readers; the index over the known
+ * Only sources whose array length (or branch decision) is recorded have such readers; the index over the known
  * instances is built on the first question about one of them (once per graph).
  *
  * @example
@@ -53,6 +53,7 @@ export class LateReaders {
 /** Instance ids the recorded arrays are read from. */
 function sourcesOf(lengths: ReadonlyMap<string, number>): Set<string> {
   const out = new Set<string>();
-  for (const key of lengths.keys()) collectRefs(JSON.parse(key) as Value, out);
+  // An arm's key is its test's JSON after a `?` (see armKey).
+  for (const key of lengths.keys()) collectRefs(JSON.parse(key.charCodeAt(0) === 63 ? key.slice(1) : key) as Value, out);
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Value } from "@taskloom/sdk/internal";
+import { InlineFunctions } from "./inline-functions.js";
 
 /**
  * Builds the run-time value of a concrete {@link Value}: literals are copied (a task may mutate its
@@ -13,7 +14,7 @@ import type { Value } from "@taskloom/sdk/internal";
  * resolveValue({ kind: "array", items: [{ value: { kind: "node", node: "n1" } }] }, undefined, () => 42); // [42]
  * ```
  */
-export function resolveValue(value: Value, input: unknown, result: (instanceId: string) => unknown): unknown {
+export function resolveValue(value: Value, input: unknown, result: (instanceId: string) => unknown, inline = InlineFunctions.none): unknown {
   switch (value.kind) {
     case "literal":
       return typeof value.value === "object" && value.value !== null ? structuredClone(value.value) : value.value;
@@ -24,11 +25,11 @@ export function resolveValue(value: Value, input: unknown, result: (instanceId: 
     case "node":
       return result(value.node);
     case "get":
-      return readPath(resolveValue(value.of, input, result), value.path);
+      return readPath(resolveValue(value.of, input, result, inline), value.path);
     case "array": {
       const out: unknown[] = [];
       for (const item of value.items) {
-        const v = resolveValue(item.value, input, result);
+        const v = resolveValue(item.value, input, result, inline);
         if (item.spread) out.push(...(v as Iterable<unknown>));
         else out.push(v);
       }
@@ -37,12 +38,14 @@ export function resolveValue(value: Value, input: unknown, result: (instanceId: 
     case "object": {
       const out: Record<string, unknown> = {};
       for (const entry of value.entries) {
-        const v = resolveValue(entry.value, input, result);
+        const v = resolveValue(entry.value, input, result, inline);
         if (entry.spread) Object.assign(out, v);
         else out[entry.key] = v;
       }
       return out;
     }
+    case "call":
+      return inline.evaluate(value, (arg) => resolveValue(arg, input, result, inline));
     case "element":
     case "index":
       throw new Error(`resolveValue: ${value.kind} of map ${value.map} is not concrete`);

@@ -1,4 +1,5 @@
-import type { GraphBody, GraphNode, MapNode, ReduceNode, TaskNode, Value, WorkflowIR } from "@taskloom/sdk/internal";
+import type { BranchNode, BranchSelect, GraphBody, GraphNode, MapNode, ReduceNode, TaskNode, Value, WorkflowIR } from "@taskloom/sdk/internal";
+import { armOf } from "./branch-arm.js";
 import { RunGraphError } from "./run-graph-error.js";
 import type { TaskInstance } from "./task-instance.js";
 import { refList, simplifyGet, substitute, type Scope } from "./value-ops.js";
@@ -6,18 +7,44 @@ import { refList, simplifyGet, substitute, type Scope } from "./value-ops.js";
 /** Gives the scheduler the run-time value of a concrete value whose dependencies are all complete. */
 export interface ValueSource {
   read(value: Value): unknown;
+  /**
+   * The arm a branch takes for its concrete `test` (default: {@link armOf} of `read(test)`); a
+   * replica answers from the decisions recorded in the store.
+   */
+  choose?(test: Value, select: BranchSelect, arms: number): number;
+  /** Told of the task nodes of the arms a branch did not take (they never run). */
+  skipped?(tasks: SkippedTask[]): void;
 }
+
+/** A task of a branch arm that was not taken. */
+export interface SkippedTask {
+  /**
+   * The instance id it would have had; inside a map of the untaken arm, whose length is unknown,
+   * `[*]` stands for every element (`n5[*]`); a `treeReduce` by a task is `r4~*`.
+   */
+  id: string;
+  nodeId: string;
+  task: string;
+  /** The branch instance that took another arm (`b3`, `b3[2]` inside a map). */
+  branch: string;
+}
+
+/** The nodes an entry stands for: graph nodes, or the pairs of a `treeReduce` by a task. */
+type EntryNode = GraphNode;
 
 type EntryState = "expanding" | "waiting" | "ready" | "complete";
 
 /** A task instance, or a virtual instance standing for a map's or reduce's result. */
 interface Entry {
   readonly id: string;
-  readonly node: TaskNode | MapNode | ReduceNode;
+  readonly node: EntryNode;
   state: EntryState;
-  /** Task: its arguments. Virtual: the array (map) or root (reduce) value, once expanded. */
+  /**
+   * Task: its arguments. Virtual: the array (map), root (reduce), `call` value (inline) or taken
+   * arm's result (branch), once expanded.
+   */
   value: Value | undefined;
-  /** Virtual, while expanding: the array it expands over, and the scope it expands in. */
+  /** Virtual, while expanding: the array it expands over (a branch: its test), and the scope it expands in. */
   over: Value | undefined;
   scope: Scope | undefined;
   /** Incomplete entries this one waits for in its current state. */
@@ -162,17 +189,18 @@ export class RunGraph {
       const id = node.id + scope.suffix;
       scope.nodes[i] = { kind: "node", node: id };
       if (node.kind === "task") this.addEntry(id, node, substitute(node.args, scope), undefined);
+      else if (node.kind === "inline") this.addEntry(id, node, { kind: "call", fn: node.fn, args: node.args.map((a) => substitute(a, scope)) }, undefined);
       else this.addEntry(id, node, undefined, scope);
     }
     return substitute(body.result, scope);
   }
 
-  /** Adds a task entry with concrete `args`, or a virtual entry that expands in `scope`. */
-  private addEntry(id: string, node: GraphNode, args: Value | undefined, scope: Scope | undefined): Entry {
+  /** Adds a task entry with concrete `args`, an inline entry with its `call` value, or a virtual entry that expands in `scope`. */
+  private addEntry(id: string, node: EntryNode, args: Value | undefined, scope: Scope | undefined): Entry {
     const entry: Entry = {
       id,
       node,
-      state: node.kind === "task" ? "waiting" : "expanding",
+      state: node.kind === "task" || node.kind === "inline" ? "waiting" : "expanding",
       value: args,
       over: undefined,
       scope,
@@ -185,8 +213,10 @@ export class RunGraph {
     if (node.kind === "task") {
       this.tasksKnown++;
       this.waitFor(entry, args as Value);
+    } else if (node.kind === "inline") {
+      this.waitFor(entry, args as Value);
     } else {
-      entry.over = substitute(node.kind === "map" ? node.over : node.items, scope as Scope);
+      entry.over = substitute(node.kind === "map" ? node.over : node.kind === "branch" ? node.test : node.items, scope as Scope);
       this.waitFor(entry, entry.over);
       this.watchStructure(entry, entry.over);
     }
@@ -240,11 +270,16 @@ export class RunGraph {
 
   private tryExpand(entry: Entry, depsComplete: boolean): void {
     if (entry.state !== "expanding") return;
-    const items = this.itemsOf(entry.over as Value, depsComplete, entry);
-    if (!items) return;
-    const node = entry.node as MapNode | ReduceNode;
+    const node = entry.node as MapNode | ReduceNode | BranchNode;
     const scope = entry.scope as Scope;
-    entry.value = node.kind === "map" ? this.expandMap(node, items, scope) : this.expandReduce(node, items, scope);
+    if (node.kind === "branch") {
+      if (!depsComplete) return;
+      entry.value = this.expandBranch(entry, node, scope);
+    } else {
+      const items = this.itemsOf(entry.over as Value, depsComplete, entry);
+      if (!items) return;
+      entry.value = node.kind === "map" ? this.expandMap(node, items, scope) : this.expandReduce(node, items, scope);
+    }
     entry.state = "waiting";
     this.waitFor(entry, entry.value);
     const waiting = entry.structureWaiters;
@@ -262,10 +297,35 @@ export class RunGraph {
     return { kind: "array", items: results };
   }
 
+  /** Reads the test, instantiates the taken arm, reports the others' tasks; returns the arm's result. */
+  private expandBranch(entry: Entry, node: BranchNode, scope: Scope): Value {
+    const test = this.concretize(entry.over as Value);
+    const count = node.arms.length;
+    const arm = this.source.choose ? this.source.choose(test, node.select, count) : armOf(node.select, count, this.source.read(test));
+    if (!Number.isInteger(arm) || arm < 0 || arm >= count) throw new Error(`internal: branch ${entry.id} chose arm ${arm} of ${count}`);
+    if (this.source.skipped) {
+      const skipped: SkippedTask[] = [];
+      node.arms.forEach((body, k) => {
+        if (k !== arm) skippedTasks(body, scope.suffix, entry.id, skipped);
+      });
+      if (skipped.length > 0) this.source.skipped(skipped);
+    }
+    const body = node.arms[arm] as GraphBody;
+    // Arm node ids are unique in the workflow: the arm's instances keep the enclosing scope's suffix.
+    const child: Scope = { parent: scope, suffix: scope.suffix, positions: positionsOf(body), nodes: [], map: undefined, element: undefined, index: 0 };
+    return this.instantiate(body, child);
+  }
+
   private expandReduce(node: ReduceNode, items: Value[], scope: Scope): Value {
     if (items.length === 0) {
       throw new RunGraphError("TL_EMPTY_REDUCE", "treeReduce needs at least one item, got an empty array", node.loc);
     }
+    if (node.fn !== undefined)
+      return inlineTree(
+        node.fn,
+        node.args.map((a) => substitute(a, scope)),
+        items,
+      );
     let level = items;
     // Every pair shares one task node: an entry's arguments are its own `value`.
     const pair: TaskNode = { kind: "task", id: node.id, task: node.task, loc: node.loc, args: { kind: "array", items: [] } };
@@ -366,6 +426,16 @@ export class RunGraph {
         });
         return entries ? { kind: "object", entries } : value;
       }
+      case "call": {
+        let args: Value[] | undefined;
+        value.args.forEach((arg, i) => {
+          const v = this.concretize(arg);
+          if (v === arg) return;
+          args ??= value.args.slice();
+          args[i] = v;
+        });
+        return args ? { kind: "call", fn: value.fn, args } : value;
+      }
       default:
         return value;
     }
@@ -390,6 +460,28 @@ export class RunGraph {
   /** The workflow this graph runs. */
   get ir(): WorkflowIR {
     return this.workflow;
+  }
+}
+
+/** A `treeReduce` by an inline function: the same pairing as by a task, as nested `call` values. */
+function inlineTree(fn: string, args: Value[], items: Value[]): Value {
+  let level = items;
+  while (level.length > 1) {
+    const next: Value[] = [];
+    for (let k = 0; k + 1 < level.length; k += 2) next.push({ kind: "call", fn, args: [level[k] as Value, level[k + 1] as Value, ...args] });
+    if (level.length % 2 === 1) next.push(level[level.length - 1] as Value);
+    level = next;
+  }
+  return level[0] as Value;
+}
+
+/** Adds the task nodes of an arm not taken (nested maps, reduces and branches included) to `out`. */
+function skippedTasks(body: GraphBody, suffix: string, branch: string, out: SkippedTask[]): void {
+  for (const node of body.nodes) {
+    if (node.kind === "task") out.push({ id: node.id + suffix, nodeId: node.id, task: node.task, branch });
+    else if (node.kind === "map") skippedTasks(node.body, `${suffix}[*]`, branch, out);
+    else if (node.kind === "reduce" && node.task !== undefined) out.push({ id: `${node.id}~*${suffix}`, nodeId: node.id, task: node.task, branch });
+    else if (node.kind === "branch") for (const arm of node.arms) skippedTasks(arm, suffix, branch, out);
   }
 }
 

@@ -3,7 +3,7 @@
  * that later runs of the same shape share them (see GraphReplica). A shared graph must never be
  * changed and never read run data again; these are the pieces that keep it so.
  */
-import type { Value } from "@taskloom/sdk/internal";
+import type { BranchSelect, Value } from "@taskloom/sdk/internal";
 import type { RunGraph } from "./run-graph.js";
 import { ShapeCache } from "./shape-cache.js";
 import type { TaskInstance } from "./task-instance.js";
@@ -23,13 +23,27 @@ export function lengthsKey(lengths: ReadonlyMap<string, number>): string {
   return lengths.size === 0 ? "" : JSON.stringify([...lengths].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
+/** What a replica's graph reads through its replica: array values, and branch decisions. */
+export interface ReplicaReads {
+  read(value: Value): unknown;
+  choose(test: Value, select: BranchSelect, arms: number): number;
+}
+
 /** A graph's value source that reads through its replica until detached (then it must not read). */
 export class DetachableSource {
-  constructor(private reader: ((value: Value) => unknown) | undefined) {}
+  constructor(private reader: ReplicaReads | undefined) {}
 
   read(value: Value): unknown {
+    return this.live().read(value);
+  }
+
+  choose(test: Value, select: BranchSelect, arms: number): number {
+    return this.live().choose(test, select, arms);
+  }
+
+  private live(): ReplicaReads {
     if (!this.reader) throw new Error("internal: a settled graph replica read a value");
-    return this.reader(value);
+    return this.reader;
   }
 
   detach(): void {

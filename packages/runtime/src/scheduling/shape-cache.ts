@@ -1,8 +1,13 @@
-import type { Value, WorkflowIR } from "@taskloom/sdk/internal";
+import type { BranchSelect, Value, WorkflowIR } from "@taskloom/sdk/internal";
+import { armOf } from "./branch-arm.js";
+import { InlineFunctions } from "./inline-functions.js";
 import { resolveValue } from "./resolve-value.js";
 
-/** An array value that reads no task result (the input or a part of it), and the length it had. */
-export type ShapeRead = readonly [value: Value, length: number];
+/**
+ * A value that reads no task result (the input, a part of it, an inline step over them): an
+ * array and the length it had, or (with `select`) a branch test and the arm it chose.
+ */
+export type ShapeRead = readonly [value: Value, length: number, select?: BranchSelect, arms?: number];
 
 interface Shape<T> {
   workflow: WorkflowIR;
@@ -17,12 +22,13 @@ interface Shape<T> {
  * replica), by the run's shape.
  *
  * {@link RunGraph} is deterministic and reads the values it expands over only for their length,
- * never for their elements: two runs of one workflow whose fan-outs read arrays of the same
- * lengths build the same instances with the same ids and arguments (arguments name parts of the
- * input, `get input [i]`, never its values). So a graph built for one run serves every later run
- * of the same shape. A hit is checked, not assumed: every array the first build read (`reads`)
- * must have the same length in the new input, and `key` (what else the build depended on, such
- * as lengths recorded in Redis) must be equal.
+ * and branch tests only for the arm they choose, never for their elements: two runs of one
+ * workflow whose fan-outs read arrays of the same lengths and whose branches take the same arms
+ * build the same instances with the same ids and arguments (arguments name parts of the input,
+ * `get input [i]`, never its values). So a graph built for one run serves every later run of the
+ * same shape. A hit is checked, not assumed: every array the first build read (`reads`) must have
+ * the same length in the new input, every test the same arm, and `key` (what else the build
+ * depended on, such as lengths recorded in Redis) must be equal.
  *
  * Memory is bounded: a workflow keeps its `limit` most recently used shapes, and the cache keeps
  * at most `maxSize` task instances in all (a kept graph costs about 1.2 KB per instance, so the
@@ -60,13 +66,16 @@ export class ShapeCache<T> {
     return this.total;
   }
 
-  /** The value stored for `workflow` under `key` whose reads have the same lengths in `input`. */
-  get(workflow: WorkflowIR, input: unknown, key: string): T | undefined {
+  /**
+   * The value stored for `workflow` under `key` whose reads have the same lengths (and arms) in
+   * `input`; `inline` evaluates the reads that are inline steps.
+   */
+  get(workflow: WorkflowIR, input: unknown, key: string, inline = InlineFunctions.none): T | undefined {
     const shapes = this.byWorkflow.get(workflow);
     if (!shapes) return undefined;
     for (let i = 0; i < shapes.length; i++) {
       const shape = shapes[i] as Shape<T>;
-      if (shape.key !== key || !sameLengths(shape.reads, input)) continue;
+      if (shape.key !== key || !sameLengths(shape.reads, input, inline)) continue;
       if (i > 0) shapes.unshift(...shapes.splice(i, 1));
       this.recent.delete(shape);
       this.recent.add(shape);
@@ -100,12 +109,16 @@ export class ShapeCache<T> {
   }
 }
 
-/** Whether every recorded read gives an array of the recorded length in `input`. */
-function sameLengths(reads: readonly ShapeRead[], input: unknown): boolean {
-  for (const [value, length] of reads) {
+/** Whether every recorded read gives an array of the recorded length (a test the same arm) in `input`. */
+function sameLengths(reads: readonly ShapeRead[], input: unknown, inline: InlineFunctions): boolean {
+  for (const [value, length, select, arms] of reads) {
     let actual: unknown;
     try {
-      actual = resolveValue(value, input, () => undefined);
+      actual = resolveValue(value, input, () => undefined, inline);
+      if (select !== undefined) {
+        if (armOf(select, arms ?? 2, actual) !== length) return false;
+        continue;
+      }
     } catch {
       return false;
     }
@@ -115,17 +128,31 @@ function sameLengths(reads: readonly ShapeRead[], input: unknown): boolean {
 }
 
 /**
- * A graph's value source for values that read no task result (the input, parts of it, literals):
- * resolves them against `input` and records the length of every array it returns.
+ * A graph's value source for values that read no task result (the input, parts of it, literals,
+ * inline steps over them): resolves them against `input` and records the length of every array it
+ * returns and the arm of every branch test.
  */
 export class RecordingReader {
   readonly reads: ShapeRead[] = [];
 
-  constructor(private readonly input: unknown) {}
+  constructor(
+    private readonly input: unknown,
+    private readonly inline = InlineFunctions.none,
+  ) {}
 
   read(value: Value): unknown {
-    const actual = resolveValue(value, this.input, () => undefined);
+    const actual = resolveValue(value, this.input, () => undefined, this.inline);
     if (Array.isArray(actual)) this.reads.push([value, actual.length]);
     return actual;
+  }
+
+  choose(test: Value, select: BranchSelect, arms: number): number {
+    const arm = armOf(
+      select,
+      arms,
+      resolveValue(test, this.input, () => undefined, this.inline),
+    );
+    this.reads.push([test, arm, select, arms]);
+    return arm;
   }
 }

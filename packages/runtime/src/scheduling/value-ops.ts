@@ -55,6 +55,8 @@ export function substitute(value: Value, scope: Scope): Value {
           e.spread ? { spread: true as const, value: substitute(e.value, scope) } : { key: e.key, value: substitute(e.value, scope) },
         ),
       };
+    case "call":
+      return { kind: "call", fn: value.fn, args: value.args.map((a) => substitute(a, scope)) };
   }
 }
 
@@ -90,6 +92,9 @@ export function forEachRef(value: Value, f: (id: string) => void): void {
       break;
     case "object":
       for (const entry of value.entries) forEachRef(entry.value, f);
+      break;
+    case "call":
+      for (const arg of value.args) forEachRef(arg, f);
       break;
     default:
       break;

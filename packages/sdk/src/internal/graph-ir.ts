@@ -5,7 +5,10 @@
  * A workflow is a list of nodes in source (topological) order plus a result {@link Value}.
  * Nodes reference each other only through values of kind `node`. Dynamic fan-outs are `map`
  * nodes whose `body` is a template graph instantiated once per element when the runtime knows the
- * length; `reduce` nodes are `treeReduce` calls expanded into a balanced tree of task calls.
+ * length; `reduce` nodes are `treeReduce` calls expanded into a balanced tree of task calls;
+ * `inline` nodes are pure expressions of the body, computed by a generated function of the
+ * bundle wherever their readers' arguments are assembled; `branch` nodes are conditionals whose
+ * arms are sub-graphs, only the taken one instantiated once its test's value is known.
  */
 
 /** A JSON value, as written in the workflow's source (literals only). */
@@ -29,6 +32,8 @@ export interface SourceLocation {
  * - `node`: the result of node `node` (a task's return value, a map's array, a reduce's result).
  * - `get`: a property path into another value (`r.left`, `r[0]`, destructuring).
  * - `array` / `object`: literals nesting other values, with spreads.
+ * - `call`: the result of the generated inline function `fn` (a key of
+ *   {@link ModuleManifest.inline}) applied to `args`: what an {@link InlineNode} stands for.
  */
 export type Value =
   | { kind: "literal"; value: JsonValue }
@@ -39,7 +44,8 @@ export type Value =
   | { kind: "node"; node: string }
   | { kind: "get"; of: Value; path: (string | number)[] }
   | { kind: "array"; items: ArrayItem[] }
-  | { kind: "object"; entries: ObjectEntry[] };
+  | { kind: "object"; entries: ObjectEntry[] }
+  | { kind: "call"; fn: string; args: Value[] };
 
 /** An item of an array value; `spread: true` inserts every element of `value` (`...xs`). */
 export interface ArrayItem {
@@ -78,16 +84,57 @@ export interface MapNode {
   loc: SourceLocation;
 }
 
-/** `treeReduce(items, Class.method)`: a balanced pairwise reduction by task `task`. */
-export interface ReduceNode {
+/**
+ * `treeReduce(items, combine)`: a balanced pairwise reduction, by the task `task`
+ * (`treeReduce(xs, Class.method)`), or by the inline function `fn` (`treeReduce(xs, (a, b) => a + b)`)
+ * called as `fn(left, right, ...args)`.
+ */
+export type ReduceNode = {
   kind: "reduce";
   id: string;
   items: Value;
-  task: string;
+  loc: SourceLocation;
+} & ({ task: string; fn?: undefined; args?: undefined } | { fn: string; args: Value[]; task?: undefined });
+
+/**
+ * An inline step: a maximal pure expression of the body (`a + b`, `` `${r.name}-${n}` ``,
+ * `xs.filter((x) => x > 0)`), compiled into the generated function `fn` of the module's bundle.
+ * Its result is `fn(...args)`. It is never scheduled as a task: readers see it as a `call` value,
+ * computed where their own arguments are assembled, that is where its inputs already are.
+ */
+export interface InlineNode {
+  kind: "inline";
+  id: string;
+  /** Stable id of the generated function, `file#Class.workflow$n`, a key of {@link ModuleManifest.inline}. */
+  fn: string;
+  args: Value[];
   loc: SourceLocation;
 }
 
-export type GraphNode = TaskNode | MapNode | ReduceNode;
+/**
+ * How a branch's test value picks an arm: `truthy` takes `arms[0]` when the value is truthy and
+ * `arms[1]` otherwise (`if`, `?:`, `&&`, `||`); `nullish` takes `arms[0]` when it is null or
+ * undefined and `arms[1]` otherwise (`??`); `index` takes `arms[value]` (`switch`, whose test is
+ * a generated function returning the matching clause's position).
+ */
+export type BranchSelect = "truthy" | "nullish" | "index";
+
+/**
+ * A conditional: `if`/`else`, `switch`, `?:`, `&&`/`||`/`??` whose operands call tasks. Its result is
+ * the taken arm's result. The arms are sub-graphs (node ids unique in the workflow); only the taken
+ * one is instantiated, when the test's value is known, like a dynamic fan-out; the tasks of the
+ * others never run (they are reported as skipped).
+ */
+export interface BranchNode {
+  kind: "branch";
+  id: string;
+  test: Value;
+  select: BranchSelect;
+  arms: GraphBody[];
+  loc: SourceLocation;
+}
+
+export type GraphNode = TaskNode | MapNode | ReduceNode | InlineNode | BranchNode;
 
 /** A list of nodes in topological order and the value they produce. */
 export interface GraphBody {
@@ -115,6 +162,18 @@ export interface TaskInfo {
   loc: SourceLocation;
 }
 
+/** An inline step's generated function: exported by the bundle under {@link INLINE_EXPORT}. */
+export interface InlineInfo {
+  /** Where the expression is in the user's source. */
+  loc: SourceLocation;
+}
+
+/**
+ * Name of the bundle export holding the inline steps' generated functions: an object from
+ * function id to `{ loc, run }`, where `loc` is `file:line:column` and `run` the function.
+ */
+export const INLINE_EXPORT = "__taskloom_inline";
+
 /** Everything `dag-compile` produces for one source module. */
 export interface ModuleManifest {
   /** IR format version; runtimes refuse versions they do not know. */
@@ -131,6 +190,8 @@ export interface ModuleManifest {
   };
   /** Every task a workflow of this module calls, by stable task id. */
   tasks: Record<string, TaskInfo>;
+  /** Every inline step's generated function, by function id (absent when there is none). */
+  inline?: Record<string, InlineInfo>;
   workflows: WorkflowIR[];
 }
 

@@ -10,8 +10,12 @@
  */
 export type {
   ArrayItem,
+  BranchNode,
+  BranchSelect,
   GraphBody,
   GraphNode,
+  InlineInfo,
+  InlineNode,
   JsonValue,
   MapNode,
   ModuleManifest,
@@ -23,5 +27,5 @@ export type {
   Value,
   WorkflowIR,
 } from "./graph-ir.js";
-export { IR_VERSION } from "./graph-ir.js";
+export { INLINE_EXPORT, IR_VERSION } from "./graph-ir.js";
 export { TASK_LIST_METADATA_KEY, TASK_METADATA_KEY, WORKFLOW_METADATA_KEY } from "../metadata.js";

@@ -1,11 +1,12 @@
-import type { GraphBody, Value } from "@taskloom/sdk/internal";
+import type { GraphBody, GraphNode, Value } from "@taskloom/sdk/internal";
 import { collectRefs } from "../../scheduling/value-ops.js";
 
 /**
  * The task nodes whose results only ever feed arguments of task calls in the same graph body
- * (same map scope). Every reader of such a node's instance is created together with it, so once
- * those readers run in the same batch, the result never needs to leave the worker thread (e.g.
- * `count(tokenize(chunk))`: the token array stays on the thread).
+ * (same map scope), directly or through inline steps that only such arguments read. Every reader
+ * of such a node's instance is created together with it, so once those readers run in the same
+ * batch, the result never needs to leave the worker thread (e.g. `count(tokenize(chunk))`: the
+ * token array stays on the thread; `T2(T1(x) + 1)` likewise).
  */
 export function findWorkerLocalNodes(workflow: GraphBody): Set<string> {
   const taskNodes = new Set<string>();
@@ -27,11 +28,24 @@ function visitBody(body: GraphBody, taskNodes: Set<string>, otherRefs: Set<strin
     } else if (node.kind === "map") {
       for (const ref of refsOf(node.over)) otherRefs.add(ref);
       visitBody(node.body, taskNodes, otherRefs);
-    } else {
+    } else if (node.kind === "branch") {
+      // The main thread reads the test; an arm's readers are created when it is taken.
+      for (const ref of refsOf(node.test)) otherRefs.add(ref);
+      for (const arm of node.arms) visitBody(arm, taskNodes, otherRefs);
+    } else if (node.kind === "reduce") {
       for (const ref of refsOf(node.items)) otherRefs.add(ref);
+      for (const arg of node.args ?? []) for (const ref of refsOf(arg)) otherRefs.add(ref);
     }
   }
   for (const ref of refsOf(body.result)) otherRefs.add(ref);
+  // Inline steps last, readers before what they read: one that only task arguments of this body
+  // read passes its inputs on as such; any other reader makes its inputs come back.
+  for (let i = body.nodes.length - 1; i >= 0; i--) {
+    const node = body.nodes[i] as GraphNode;
+    if (node.kind !== "inline") continue;
+    const exposed = otherRefs.has(node.id);
+    for (const arg of node.args) for (const ref of refsOf(arg)) if (exposed || !own.has(ref)) otherRefs.add(ref);
+  }
 }
 
 /**
@@ -59,14 +73,23 @@ export function findReduceLeaves(workflow: GraphBody): Map<string, string> {
 /** Collects who reduces each node (as the whole items), every other read, and map body results. */
 function scanReads(body: GraphBody, reducers: Map<string, string[]>, elsewhere: Set<string>, results: Map<string, Value>): void {
   for (const node of body.nodes) {
-    if (node.kind === "reduce" && node.items.kind === "node") {
+    if (node.kind === "reduce" && node.items.kind === "node" && node.task !== undefined) {
       const list = reducers.get(node.items.node) ?? [];
       list.push(node.id);
       reducers.set(node.items.node, list);
     } else if (node.kind === "reduce") {
       for (const r of refsOf(node.items)) elsewhere.add(r);
+      for (const arg of node.args ?? []) for (const r of refsOf(arg)) elsewhere.add(r);
     } else if (node.kind === "task") {
       for (const r of refsOf(node.args)) elsewhere.add(r);
+    } else if (node.kind === "inline") {
+      for (const arg of node.args) for (const r of refsOf(arg)) elsewhere.add(r);
+    } else if (node.kind === "branch") {
+      for (const r of refsOf(node.test)) elsewhere.add(r);
+      for (const arm of node.arms) {
+        scanReads(arm, reducers, elsewhere, results);
+        for (const r of refsOf(arm.result)) elsewhere.add(r);
+      }
     } else {
       for (const r of refsOf(node.over)) elsewhere.add(r);
       results.set(node.id, node.body.result);
