@@ -128,6 +128,14 @@ export class ManifestError extends RuntimeError {
   }
 }
 
+/** The task bundle failed to load where the tasks run, or lacks a task's function. */
+export class BundleError extends RuntimeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TL_BUNDLE", message, options);
+    this.name = "BundleError";
+  }
+}
+
 export class RemoteRuntimeError extends Error {
   /** Stable code, e.g. `TL_REDIS_UNREACHABLE`. */
   readonly code: string;

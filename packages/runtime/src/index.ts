@@ -35,6 +35,7 @@ export {
   RunTimeoutError,
   ExecutorUnavailableError,
   ManifestError,
+  BundleError,
   isRuntimeError,
   type FailedInstance,
 } from "./errors.js";

@@ -1,6 +1,7 @@
 import { Node } from "ts-morph";
 import type { WorkflowIR } from "@taskloom/sdk/internal";
 import type { AnalysisContext } from "./analysis-context.js";
+import { readDecoratorOptions } from "./decorator-options.js";
 import type { WorkflowMethod } from "./find-decorated.js";
 import { bindPattern } from "./lower-binding.js";
 import { lowerBody } from "./lower-statement.js";
@@ -38,12 +39,15 @@ export function analyzeWorkflow({ classDecl, method }: WorkflowMethod, ctx: Anal
     ctx.report(method, "unsupportedStatement", `workflow ${name} has no body`);
     return null;
   }
+  const className = classDecl.getName() ?? "default";
+  const read = readDecoratorOptions(method, "workflow", `${className}.${name}`, ctx);
   const result = lowerBody(body.getStatements(), scope, wf, "workflow");
-  if (result === null || ctx.diagnostics.length > before) return null;
+  if (result === null || read === null || ctx.diagnostics.length > before) return null;
   return {
     name,
-    className: classDecl.getName() ?? "default",
+    className,
     hasInput: params.length > 0,
+    ...(read.options !== undefined ? { options: read.options } : {}),
     loc: ctx.locationOf(method.getNameNode()),
     nodes: builder.nodes,
     result,

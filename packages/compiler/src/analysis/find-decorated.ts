@@ -30,6 +30,12 @@ export function decoratorKindOf(method: Node): DecoratorKind | undefined {
   return undefined;
 }
 
+/** The `@task(...)` or `@workflow(...)` decorator of a method, when it has one. */
+export function sdkDecoratorOf(method: Node, kind: DecoratorKind): Decorator | undefined {
+  if (!Node.isDecoratable(method)) return undefined;
+  return method.getDecorators().find((d) => kindOfDecorator(d)?.kind === kind);
+}
+
 /** Finds a static method by name on a class declaration. */
 export function findStaticMethod(classDecl: ClassDeclaration, name: string): MethodDeclaration | undefined {
   return classDecl.getStaticMethods().find((m) => m.getName() === name) as MethodDeclaration | undefined;

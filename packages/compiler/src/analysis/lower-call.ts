@@ -1,5 +1,6 @@
 import { Node, type CallExpression } from "ts-morph";
 import type { ArrayItem, Value } from "@taskloom/sdk/internal";
+import { readDecoratorOptions } from "./decorator-options.js";
 import { decoratorKindOf, findStaticMethod } from "./find-decorated.js";
 import { unwrap } from "./literal-value.js";
 import { lowerExpression, spreadItems } from "./lower-expression.js";
@@ -57,11 +58,15 @@ export function resolveTask(node: Node, ref: MethodRef & object, wf: WorkflowSta
     return null;
   }
   const id = `${ctx.relativePath(cls.file)}#${shown}`;
+  if (ctx.tasks[id] !== undefined) return id;
+  const read = readDecoratorOptions(decl, "task", shown, ctx);
+  if (read === null) return null;
   ctx.addTask(
     {
       id,
       exportName: cls.exportName,
       method,
+      ...(read.options !== undefined ? { options: read.options } : {}),
       loc: ctx.locationOf(decl.getNameNode()),
       sourceFile: cls.file.getFilePath(),
     },

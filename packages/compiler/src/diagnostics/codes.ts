@@ -57,6 +57,11 @@ export const DIAGNOSTIC_CODES = {
     code: "TL1024",
     hint: "import the task class from a relative path of this project",
   },
+  decoratorOptions: {
+    code: "TL1025",
+    hint: "write decorator options with literals, module-level literal consts and arithmetic: @task({ timeoutMs: 5 * 60_000 })",
+  },
+  invalidOption: { code: "TL1026", hint: "see the TaskOptions and WorkflowOptions of @taskloom/sdk" },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 /** Symbolic name of a diagnostic code, e.g. `"nonTaskCall"`. */

@@ -13,7 +13,8 @@ export interface BuildManifestInput {
 
 /**
  * Builds the {@link ModuleManifest} of a module. Tasks are referred to by id and described by
- * where they live in the bundle (export name, method, location): the manifest never carries code.
+ * where they live in the bundle (export name, method, location) and their `@task` options: the
+ * manifest never carries code.
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ export function buildManifest(input: BuildManifestInput): ModuleManifest {
   const tasks: Record<string, TaskInfo> = {};
   for (const id of Object.keys(input.tasks).sort()) {
     const t = input.tasks[id]!;
-    tasks[id] = { exportName: t.exportName, method: t.method, loc: { ...t.loc } };
+    tasks[id] = { exportName: t.exportName, method: t.method, ...(t.options ? { options: { ...t.options } } : {}), loc: { ...t.loc } };
   }
   return {
     version: IR_VERSION,

@@ -17,6 +17,7 @@ const KEY_RANK = new Map(
     "task",
     "exportName",
     "method",
+    "options",
     "over",
     "flat",
     "items",

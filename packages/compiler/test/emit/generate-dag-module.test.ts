@@ -1,4 +1,4 @@
-import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
+import { IR_VERSION, type ModuleManifest, type WorkflowIR } from "@taskloom/sdk/internal";
 import { describe, expect, it } from "vitest";
 import { generateDagModule, importSpecifier } from "../../src/emit/generate-dag-module.js";
 import { serializeManifest } from "../../src/emit/build-manifest.js";
@@ -11,7 +11,7 @@ function workflow(name: string, className: string, hasInput = true): WorkflowIR 
 }
 
 function manifest(workflows: WorkflowIR[]): ModuleManifest {
-  return { version: 1, source: "m.ts", bundle: { file: "m.0123456789abcdef.mjs", hash: "0123456789abcdef", bytes: 10 }, tasks: {}, workflows };
+  return { version: IR_VERSION, source: "m.ts", bundle: { file: "m.0123456789abcdef.mjs", hash: "0123456789abcdef", bytes: 10 }, tasks: {}, workflows };
 }
 
 const OPTIONS = { sourceFileName: "m.ts", bundlePath: ".taskloom/m.0123456789abcdef.mjs" };

@@ -1,20 +1,16 @@
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
-import type { TaskOptions } from "@taskloom/sdk";
 import type { ResolvedRunOptions } from "./run-options.js";
 import type { RunReport } from "../report/run-report.js";
 
 /** Everything an executor needs to run one workflow once. */
 export interface ExecutionContext {
+  /** The module's manifest: graph IR, and each task's place in the bundle and `@task` options. */
   manifest: ModuleManifest;
   workflow: WorkflowIR;
   /** URL of the task bundle (an ES module). */
   bundleUrl: URL;
   /** The workflow's input. */
   input: unknown;
-  /** `@task` options by stable task id, read from reflect-metadata in the main thread. */
-  taskOptions: ReadonlyMap<string, Readonly<TaskOptions>>;
-  /** Display names (`name` option or `Class.method`) by stable task id. */
-  taskNames: ReadonlyMap<string, string>;
   options: ResolvedRunOptions;
 }
 

@@ -1,9 +1,9 @@
-import { IR_VERSION, type ModuleManifest, type WorkflowIR } from "@taskloom/sdk/internal";
+import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import { ExecutorUnavailableError, ManifestError } from "../errors.js";
+import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
 import type { RunOutcome } from "../report/run-report.js";
-import { loadTaskModule } from "./load-task-module.js";
 import { resolveRunOptions, type RunOptions } from "./run-options.js";
 
 /** The input parameter of `run`: optional when the workflow takes no input. */
@@ -38,11 +38,7 @@ export interface WorkflowHandle<I, R> {
  * ```
  */
 export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: string, bundleUrl: URL): WorkflowHandle<I, R> {
-  if (manifest.version !== IR_VERSION) {
-    throw new ManifestError(
-      `manifest of ${manifest.source} has IR version ${String(manifest.version)}; this runtime runs version ${IR_VERSION}: run dag-compile again`,
-    );
-  }
+  checkManifest(manifest);
   const ir = manifest.workflows.find((w) => w.name === workflow);
   if (!ir) {
     const known = manifest.workflows.map((w) => w.name).join(", ") || "none";
@@ -50,8 +46,7 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
   }
   async function run(...args: unknown[]): Promise<unknown> {
     const [input, rawOptions] = ir!.hasInput || args.length > 1 ? args : [undefined, args[0]];
-    const info = await loadTaskModule(manifest, bundleUrl);
-    const options = resolveRunOptions(rawOptions, info.workflowOptions.get(workflow)?.timeoutMs);
+    const options = resolveRunOptions(rawOptions, ir!.options?.timeoutMs);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
     const outcome = await executor.run({
       manifest,
@@ -59,8 +54,6 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
       bundleUrl,
       input,
       options,
-      taskOptions: info.taskOptions,
-      taskNames: info.taskNames,
     });
     return options.report ? outcome : outcome.result;
   }

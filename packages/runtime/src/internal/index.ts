@@ -26,7 +26,6 @@ export { encodeWire, decodeWire } from "../codec/wire-codec.js";
 export { estimateBytes } from "../codec/estimate-bytes.js";
 export { ReportBuilder, type InstanceRecord } from "../report/report-builder.js";
 export { ProgressBar } from "../report/progress-bar.js";
-export { loadTaskModule, type TaskModuleInfo } from "../client/load-task-module.js";
 export { runKeys, runKeyPattern, queueKey, blobKey, DEFAULT_KEY_PREFIX, CONSUMER_GROUP } from "../store/redis-keys.js";
 export type { RunKeys } from "../store/redis-keys.js";
 export type * from "../store/run-store.js";

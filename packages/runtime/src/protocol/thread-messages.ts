@@ -108,6 +108,11 @@ export interface ThreadError {
   message: string;
   stack?: string;
   code?: string;
+  /**
+   * `bundle`: not the task's own failure: the task bundle failed to load on the thread, or has no
+   * such function (the run fails with `TL_BUNDLE`, without retries).
+   */
+  kind?: "bundle";
 }
 
 /** Number of entries per item in {@link BatchReply.metrics}. */

@@ -16,10 +16,18 @@ import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, typ
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
 const modules = new Map<string, Promise<TaskModule>>();
 
+/** Thrown for a bundle that cannot run a batch: it fails to load, or lacks a task's function. */
+class BundleFailure extends Error {
+  override name = "BundleFailure";
+}
+
 function loadBundle(url: string): Promise<TaskModule> {
   let mod = modules.get(url);
   if (!mod) {
-    mod = import(url) as Promise<TaskModule>;
+    mod = (import(url) as Promise<TaskModule>).catch((error: unknown) => {
+      modules.delete(url);
+      throw new BundleFailure(`failed to load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
     modules.set(url, mod);
   }
   return mod;
@@ -132,7 +140,7 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
 function lookup(mod: TaskModule, exportName: string, method: string): { target: unknown; fn: (...args: unknown[]) => unknown } {
   const target = mod[exportName];
   const fn = target?.[method];
-  if (typeof fn !== "function") throw new Error(`the task bundle has no function ${exportName}.${method}`);
+  if (typeof fn !== "function") throw new BundleFailure(`has no function ${exportName}.${method}`);
   return { target, fn: fn as (...args: unknown[]) => unknown };
 }
 
@@ -252,6 +260,8 @@ function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i:
 
 /** Normalises anything thrown into a plain error shape, keeping the original stack. */
 function toThreadError(error: unknown): ThreadError {
+  if (error instanceof BundleFailure)
+    return { name: error.name, message: error.message, code: "TL_BUNDLE", kind: "bundle", ...(error.stack ? { stack: error.stack } : {}) };
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
     const e = error as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
     return {

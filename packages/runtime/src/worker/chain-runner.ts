@@ -275,6 +275,15 @@ export class ChainRunner {
 
   /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */
   private failed(c: Chain, error: ThreadError): void {
+    if (error.kind === "bundle") {
+      const { manifest } = c.run;
+      const message = `the task bundle ${manifest.bundle.hash} of ${manifest.source} ${error.message}`;
+      void this.failRun(c.run, c.inst, { ...error, message }).finally(() => {
+        c.observer?.ended(c.run, c.inst, false);
+        this.end(c);
+      });
+      return;
+    }
     const options = c.run.taskOptions(c.inst.task);
     c.failures++;
     if (c.failures <= (options.retries ?? 0) && !c.run.over) {

@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync, existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
-import { getTaskOptions, type TaskOptions } from "@taskloom/sdk";
+import type { TaskOptions } from "@taskloom/sdk";
 import type { RunStore } from "../store/run-store.js";
 import { decodeRemote } from "../codec/remote-codec.js";
 import { GraphReplica } from "../scheduling/graph-replica.js";
 import { checkPlan, type RunPlan } from "../scheduling/run-plan.js";
 import { RemoteRuntimeError } from "../errors.js";
 import { RunLock } from "./run-lock.js";
+import { checkManifest, taskOptionsOf } from "../protocol/manifest-check.js";
 
 /** What a worker keeps about a run it works on. */
 export interface WorkerRun {
@@ -27,13 +28,11 @@ export interface WorkerRun {
   lock: RunLock;
   /** Instances this worker completed (predicts which outputs a completion stores). */
   localDone: Set<string>;
-  /** The `@task` options of a task (retries, retryDelayMs, timeoutMs), read from the bundle's decorators. */
+  /** The `@task` options of a task (retries, retryDelayMs, timeoutMs, memoryMb), from the manifest. */
   taskOptions(task: string): Readonly<TaskOptions>;
   /** Set once the run failed or ended here: its chains stop. */
   over: boolean;
 }
-
-type TaskModule = Record<string, object | undefined>;
 
 /** Inline manifests kept parsed (least recently used go first). */
 const MAX_INLINE_MANIFESTS = 16;
@@ -49,7 +48,7 @@ export class WorkerRunCache {
   private readonly runs = new Map<string, Promise<WorkerRun | undefined>>();
   private readonly manifests = new Map<string, Promise<ModuleManifest>>();
   private readonly inlineManifests = new Map<string, ModuleManifest>();
-  private readonly bundles = new Map<string, Promise<{ url: string; module: TaskModule }>>();
+  private readonly bundles = new Map<string, Promise<string>>();
 
   constructor(
     private readonly store: RunStore,
@@ -88,12 +87,11 @@ export class WorkerRunCache {
   private async load(runId: string): Promise<WorkerRun | undefined> {
     const [meta, lengths] = await Promise.all([this.store.getMeta(runId), this.store.getLengths(runId)]);
     if (meta?.status !== "running") return undefined;
-    const manifest = meta.manifest ? this.inlineManifest(meta.manifest) : await this.manifest(meta.manifestHash);
-    const bundle = await this.bundle(meta.bundleHash, manifest.source);
+    const manifest = checkManifest(meta.manifest ? this.inlineManifest(meta.manifest) : await this.manifest(meta.manifestHash), `run ${runId}`);
+    const bundle = await this.bundle(meta.bundleHash);
     const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
     if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
     const input = decodeRemote(meta.input);
-    const options = new Map<string, Readonly<TaskOptions>>();
     const replica = new GraphReplica(workflow, input, lengths);
     return {
       runId,
@@ -108,16 +106,7 @@ export class WorkerRunCache {
       lock: new RunLock(),
       localDone: new Set(),
       over: false,
-      taskOptions(task) {
-        let o = options.get(task);
-        if (!o) {
-          const info = manifest.tasks[task];
-          const target = info ? bundle.module[info.exportName] : undefined;
-          o = (target && info && getTaskOptions(target as never, info.method)) || {};
-          options.set(task, o);
-        }
-        return o;
-      },
+      taskOptions: (task) => taskOptionsOf(manifest, task),
     };
   }
 
@@ -151,26 +140,20 @@ export class WorkerRunCache {
   }
 
   /**
-   * The bundle's file URL and module, written and imported once per hash. Importing it in the main
-   * thread checks that it loads (a clear run error naming it otherwise) and gives the tasks' options.
+   * The bundle's file URL, written once per hash. Only the worker's threads import it (the main
+   * thread reads task options from the manifest); a bundle that fails to load there fails the run
+   * with `TL_BUNDLE` (chain-runner.ts).
    */
-  private async bundle(hash: string, source: string): Promise<{ url: string; module: TaskModule; fresh: boolean }> {
+  private async bundle(hash: string): Promise<{ url: string; fresh: boolean }> {
     let fresh = false;
     let p = this.bundles.get(hash);
     if (!p) {
       fresh = true;
-      p = this.writeBundle(hash).then(async (url) => {
-        try {
-          return { url, module: (await import(url)) as TaskModule };
-        } catch (error) {
-          const e = error as Error;
-          throw new RemoteRuntimeError("TL_BUNDLE", `the task bundle ${hash} of ${source} failed to load: ${e.message}`, { cause: error });
-        }
-      });
+      p = this.writeBundle(hash);
       this.bundles.set(hash, p);
       p.catch(() => this.bundles.delete(hash));
     }
-    return { ...(await p), fresh };
+    return { url: await p, fresh };
   }
 
   private async writeBundle(hash: string): Promise<string> {

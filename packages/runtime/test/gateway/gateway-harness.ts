@@ -12,7 +12,6 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { GatewayStatus } from "../../dist/gateway/gateway.js";
 import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/client/load-task-module.js";
 import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 
@@ -34,7 +33,6 @@ export async function compileGatewayTasks(): Promise<{ mod: CompiledModule; disp
  * configuration), as `run(input, { redis })` does for the group `default`.
  */
 export async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, redisUrl: string, group: string): Promise<unknown> {
-  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const ir = mod.manifest.workflows.find((w) => w.name === workflow)!;
   const executor = createRemoteExecutor(redisUrl, { plan: { defaultGroup: group } });
   const outcome = await executor.run({
@@ -42,8 +40,6 @@ export async function runInGroup(mod: CompiledModule, workflow: string, input: u
     workflow: ir,
     bundleUrl: mod.bundleUrl,
     input,
-    taskOptions: info.taskOptions,
-    taskNames: info.taskNames,
     options: resolveRunOptions({ redis: redisUrl }, undefined),
   });
   return outcome.result;

@@ -9,7 +9,6 @@ import { Redis } from "ioredis";
 import type { GraphNode } from "@taskloom/sdk/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRemoteExecutor, type RemoteOutcome } from "../../dist/client/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/client/load-task-module.js";
 import { resolveRunOptions } from "../../dist/client/run-options.js";
 import type { RunPlan } from "../../dist/scheduling/run-plan.js";
 import type { RunReport } from "../../dist/index.js";
@@ -27,14 +26,11 @@ async function runWithPlan(
   url: string,
   plan: RunPlan,
 ): Promise<{ result: unknown; report: RunReport; runId: string }> {
-  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const outcome = await createRemoteExecutor(url, { plan }).run({
     manifest: mod.manifest,
     workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
     bundleUrl: mod.bundleUrl,
     input,
-    taskOptions: info.taskOptions,
-    taskNames: info.taskNames,
     options: resolveRunOptions({ redis: url }, undefined),
   });
   return { result: outcome.result, report: outcome.report, runId: (outcome as RemoteOutcome).runId };

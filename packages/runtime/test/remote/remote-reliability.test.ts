@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/client/load-task-module.js";
 import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
@@ -28,15 +27,12 @@ async function runInGroup(
   stallCheckMs?: number,
   timeoutMs?: number,
 ): Promise<unknown> {
-  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const executor = createRemoteExecutor(url, { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) });
   const outcome = await executor.run({
     manifest: mod.manifest,
     workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
     bundleUrl: mod.bundleUrl,
     input,
-    taskOptions: info.taskOptions,
-    taskNames: info.taskNames,
     options: resolveRunOptions({ redis: url, ...(timeoutMs ? { timeoutMs } : {}) }, undefined),
   });
   return outcome.result;

@@ -11,6 +11,8 @@
  * arms are sub-graphs, only the taken one instantiated once its test's value is known.
  */
 
+import type { TaskOptions, WorkflowOptions } from "../options.js";
+
 /** A JSON value, as written in the workflow's source (literals only). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -150,6 +152,8 @@ export interface WorkflowIR extends GraphBody {
   className: string;
   /** Whether the method declares an input parameter. */
   hasInput: boolean;
+  /** The `@workflow(...)` options, as validated by the SDK; absent when it has none. */
+  options?: WorkflowOptions;
   loc: SourceLocation;
 }
 
@@ -159,6 +163,12 @@ export interface TaskInfo {
   exportName: string;
   /** Static method name. */
   method: string;
+  /**
+   * The `@task(...)` options (retries, timeoutMs, memoryMb, name, ...), evaluated and validated by
+   * `dag-compile`; absent when the decorator has none. Runtimes read task options here, never by
+   * importing the bundle.
+   */
+  options?: TaskOptions;
   loc: SourceLocation;
 }
 
@@ -176,8 +186,8 @@ export const INLINE_EXPORT = "__taskloom_inline";
 
 /** Everything `dag-compile` produces for one source module. */
 export interface ModuleManifest {
-  /** IR format version; runtimes refuse versions they do not know. */
-  version: 1;
+  /** IR format version ({@link IR_VERSION}); runtimes refuse versions they do not know. */
+  version: typeof IR_VERSION;
   /** The source module, relative to the project root. */
   source: string;
   /** The task bundle: an ES module exporting every class whose tasks the workflows call. */
@@ -195,5 +205,8 @@ export interface ModuleManifest {
   workflows: WorkflowIR[];
 }
 
-/** The current IR version. */
-export const IR_VERSION = 1 as const;
+/**
+ * The current IR version. 2: task and workflow options travel in the manifest (`TaskInfo.options`,
+ * `WorkflowIR.options`); 1 had none (runtimes read them from the bundle's decorators).
+ */
+export const IR_VERSION = 2 as const;

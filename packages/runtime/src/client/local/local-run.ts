@@ -3,7 +3,7 @@ import { RunGraph } from "../../scheduling/run-graph.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
 import { packWire, transferListOf } from "../../codec/wire-codec.js";
-import { RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../../errors.js";
+import { BundleError, RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../../errors.js";
 import type { ExecutionContext, ExecutionOutcome } from "../executor.js";
 import type { RunEvent } from "../../protocol/run-events.js";
 import { ProgressBar } from "../../report/progress-bar.js";
@@ -19,6 +19,7 @@ import { laneKey, RunBatchSource } from "./run-batch-source.js";
 import { nodeLocations } from "./node-locations.js";
 import { ResidentOutputs } from "./resident-outputs.js";
 import { preferThread } from "../../threads/thread-affinity.js";
+import { taskNameOf, taskOptionsOf } from "../../protocol/manifest-check.js";
 
 /** Most instances per batch message, chained instances included. */
 const MAX_BATCH = 8192;
@@ -53,6 +54,8 @@ export class LocalRun {
   private readonly sizer: BatchSizer;
   /** Per task, whether it has a per-call timeout (then it runs alone). */
   private readonly timed = new Map<string, boolean>();
+  /** Display names by task id. */
+  private readonly names = new Map<string, string>();
   private settled = false;
   private resolveRun!: (outcome: ExecutionOutcome) => void;
   private rejectRun!: (error: unknown) => void;
@@ -119,7 +122,7 @@ export class LocalRun {
   }
 
   private lane(task: string): PoolLane {
-    const memoryMb = this.ctx.taskOptions.get(task)?.memoryMb;
+    const memoryMb = taskOptionsOf(this.ctx.manifest, task).memoryMb;
     const key = laneKey(memoryMb);
     let lane = this.lanes.get(key);
     if (!lane) {
@@ -167,7 +170,7 @@ export class LocalRun {
   private hasTimeout(task: string): boolean {
     let timed = this.timed.get(task);
     if (timed === undefined) {
-      timed = this.ctx.taskOptions.get(task)?.timeoutMs !== undefined;
+      timed = taskOptionsOf(this.ctx.manifest, task).timeoutMs !== undefined;
       this.timed.set(task, timed);
     }
     return timed;
@@ -199,7 +202,7 @@ export class LocalRun {
       threadId,
     );
     const first = batch.instances[0] as TaskInstance;
-    const timeoutMs = batch.instances.length === 1 ? this.ctx.taskOptions.get(first.task)?.timeoutMs : undefined;
+    const timeoutMs = batch.instances.length === 1 ? taskOptionsOf(this.ctx.manifest, first.task).timeoutMs : undefined;
     const { pool } = lane.shared;
     lane.inFlight++;
     this.report.batches++;
@@ -224,6 +227,10 @@ export class LocalRun {
   private onReply(lane: PoolLane, batch: PlannedBatch, reply: BatchReply): void {
     lane.inFlight--;
     const failedAt = reply.failure ? reply.completed : -1;
+    if (reply.failure?.kind === "bundle") {
+      const { bundleUrl, manifest } = this.ctx;
+      throw new BundleError(`the task bundle ${bundleUrl.href} of ${manifest.source} ${reply.failure.message}; run dag-compile again`);
+    }
     if (reply.failure) {
       const inst = batch.instances[failedAt] as TaskInstance;
       const cause = reviveThreadError(reply.failure);
@@ -285,8 +292,8 @@ export class LocalRun {
   private retryOrFail(inst: TaskInstance, makeError: (failed: FailedInstance) => TaskFailedError, worker: number | undefined): void {
     const attempt = this.bumpAttempts(inst.id);
     const error = makeError(this.failedInstance(inst));
-    const options = this.ctx.taskOptions.get(inst.task);
-    const retries = options?.retries ?? 0;
+    const options = taskOptionsOf(this.ctx.manifest, inst.task);
+    const retries = options.retries ?? 0;
     const record = this.report.get(inst.id) as InstanceRecord;
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
@@ -296,7 +303,7 @@ export class LocalRun {
       this.report.fail(record, worker, error.message);
       throw error;
     }
-    const delayMs = (options?.retryDelayMs ?? 100) * 2 ** (attempt - 1);
+    const delayMs = (options.retryDelayMs ?? 100) * 2 ** (attempt - 1);
     this.emit({ type: "retrying", ...base, at: Date.now(), attempt: attempt + 1, delayMs });
     record.status = "retrying";
     this.later(delayMs, () =>
@@ -331,7 +338,12 @@ export class LocalRun {
   }
 
   private taskName(task: string): string {
-    return this.ctx.taskNames.get(task) ?? task;
+    let name = this.names.get(task);
+    if (name === undefined) {
+      name = taskNameOf(this.ctx.manifest, task);
+      this.names.set(task, name);
+    }
+    return name;
   }
 
   private emit(event: RunEvent): void {

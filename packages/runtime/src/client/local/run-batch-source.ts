@@ -7,6 +7,7 @@ import type { TaskInstance } from "../../scheduling/task-instance.js";
 import type { BatchSource } from "./batch-builder.js";
 import type { ResultStore } from "./result-store.js";
 import { findReduceLeaves, findWorkerLocalNodes } from "./worker-local-nodes.js";
+import { taskOptionsOf } from "../../protocol/manifest-check.js";
 
 /** The key of the pool lane of tasks with heap limit `memoryMb`. */
 export function laneKey(memoryMb: number | undefined): string {
@@ -42,8 +43,8 @@ export class RunBatchSource implements BatchSource {
   joinable(task: string, poolKey: string): boolean {
     let lane = this.joinLane.get(task);
     if (lane === undefined) {
-      const options = this.ctx.taskOptions.get(task);
-      lane = options?.timeoutMs === undefined ? laneKey(options?.memoryMb) : "";
+      const options = taskOptionsOf(this.ctx.manifest, task);
+      lane = options.timeoutMs === undefined ? laneKey(options.memoryMb) : "";
       this.joinLane.set(task, lane);
     }
     return lane === poolKey;

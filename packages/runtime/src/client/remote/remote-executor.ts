@@ -17,6 +17,7 @@ import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
 import { RemoteRuntimeError, RemoteTaskError } from "../../errors.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
+import { taskNamesOf } from "../../protocol/manifest-check.js";
 import type { RunReport } from "../../report/run-report.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
@@ -125,7 +126,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         runId,
         bytesWritten: meta?.bytesWritten ?? 0,
         get report(): RunReport {
-          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, ctx.taskNames));
+          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, taskNamesOf(ctx.manifest)));
         },
       };
     }
