@@ -160,8 +160,12 @@ export class WorkerLedger {
     }
   }
 
-  /** Forgets the tasks of a worker that, by its queue, holds no work any more (a missed end event). */
+  /**
+   * Forgets the tasks of a worker that, by its queue, holds no work any more (a missed end event,
+   * or a run that ended and took its hand-offs out before the worker's end event came): they count as done.
+   */
   clearTasks(record: WorkerRecord, now = Date.now()): void {
+    record.tasksDone += record.tasks.size;
     record.tasks.clear();
     record.idleSince = now;
     record.stalled = false;

@@ -24,7 +24,7 @@ describe("dag-gateway: two configurations, 256 MB and 1024 MB", () => {
   it("enforces each configuration's heap limit: the same task fails out of memory in the small one and runs in the big one", async () => {
     const gw = await GatewayHarness.start(url, {
       configurations: [
-        { name: "small", memoryMb: 256, threads: 1, maxWorkers: 1, keepAliveMs: 2000 },
+        { name: "small", memoryMb: 256, threads: 1, maxWorkers: 1, keepAliveMs: 20_000 },
         { name: "big", memoryMb: 1024, threads: 1, maxWorkers: 1, keepAliveMs: 2000 },
       ],
     });
@@ -39,7 +39,7 @@ describe("dag-gateway: two configurations, 256 MB and 1024 MB", () => {
     );
     expect(gw.find(/^\[small#1@\w+ run=[\w-]+ task=n\d+\] allocated 200 MB$/)).toBeDefined();
     expect(gw.find(/^\[big#1@\w+ run=[\w-]+ task=n\d+\] allocated 400 MB in total$/)).toBeDefined();
-    // The worker survives its thread's death and serves the next run.
+    // The worker survives its thread's death and serves the next run (its keep-alive outlasts the big run on a busy machine).
     const survivor = await waitUntil("the small worker to end its task", async () =>
       (await gw.status()).workers.find((w) => w.id.startsWith("small#1@") && w.tasksDone === 1),
     );
