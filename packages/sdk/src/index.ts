@@ -18,7 +18,7 @@
  */
 export { task, workflow } from "./decorators.js";
 export { treeReduce } from "./tree-reduce.js";
-export type { TaskOptions, WorkflowOptions } from "./options.js";
-export { validateTaskOptions, validateWorkflowOptions } from "./options.js";
+export type { OptimizationSwitches, TaskOptions, WorkflowOptions } from "./options.js";
+export { OPTIMIZATION_NAMES, validateOptimizationSwitches, validateTaskOptions, validateWorkflowOptions } from "./options.js";
 export { getTaskNames, getTaskOptions, getWorkflowOptions } from "./metadata.js";
 export { DecoratorUsageError, InvalidOptionError, TaskloomError } from "./errors.js";

@@ -12,7 +12,33 @@ export interface TaskOptions {
   timeoutMs?: number;
   /** Heap limit of the worker that runs this task, in MiB. Default: the runtime's default. */
   memoryMb?: number;
+  /**
+   * Remote runs: an output larger than this many bytes counts as large (task clustering and delayed
+   * I/O keep it on its worker). Default: the run's `largeOutputBytes` (1 MiB).
+   */
+  largeOutputBytes?: number;
+  /** Remote runs: switches this task's data-aware optimizations off (`false`) or on; see {@link OptimizationSwitches}. */
+  optimizations?: OptimizationSwitches;
 }
+
+/**
+ * The data-aware optimizations of remote runs, each on (`true`) or off (`false`). A switch given in
+ * `run(input, { optimizations })` holds for every task of the run; otherwise a task's own switch
+ * holds, else the default.
+ */
+export interface OptimizationSwitches {
+  /** A task with a large output runs its ready dependents on its own worker (fan-out), and a ready fan-in runs where its largest input is. */
+  clustering?: boolean;
+  /** A large output whose dependents are not all ready stays on its worker until they are (up to `delayedIoMaxMs`). */
+  delayedIo?: boolean;
+  /** A task planned on a known worker has its inputs fetched by that worker as soon as each is stored. */
+  preload?: boolean;
+  /** The gateway starts the workers a plan needs shortly before it needs them. */
+  prewarm?: boolean;
+}
+
+/** The names of {@link OptimizationSwitches}. */
+export const OPTIMIZATION_NAMES = ["clustering", "delayedIo", "preload", "prewarm"] as const;
 
 /** Options of a `@workflow` method. */
 export interface WorkflowOptions {
@@ -22,7 +48,7 @@ export interface WorkflowOptions {
   timeoutMs?: number;
 }
 
-const TASK_KEYS = new Set(["name", "retries", "retryDelayMs", "timeoutMs", "memoryMb"]);
+const TASK_KEYS = new Set(["name", "retries", "retryDelayMs", "timeoutMs", "memoryMb", "largeOutputBytes", "optimizations"]);
 const WORKFLOW_KEYS = new Set(["name", "timeoutMs"]);
 
 function checkKeys(where: string, options: object, allowed: Set<string>): void {
@@ -72,7 +98,26 @@ export function validateTaskOptions(where: string, options: unknown = {}): Reado
   if (typeof options.memoryMb === "number" && options.memoryMb < 16) {
     throw new InvalidOptionError(`${where}: options.memoryMb must be at least 16, got ${options.memoryMb}`);
   }
-  return Object.freeze({ ...options }) as Readonly<TaskOptions>;
+  checkInteger(where, "largeOutputBytes", options.largeOutputBytes, 1);
+  if (options.optimizations !== undefined) validateOptimizationSwitches(`${where}: options.optimizations`, options.optimizations);
+  const optimizations = options.optimizations === undefined ? {} : { optimizations: Object.freeze({ ...(options.optimizations as object) }) };
+  return Object.freeze({ ...options, ...optimizations }) as Readonly<TaskOptions>;
+}
+
+/**
+ * Validates a set of optimization switches (`@task({ optimizations })`, `run(input, { optimizations })`).
+ * @param where - names the option in messages, e.g. `options.optimizations`.
+ */
+export function validateOptimizationSwitches(where: string, value: unknown): OptimizationSwitches {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(`${where} must be an object, got ${show(value)}`);
+  }
+  const names: readonly string[] = OPTIMIZATION_NAMES;
+  for (const [key, v] of Object.entries(value)) {
+    if (!names.includes(key)) throw new InvalidOptionError(`${where}: unknown optimization "${key}"; expected one of ${names.join(", ")}`);
+    if (v !== undefined && typeof v !== "boolean") throw new InvalidOptionError(`${where}.${key} must be a boolean, got ${show(v)}`);
+  }
+  return value as OptimizationSwitches;
 }
 
 /** Validates `@workflow` options and returns a frozen copy. */

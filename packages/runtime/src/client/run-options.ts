@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { InvalidOptionError } from "@taskloom/sdk";
+import { InvalidOptionError, type OptimizationSwitches, validateOptimizationSwitches } from "@taskloom/sdk";
+import { defaultOptimizationSettings, type OptimizationSettings } from "../scheduling/optimizations.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { ProgressOptions } from "../report/progress-bar.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
@@ -25,6 +26,16 @@ export interface RunOptions {
    * stdout with `true`, or passed to the function). Needs a gateway (`dag-gateway`) serving the workers.
    */
   logs?: boolean | ((line: string, message: RunLogMessage) => void);
+  /**
+   * With `redis`: switches the data-aware optimizations on or off for every task of the run (task
+   * clustering, delayed I/O, pre-load, pre-warm); a switch not given here follows each task's
+   * `@task({ optimizations })`, else its default (all on).
+   */
+  optimizations?: OptimizationSwitches;
+  /** With `redis`: outputs larger than this many bytes are large (clustering, delayed I/O). Default 1 MiB; a task's `largeOutputBytes` overrides it. */
+  largeOutputBytes?: number;
+  /** With `redis`: delayed I/O keeps a large output on its worker at most this long (ms) before storing it. Default 1000. */
+  delayedIoMaxMs?: number;
 }
 
 /** {@link RunOptions} after validation and defaults. */
@@ -37,9 +48,22 @@ export interface ResolvedRunOptions {
   report: boolean;
   redis: string | undefined;
   logs: boolean | ((line: string, message: RunLogMessage) => void);
+  optimizations: OptimizationSettings;
 }
 
-const KEYS = new Set(["concurrency", "signal", "timeoutMs", "progress", "onEvent", "report", "redis", "logs"]);
+const KEYS = new Set([
+  "concurrency",
+  "signal",
+  "timeoutMs",
+  "progress",
+  "onEvent",
+  "report",
+  "redis",
+  "logs",
+  "optimizations",
+  "largeOutputBytes",
+  "delayedIoMaxMs",
+]);
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -96,7 +120,19 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     report: o.report === true,
     redis: o.redis as string | undefined,
     logs: (o.logs as ResolvedRunOptions["logs"] | undefined) ?? false,
+    optimizations: resolveOptimizations(o),
   };
+}
+
+function resolveOptimizations(o: Record<string, unknown>): OptimizationSettings {
+  const settings = defaultOptimizationSettings();
+  if (o.optimizations !== undefined) settings.switches = { ...validateOptimizationSwitches("options.optimizations", o.optimizations) };
+  settings.largeOutputBytes = positiveInteger("largeOutputBytes", o.largeOutputBytes) ?? settings.largeOutputBytes;
+  if (o.delayedIoMaxMs !== undefined && (typeof o.delayedIoMaxMs !== "number" || !Number.isInteger(o.delayedIoMaxMs) || o.delayedIoMaxMs < 0)) {
+    throw new InvalidOptionError(`options.delayedIoMaxMs must be a non-negative integer, got ${show(o.delayedIoMaxMs)}`);
+  }
+  settings.delayedIoMaxMs = (o.delayedIoMaxMs as number | undefined) ?? settings.delayedIoMaxMs;
+  return settings;
 }
 
 function resolveProgress(value: unknown): ProgressOptions | undefined {

@@ -9,5 +9,22 @@ export function formatRunSummary(report: RunReport): string {
   const rate = Math.round(report.tasksPerSecond).toLocaleString("en-US");
   const where = report.executor === "local" ? `${c.workers} thread${c.workers === 1 ? "" : "s"}` : `${c.workers} workers`;
   const failed = c.failed > 0 ? `, ${c.failed} failed` : "";
-  return `${report.workflow}: ${c.tasks} tasks in ${report.makespanMs.toFixed(1)} ms (${rate} tasks/s) on ${where}, ${c.batches} batches, ${c.retries} retries${failed}`;
+  return `${report.workflow}: ${c.tasks} tasks in ${report.makespanMs.toFixed(1)} ms (${rate} tasks/s) on ${where}, ${c.batches} batches, ${c.retries} retries${failed}${optimizationsLine(report)}`;
+}
+
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
+
+/** `; 8.0 MiB stored in Redis, 16.0 MiB kept off it (3 clustered, 1 fan-in placed, 2 delayed)`, for remote runs. */
+function optimizationsLine(report: RunReport): string {
+  const o = report.optimizations;
+  if (!o) return "";
+  const parts = [
+    o.clustered > 0 ? `${o.clustered} clustered` : "",
+    o.fanInsPlaced > 0 ? `${o.fanInsPlaced} fan-in${o.fanInsPlaced === 1 ? "" : "s"} placed` : "",
+    o.delayed > 0 ? `${o.delayed} delayed` : "",
+    o.preloaded > 0 ? `${o.preloaded} pre-loaded` : "",
+  ].filter((p) => p !== "");
+  const stored = o.bytesWritten !== undefined ? `; ${mib(o.bytesWritten)} stored in Redis` : "";
+  const kept = o.bytesNotStored > 0 || parts.length > 0 ? `, ${mib(o.bytesNotStored)} kept off it${parts.length > 0 ? ` (${parts.join(", ")})` : ""}` : "";
+  return stored + kept;
 }

@@ -1,4 +1,5 @@
-import type { RunReport, TaskReport } from "./run-report.js";
+import type { RunReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
+import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse, type OptimizationUsesRecord } from "./optimization-uses.js";
 import { METRICS_STRIDE } from "../protocol/thread-messages.js";
 
 /** One metrics record as a worker writes it (short keys: it is stored per task). */
@@ -81,16 +82,20 @@ export function buildRemoteReport(
   finishedAt: number,
   records: string[],
   names: ReadonlyMap<string, string>,
+  bytesWritten?: number,
 ): RunReport {
   const latest = new Map<string, RemoteTaskMetrics>();
+  const uses = new Map<string, OptimizationUse>();
   let retries = 0;
   const add = (m: RemoteTaskMetrics): void => {
     if (latest.has(m.i)) retries++;
     latest.set(m.i, m);
   };
   for (const line of records) {
-    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics | CompactBatchMetrics;
-    if (!("r" in parsed)) add(parsed);
+    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics | CompactBatchMetrics | OptimizationUsesRecord;
+    if (isUsesRecord(parsed)) {
+      for (const [id, use] of parsed.u) uses.set(id, mergeUse(uses.get(id) ?? {}, use));
+    } else if (!("r" in parsed)) add(parsed);
     else if ("b" in parsed) {
       const { w, th, b, t: tasks } = parsed;
       for (const [i, t, s, e, bi, bo, c] of parsed.r) add({ i, t: tasks[t] ?? "", w, th, s: b + s, e: b + e, bi, bo, c: c === 1 });
@@ -112,6 +117,7 @@ export function buildRemoteReport(
     executionMs: m.e - m.s,
     inputBytes: m.bi,
     outputBytes: m.bo,
+    ...optimizationsOf(uses.get(m.i)),
   }));
   const makespanMs = finishedAt - startedAt;
   const workers = new Set(tasks.map((t) => t.worker));
@@ -126,5 +132,18 @@ export function buildRemoteReport(
     tasksPerSecond: makespanMs > 0 ? (tasks.length * 1000) / makespanMs : 0,
     counts: { tasks: tasks.length, finished: tasks.length, failed: 0, retries, batches: tasks.length, workers: workers.size },
     tasks,
+    ...(uses.size > 0 || bytesWritten !== undefined ? { optimizations: { ...summarizeUses(uses.values()), ...(bytesWritten !== undefined ? { bytesWritten } : {}) } } : {}),
   };
+}
+
+/** The report's form of an instance's uses (long names; absent when none). */
+function optimizationsOf(use: OptimizationUse | undefined): { optimizations?: TaskOptimizationReport } {
+  if (!use) return {};
+  const o: TaskOptimizationReport = {};
+  if (use.ns !== undefined) o.bytesNotStored = use.ns;
+  if (use.cl !== undefined) o.clustered = use.cl;
+  if (use.fi) o.fanInPlaced = true;
+  if (use.dl !== undefined) o.delayedMs = use.dl;
+  if (use.pl !== undefined) o.preloaded = use.pl;
+  return { optimizations: o };
 }

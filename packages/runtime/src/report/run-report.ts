@@ -1,3 +1,5 @@
+import type { OptimizationSummary } from "./optimization-uses.js";
+
 /** One task instance in a {@link RunReport}. */
 export interface TaskReport {
   instanceId: string;
@@ -22,6 +24,22 @@ export interface TaskReport {
   outputBytes: number;
   /** The error of a failed instance. */
   error?: string;
+  /** Remote runs: what the data-aware optimizations did for this instance (absent when nothing). */
+  optimizations?: TaskOptimizationReport;
+}
+
+/** What the data-aware optimizations did for one task instance (remote runs). */
+export interface TaskOptimizationReport {
+  /** Bytes of its output not stored in Redis (estimated): clustering or delayed I/O kept it on its worker. */
+  bytesNotStored?: number;
+  /** Dependents run on its worker beside the one it continued with, because its output was large. */
+  clustered?: number;
+  /** It ran on the worker that held its largest input (a fan-in). */
+  fanInPlaced?: boolean;
+  /** How long delayed I/O held its output in memory (ms). */
+  delayedMs?: number;
+  /** Inputs its worker pre-loaded while it waited for the others. */
+  preloaded?: number;
 }
 
 /**
@@ -55,6 +73,8 @@ export interface RunReport {
     workers: number;
   };
   tasks: TaskReport[];
+  /** Remote runs: the data-aware optimizations summed over the run, and the bytes of outputs stored in Redis. */
+  optimizations?: OptimizationSummary & { bytesWritten?: number };
 }
 
 /** What `run(input, { report: true })` resolves to. */

@@ -38,29 +38,35 @@ end
 }
 
 /**
- * Completes one task instance atomically and idempotently.
+ * Completes one task instance atomically and idempotently. Reads first and mutates only when it
+ * has the output it must store (an empty output when one is needed answers `resend`).
  * KEYS: meta, done, counts, outputs, lengths, metrics.
- * ARGV: instanceId, output, write mode, lengthsVersion, knownDelta, metrics ("" for none),
+ * ARGV: instanceId, output ("" when not sent), write mode, lengthsVersion, knownDelta, metrics ("" for none),
  *       events channel, JSON { d: [[id, need]], c: [[id, need, [deps]]], l: [[key, len]], f: {id: [deps]} }.
- * Returns JSON: { s = "ok", r = ready, o = fetched, f = finished, x = redelivered } or
- * { s = "stale", v = version } or { s = "inactive", t = status }.
+ * Write modes: `always`; `shared` (unless its only dependent becomes ready now); `keep:<k>`
+ * (task clustering: unless every dependent becomes ready now and there are at most k; a
+ * redelivery always stores).
+ * Returns JSON: { s = "ok", r = ready, o = fetched, f = finished, x = redelivered, w = written },
+ * { s = "resend" }, { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_SCRIPT = `
 ${guardRun(4)}local id = ARGV[1]
 local spec = cjson.decode(ARGV[8])
-local redelivered = redis.call('SADD', KEYS[2], id) == 0
-local ready = {}
+local redelivered = redis.call('SISMEMBER', KEYS[2], id) == 1
+local ready, counts = {}, {}
 if not redelivered then
-  for _, kv in ipairs(spec.l) do redis.call('HSET', KEYS[5], kv[1], kv[2]) end
-  if tonumber(ARGV[5]) ~= 0 then redis.call('HINCRBY', KEYS[1], 'known', ARGV[5]) end
-  for _, c in ipairs(spec.c) do
+  for k, c in ipairs(spec.c) do
     local n = 0
-    for _, dep in ipairs(c[3]) do n = n + redis.call('SISMEMBER', KEYS[2], dep) end
-    redis.call('HSET', KEYS[3], c[1], n)
+    for _, dep in ipairs(c[3]) do
+      if dep == id then n = n + 1 else n = n + redis.call('SISMEMBER', KEYS[2], dep) end
+    end
+    counts[k] = n
     if n == c[2] then table.insert(ready, c[1]) end
   end
-  for _, d in ipairs(spec.d) do
-    if redis.call('HINCRBY', KEYS[3], d[1], 1) == d[2] then table.insert(ready, d[1]) end
+  for k, d in ipairs(spec.d) do
+    local n = tonumber(redis.call('HGET', KEYS[3], d[1]) or '0') + 1
+    counts[#spec.c + k] = n
+    if n == d[2] then table.insert(ready, d[1]) end
   end
 else
   for _, d in ipairs(spec.d) do
@@ -71,8 +77,22 @@ else
   end
 end
 local total = #spec.d + #spec.c
-local kept = total == 1 and #ready == 1
-if ARGV[3] == 'always' or not kept then
+local limit = tonumber(string.match(ARGV[3], '^keep:(%d+)$'))
+local write
+if limit then
+  write = redelivered or #ready ~= total or total > limit
+else
+  write = ARGV[3] == 'always' or not (total == 1 and #ready == 1)
+end
+if write and ARGV[2] == '' then return cjson.encode({ s = 'resend' }) end
+redis.call('SADD', KEYS[2], id)
+if not redelivered then
+  for _, kv in ipairs(spec.l) do redis.call('HSET', KEYS[5], kv[1], kv[2]) end
+  if tonumber(ARGV[5]) ~= 0 then redis.call('HINCRBY', KEYS[1], 'known', ARGV[5]) end
+  for k, c in ipairs(spec.c) do redis.call('HSET', KEYS[3], c[1], counts[k]) end
+  for k, d in ipairs(spec.d) do redis.call('HSET', KEYS[3], d[1], counts[#spec.c + k]) end
+end
+if write then
   if redis.call('HSET', KEYS[4], id, ARGV[2]) == 1 then
     redis.call('HINCRBY', KEYS[1], 'bytesWritten', string.len(ARGV[2]))
   end
@@ -80,7 +100,7 @@ end
 if ARGV[6] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[6]) end
 ${FETCH_OUTPUTS}local fetched = {}
 if #ready > 0 then fetch(fetched, spec.f[ready[1]]) end
-${markFinished(7)}return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered })
+${markFinished(7)}return cjson.encode({ s = 'ok', r = ready, o = fetched, f = finished, x = redelivered, w = write })
 `;
 
 /**
@@ -131,11 +151,15 @@ end
  * An instance already complete, or listed twice, counts once.
  * KEYS: meta, done, counts, outputs, lengths, metrics.
  * ARGV: lengthsVersion, events channel, metrics ("" for none), JSON
- *   { d: [[dep, need]], i: [[id, always, output or false, ±k…]], f: {dep: [ids]} }: each dependent
- *   once in `d`; an item names its dependents by 1-based index k into `d`, negative when the
- *   caller may not claim it (compact: a fan-in of 1,000 items names its dependent once).
- * Returns JSON { s = "ok", c = [[item, dep]], h = handoffs, u = unwritten items, o = fetched, f = finished },
- * { s = "resend", n = ids }, { s = "stale", v = version } or { s = "inactive", t = status }.
+ *   { d: [[dep, need]], i: [[id, always, output or false, ±k…]], f: {dep: [ids]}, m: [items], b: budget },
+ *   then the outputs sent: an item's output is ARGV[its `output` number] (outside the JSON, so
+ *   that a large one is not parsed by cjson). Each dependent is once in `d`; an item names its
+ *   dependents by 1-based index k into `d`, negative when the caller may not claim it (compact:
+ *   a fan-in of 1,000 items names its dependent once). Items listed in `m` (1-based; large
+ *   outputs, task clustering) may claim more ready dependents than their first, `b` in all.
+ * Returns JSON { s = "ok", c = [[item, dep]], x = [[item, dep]] (clustered claims), h = handoffs,
+ * u = unwritten items, o = fetched, f = finished }, { s = "resend", n = ids },
+ * { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_BATCH_SCRIPT = `
 ${guardRun(1)}${BATCH_HELPERS}
@@ -162,15 +186,27 @@ for from = 1, #depIds, 1000 do
     ready[k] = count[k] == deps[k][2]
   end
 end
-local claimedBy, claims = {}, {}
+local budget, cluster = spec.b or 0, {}
+for _, n in ipairs(spec.m or {}) do cluster[n] = true end
+local claimedBy, claims, extra = {}, {}, {}
 for n = 1, #items do
   local it = items[n]
+  local got = false
   for j = 4, #it do
     local k = it[j]
     if k > 0 and ready[k] and claimedBy[k] == nil then
-      claimedBy[k] = n
-      claims[#claims + 1] = { n - 1, depIds[k] }
-      break
+      if not got then
+        claimedBy[k] = n
+        claims[#claims + 1] = { n - 1, depIds[k] }
+        got = true
+        if not cluster[n] then break end
+      elseif budget > 0 then
+        claimedBy[k] = n
+        extra[#extra + 1] = { n - 1, depIds[k] }
+        budget = budget - 1
+      else
+        break
+      end
     end
   end
 end
@@ -195,8 +231,9 @@ for n = 1, #items do
     fresh[#fresh + 1] = it[1]
     -- A first completion's output is a new field: one variadic HSET for all of them.
     if write[n] then
-      fields[#fields + 1] = it[1]; fields[#fields + 1] = it[3]
-      bytes = bytes + string.len(it[3])
+      local out = ARGV[it[3]]
+      fields[#fields + 1] = it[1]; fields[#fields + 1] = out
+      bytes = bytes + string.len(out)
     end
   end
 end
@@ -204,8 +241,8 @@ chunked('SADD', KEYS[2], fresh)
 chunked('HSET', KEYS[4], fields)
 for n = 1, #items do
   local it = items[n]
-  if again[n] and write[n] and redis.call('HSET', KEYS[4], it[1], it[3]) == 1 then
-    bytes = bytes + string.len(it[3])
+  if again[n] and write[n] and redis.call('HSET', KEYS[4], it[1], ARGV[it[3]]) == 1 then
+    bytes = bytes + string.len(ARGV[it[3]])
   end
 end
 if bytes > 0 then redis.call('HINCRBY', KEYS[1], 'bytesWritten', bytes) end
@@ -218,7 +255,14 @@ chunked('HSET', KEYS[3], counts)
 if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[3]) end
 ${FETCH_OUTPUTS}local fetched = {}
 for _, c in ipairs(claims) do fetch(fetched, spec.f[c[2]]) end
-${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, h = handoffs, u = unwritten, o = fetched, f = finished })
+for _, c in ipairs(extra) do fetch(fetched, spec.f[c[2]]) end
+${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, o = fetched, f = finished })
+`;
+
+/** Appends a metrics record while the run's metadata exists (never recreating the list of a deleted run). KEYS: meta, metrics. ARGV: record. */
+export const APPEND_METRICS_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('RPUSH', KEYS[2], ARGV[1])
 `;
 
 /** Appends hand-offs of one run to one group's stream, one entry each. KEYS: stream. ARGV: runId, instanceId, instanceId, … */

@@ -74,26 +74,34 @@ export class MemoryRunStore implements RunStore {
     }
     if (run.lengths.size !== req.lengthsVersion) return { status: "stale", lengthsVersion: run.lengths.size };
     const redelivered = run.done.has(req.instanceId);
-    run.done.add(req.instanceId);
     const ready: string[] = [];
+    const counts = new Map<string, number>();
+    if (!redelivered) {
+      for (const c of req.created) {
+        const count = c.deps.filter((d) => d === req.instanceId || run.done.has(d)).length;
+        counts.set(c.id, count);
+        if (count === c.need) ready.push(c.id);
+      }
+      for (const d of req.dependents) {
+        const count = (run.counts.get(d.id) ?? 0) + 1;
+        counts.set(d.id, count);
+        if (count === d.need) ready.push(d.id);
+      }
+    } else {
+      for (const d of [...req.dependents, ...req.created]) if ((run.counts.get(d.id) ?? -1) === d.need) ready.push(d.id);
+    }
+    const total = req.dependents.length + req.created.length;
+    const limit = /^keep:(\d+)$/.exec(req.write)?.[1];
+    const write =
+      limit !== undefined ? redelivered || ready.length !== total || total > Number(limit) : req.write === "always" || !(total === 1 && ready.length === 1);
+    if (write && req.output === "") return { status: "resend" };
+    run.done.add(req.instanceId);
     if (!redelivered) {
       for (const [key, len] of req.lengths) run.lengths.set(key, len);
       run.meta.known += req.knownDelta;
-      for (const c of req.created) {
-        const count = c.deps.filter((d) => run.done.has(d)).length;
-        run.counts.set(c.id, count);
-        if (count === c.need) ready.push(c.id);
-      }
+      for (const [id, count] of counts) run.counts.set(id, count);
     }
-    for (const d of req.dependents) {
-      const count = (run.counts.get(d.id) ?? 0) + (redelivered ? 0 : 1);
-      if (!redelivered) run.counts.set(d.id, count);
-      if (count === d.need) ready.push(d.id);
-    }
-    if (redelivered) for (const c of req.created) if ((run.counts.get(c.id) ?? -1) === c.need) ready.push(c.id);
-    const total = req.dependents.length + req.created.length;
-    const kept = total === 1 && ready.length === 1;
-    if (req.write === "always" || !kept) {
+    if (write) {
       if (!run.outputs.has(req.instanceId)) run.meta.bytesWritten += Buffer.byteLength(req.output);
       run.outputs.set(req.instanceId, req.output);
     }
@@ -106,7 +114,7 @@ export class MemoryRunStore implements RunStore {
     }
     const finished = run.done.size === run.meta.known;
     if (finished) this.setStatus(req.runId, run, "done");
-    return { status: "ok", ready, fetched, finished, redelivered };
+    return { status: "ok", ready, fetched, finished, redelivered, written: write };
   }
 
   async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
@@ -132,11 +140,19 @@ export class MemoryRunStore implements RunStore {
     const ready = (id: string): boolean => count.get(id) === need.get(id);
     const claimedBy = new Map<string, number>();
     const claims = new Map<number, string>();
+    const extra: [number, string][] = [];
+    const cluster = new Set(req.cluster ?? []);
+    let budget = req.budget ?? 0;
     req.items.forEach((it, n) => {
-      const d = it.dependents.find((x) => x.claimable && ready(x.id) && !claimedBy.has(x.id));
-      if (d) {
+      for (const d of it.dependents) {
+        if (!d.claimable || !ready(d.id) || claimedBy.has(d.id)) continue;
+        if (!claims.has(n)) claims.set(n, d.id);
+        else if (budget > 0) {
+          extra.push([n, d.id]);
+          budget--;
+        } else break;
         claimedBy.set(d.id, n);
-        claims.set(n, d.id);
+        if (!cluster.has(n)) break;
       }
     });
     const write = req.items.map((it, n) => it.always || again[n] || it.dependents.length === 0 || it.dependents.some((d) => !claimedBy.has(d.id)));
@@ -153,7 +169,7 @@ export class MemoryRunStore implements RunStore {
     for (const [id, k] of inc) if (k > 0) run.counts.set(id, count.get(id) ?? 0);
     if (req.metrics) this.metrics.get(req.runId)?.push(req.metrics);
     const fetched: Record<string, string> = {};
-    for (const dep of claims.values()) {
+    for (const dep of [...claims.values(), ...extra.map(([, d]) => d)]) {
       for (const id of req.fetch[dep] ?? []) {
         const v = run.outputs.get(id);
         if (v !== undefined) fetched[id] = v;
@@ -164,6 +180,7 @@ export class MemoryRunStore implements RunStore {
     return {
       status: "ok",
       claims,
+      extra,
       handoffs: [...count.keys()].filter((id) => ready(id) && !claimedBy.has(id)),
       unwritten: write.flatMap((w, n) => (w ? [] : [n])),
       fetched,
@@ -208,6 +225,10 @@ export class MemoryRunStore implements RunStore {
       if (!run.outputs.has(id)) run.meta.bytesWritten += Buffer.byteLength(value);
       run.outputs.set(id, value);
     }
+  }
+
+  async appendMetrics(runId: string, record: string): Promise<void> {
+    if (this.runs.has(runId)) this.metrics.get(runId)?.push(record);
   }
 
   async getMetrics(runId: string): Promise<string[]> {

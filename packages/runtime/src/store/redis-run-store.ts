@@ -1,5 +1,5 @@
 import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
-import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
+import { APPEND_METRICS_SCRIPT, COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type {
   CompleteBatchRequest,
@@ -18,6 +18,7 @@ type ScriptConn = RedisConnection & {
   tlComplete(...args: string[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
   tlCompleteBatch(...args: string[]): Promise<string>;
+  tlAppendMetrics(...args: string[]): Promise<number>;
 };
 
 /**
@@ -40,6 +41,7 @@ export class RedisRunStore implements RunStore {
     conn.defineCommand("tlComplete", { numberOfKeys: 6, lua: COMPLETE_SCRIPT });
     conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
     conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
+    conn.defineCommand("tlAppendMetrics", { numberOfKeys: 2, lua: APPEND_METRICS_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -61,7 +63,7 @@ export class RedisRunStore implements RunStore {
 
   async createRun(runId: string, meta: RunMeta): Promise<void> {
     const k = this.keys(runId);
-    await this.conn.hset(k.meta, { ...meta, manifest: meta.manifest ?? "", known: String(meta.known), status: "running", bytesWritten: "0" });
+    await this.conn.hset(k.meta, { ...meta, manifest: meta.manifest ?? "", optimizations: meta.optimizations ?? "", known: String(meta.known), status: "running", bytesWritten: "0" });
   }
 
   async getMeta(runId: string): Promise<StoredRunMeta | undefined> {
@@ -77,6 +79,7 @@ export class RedisRunStore implements RunStore {
       status: h.status as RunStatus,
       bytesWritten: Number(h.bytesWritten ?? 0),
       manifest: h.manifest ?? "",
+      optimizations: h.optimizations ?? "",
     };
   }
 
@@ -109,7 +112,8 @@ export class RedisRunStore implements RunStore {
       k.events,
       spec,
     );
-    const r = JSON.parse(raw) as { s: string; r?: unknown; o?: unknown; f?: boolean; x?: boolean; v?: number; t?: string };
+    const r = JSON.parse(raw) as { s: string; r?: unknown; o?: unknown; f?: boolean; x?: boolean; w?: boolean; v?: number; t?: string };
+    if (r.s === "resend") return { status: "resend" };
     if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
     if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
     return {
@@ -118,12 +122,14 @@ export class RedisRunStore implements RunStore {
       fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
       finished: r.f === true,
       redelivered: r.x === true,
+      written: r.w === true,
     };
   }
 
   async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
     const k = this.keys(req.runId);
-    const spec = JSON.stringify({ ...compactItems(req), f: req.fetch });
+    const { d, i, outputs } = compactItems(req);
+    const spec = JSON.stringify({ d, i, f: req.fetch, m: req.cluster?.map((n) => n + 1), b: req.budget ?? 0 });
     const raw = await this.conn.tlCompleteBatch(
       k.meta,
       k.done,
@@ -135,6 +141,7 @@ export class RedisRunStore implements RunStore {
       k.events,
       req.metrics ?? "",
       spec,
+      ...outputs,
     );
     return parseBatchReply(raw);
   }
@@ -179,6 +186,11 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
   }
 
+  async appendMetrics(runId: string, record: string): Promise<void> {
+    const k = this.keys(runId);
+    await this.conn.tlAppendMetrics(k.meta, k.metrics, record);
+  }
+
   getMetrics(runId: string): Promise<string[]> {
     return this.conn.lrange(this.keys(runId).metrics, 0, -1);
   }
@@ -219,15 +231,27 @@ export class RedisRunStore implements RunStore {
   }
 }
 
+/** ARGV of COMPLETE_BATCH_SCRIPT before the outputs. */
+const BATCH_FIXED_ARGS = 4;
+
 /**
  * The items of a batch as COMPLETE_BATCH_SCRIPT reads them: each dependent once in `d`, items
- * naming theirs by 1-based index (negative when not claimable), the output inline or `false`.
+ * naming theirs by 1-based index (negative when not claimable), the ARGV index of the output or
+ * `false`; `outputs` are those extra arguments.
  */
-function compactItems(req: CompleteBatchRequest): { d: [string, number][]; i: (string | number | boolean)[][] } {
+function compactItems(req: CompleteBatchRequest): { d: [string, number][]; i: (string | number | boolean)[][]; outputs: string[] } {
   const index = new Map<string, number>();
   const d: [string, number][] = [];
+  const outputs: string[] = [];
+  const argOf = new Map<string, number>();
   const i = req.items.map((it) => {
-    const row: (string | number | boolean)[] = [it.id, it.always ? 1 : 0, req.outputs[it.id] ?? false];
+    const out = req.outputs[it.id];
+    let arg: number | false = false;
+    if (out !== undefined) {
+      arg = argOf.get(it.id) ?? BATCH_FIXED_ARGS + outputs.push(out);
+      argOf.set(it.id, arg);
+    }
+    const row: (string | number | boolean)[] = [it.id, it.always ? 1 : 0, arg];
     for (const dep of it.dependents) {
       let k = index.get(dep.id);
       if (k === undefined) index.set(dep.id, (k = d.push([dep.id, dep.need])));
@@ -235,20 +259,21 @@ function compactItems(req: CompleteBatchRequest): { d: [string, number][]; i: (s
     }
     return row;
   });
-  return { d, i };
+  return { d, i, outputs };
 }
 
 const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
 
 /** Decodes the reply of COMPLETE_BATCH_SCRIPT (cjson encodes an empty array as `{}`). */
 function parseBatchReply(raw: string): CompleteBatchResult {
-  const r = JSON.parse(raw) as { s: string; c?: unknown; h?: unknown; u?: unknown; o?: unknown; f?: boolean; n?: unknown; v?: number; t?: string };
+  const r = JSON.parse(raw) as { s: string; c?: unknown; x?: unknown; h?: unknown; u?: unknown; o?: unknown; f?: boolean; n?: unknown; v?: number; t?: string };
   if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
   if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
   if (r.s === "resend") return { status: "resend", ids: list<string>(r.n) };
   return {
     status: "ok",
     claims: new Map(list<[number, string]>(r.c)),
+    extra: list<[number, string]>(r.x),
     handoffs: list<string>(r.h),
     unwritten: list<number>(r.u),
     fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,

@@ -24,6 +24,8 @@ export interface RunMeta {
   known: number;
   /** The manifest's JSON itself when small (then no manifest blob is stored); "" otherwise. */
   manifest?: string;
+  /** JSON of the run's OptimizationSettings; "" or absent for the defaults. */
+  optimizations?: string;
 }
 
 /** Stored metadata as read back by workers. */
@@ -50,13 +52,15 @@ export interface CreatedSpec extends DependentSpec {
 export interface CompleteRequest {
   runId: string;
   instanceId: string;
-  /** Encoded output. */
+  /** Encoded output; "" when not sent (a store that needs it answers `resend`). */
   output: string;
   /**
    * `always`: store the output. `shared`: store it unless exactly one dependent exists and it
    * becomes ready now (the completing worker continues with it and holds the output in memory).
+   * `keep:<k>` (task clustering): store it unless every dependent becomes ready now and there are
+   * at most k of them (the worker runs them all); a redelivery stores it.
    */
-  write: "always" | "shared";
+  write: "always" | "shared" | `keep:${number}`;
   dependents: DependentSpec[];
   created: CreatedSpec[];
   /** Lengths read by expansions this completion triggered: [array key, length]. */
@@ -82,7 +86,10 @@ export type CompleteResult =
       finished: boolean;
       /** This instance had already completed (a re-delivery): nothing was counted. */
       redelivered: boolean;
+      /** Whether the output was stored. */
+      written: boolean;
     }
+  | { status: "resend" }
   | { status: "stale"; lengthsVersion: number }
   | { status: "inactive"; runStatus: RunStatus | "missing" };
 
@@ -98,8 +105,10 @@ export interface BatchCompletion {
 /**
  * Completes many instances of one run in one atomic, idempotent step. Each item claims at most
  * one claimable dependent that becomes ready (first item first, first dependent first): the
- * caller continues with it. An output is stored unless every dependent of its item was claimed
- * in this step (and the item is not a re-delivery, nor `always`).
+ * caller continues with it. An item listed in `cluster` (a large output: task clustering) may
+ * then claim more of its ready dependents, `budget` in all over the batch (the caller's free
+ * threads): the caller runs them beside it. An output is stored unless every dependent of its
+ * item was claimed in this step (and the item is not a re-delivery, nor `always`).
  */
 export interface CompleteBatchRequest {
   runId: string;
@@ -112,6 +121,10 @@ export interface CompleteBatchRequest {
   fetch: Record<string, string[]>;
   /** Metrics record of the step ("" or absent for none). */
   metrics?: string;
+  /** Indices of items that may claim more than one dependent (task clustering). */
+  cluster?: number[];
+  /** How many dependents beyond their first the `cluster` items may claim in all. */
+  budget?: number;
 }
 
 export type CompleteBatchResult =
@@ -119,6 +132,8 @@ export type CompleteBatchResult =
       status: "ok";
       /** Item index → the dependent it claimed. */
       claims: Map<number, string>;
+      /** Further dependents claimed by `cluster` items: [item index, dependent], in claim order. */
+      extra: [number, string][];
       /** Dependents that became ready and were not claimed: hand them off. */
       handoffs: string[];
       /** Indices of items whose output was not stored (all their dependents were claimed). */
@@ -167,6 +182,8 @@ export interface RunStore {
   readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]>;
   /** Stores outputs outside a completion (large outputs, recovery). */
   writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
+  /** Appends a metrics record outside a completion, unless the run was deleted. */
+  appendMetrics(runId: string, record: string): Promise<void>;
   getMetrics(runId: string): Promise<string[]>;
   /** Deletes every key of the run except its metrics, which expire after `metricsTtlS` seconds. */
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;

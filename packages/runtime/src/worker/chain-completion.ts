@@ -9,6 +9,7 @@ import { handoffsByGroup } from "../store/task-queue.js";
 import type { Chain } from "./chain-batch.js";
 import { continueColocated, continueColocatedBatch } from "./colocated-chains.js";
 import type { WorkerRun } from "./worker-run-cache.js";
+import { clusteredChain, keepsLarge, recordUse, type UseSink } from "./task-clustering.js";
 
 /** What completing needs from its worker. */
 export interface CompletionContext {
@@ -17,6 +18,8 @@ export interface CompletionContext {
   group: string;
   workerId: string;
   log: (line: string) => void;
+  /** Threads that would stay idle now: neither running a batch nor wanted by a chain waiting to run. */
+  freeThreads(): number;
 }
 
 /** After completing: chains that continue (with a claimed or a co-located dependent), chains that ended, inherited acks. */
@@ -27,6 +30,8 @@ export interface Completed {
   inherit: [to: Chain, from: Chain][];
   /** The run failed on a graph error. */
   failure?: { inst: TaskInstance; error: RunGraphError };
+  /** What the optimizations did, by instance id (recorded in the run's metrics). */
+  uses: UseSink;
 }
 
 /** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
@@ -58,21 +63,29 @@ function dependentSpecs(run: WorkerRun, ds: readonly TaskInstance[], group: stri
  * batch, the reply, or one HMGET); under a plan with co-location keys, each ready dependent with
  * the key of the task that made it ready continues on a new chain here; the rest are handed off.
  */
-export async function completeChains(ctx: CompletionContext, run: WorkerRun, chains: Chain[], outputs: unknown[], metrics: string): Promise<Completed> {
-  const out: Completed = { next: [], ended: [], inherit: [] };
+export async function completeChains(
+  ctx: CompletionContext,
+  run: WorkerRun,
+  chains: Chain[],
+  outputs: unknown[],
+  metrics: string,
+  sizes: readonly number[],
+): Promise<Completed> {
+  const out: Completed = { next: [], ended: [], inherit: [], uses: new Map() };
   const ids = chains.map((c) => c.inst.id);
   const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
+  const sizeOf = new Map(chains.map((c, i) => [c.inst.id, sizes[i] ?? 0]));
   const plain: Chain[] = [];
   for (const c of chains) {
     if (!run.replica.isBlocked(c.inst.id)) {
       plain.push(c);
       continue;
     }
-    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), out, metrics));
+    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out, metrics));
     metrics = "";
     if (failure) return { ...out, failure };
   }
-  if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, out, metrics));
+  if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, sizeOf, out, metrics));
   await fillInputs(ctx, run, out);
   for (const id of ids) run.localDone.add(id);
   return out;
@@ -83,10 +96,14 @@ async function completePlain(
   run: WorkerRun,
   chains: Chain[],
   byId: Map<string, unknown>,
+  sizeOf: ReadonlyMap<string, number>,
   out: Completed,
   metrics: string,
 ): Promise<void> {
   const encoded: Record<string, string> = {};
+  // Task clustering: a large output may claim more ready dependents, as many as threads are free.
+  const cluster = chains.flatMap((c, n) => (keepsLarge(run, c.inst, sizeOf.get(c.inst.id) ?? 0, "clustering") ? [n] : []));
+  const budget = cluster.length === 0 ? 0 : Math.max(0, ctx.freeThreads() - chains.length);
   for (let attempt = 0; ; attempt++) {
     const items: BatchCompletion[] = [];
     const fetch: Record<string, string[]> = {};
@@ -98,9 +115,19 @@ async function completePlain(
       items.push({ id: c.inst.id, always, dependents: dependentSpecs(run, ds, ctx.group) });
       for (const d of ds) if (d.deps.length <= MAX_INLINE_FETCH) fetch[d.id] = d.deps.filter((x) => !byId.has(x));
     });
-    // Send the outputs the script will store, as predicted from what this worker knows is done.
-    for (const n of predictWrites(run, items, byId)) encoded[items[n]!.id] ??= encodeRemote(byId.get(items[n]!.id));
-    const res = await ctx.store.completeBatch({ runId: run.runId, lengthsVersion: run.replica.version, items, outputs: encoded, fetch, metrics });
+    // Send the outputs the script will store, as predicted from what this worker knows is done; a
+    // large one only when the script asks for it (sending it for nothing would cost as much as storing it).
+    const large = new Set(cluster);
+    for (const n of predictWrites(run, items, byId, large, budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encodeRemote(byId.get(items[n]!.id));
+    const res = await ctx.store.completeBatch({
+      runId: run.runId,
+      lengthsVersion: run.replica.version,
+      items,
+      outputs: encoded,
+      fetch,
+      metrics,
+      ...(cluster.length > 0 ? { cluster, budget } : {}),
+    });
     if (res.status === "inactive") {
       out.ended.push(...chains);
       return;
@@ -122,10 +149,30 @@ async function completePlain(
       claimer.set(depId, c);
       claimed.set(c, d);
     }
+    const inherited = new Map<Chain, Set<Chain>>();
+    const inherit = (to: Chain, from: Chain): void => {
+      let froms = inherited.get(to);
+      if (!froms) inherited.set(to, (froms = new Set()));
+      if (froms.has(from)) return;
+      froms.add(from);
+      out.inherit.push([to, from]);
+    };
+    // Clustered dependents: new chains beside their producer, holding its deliveries.
+    const extras = new Map<number, number>();
+    for (const [n, depId] of res.extra) {
+      const from = chains[n]!;
+      const chain = clusteredChain(from, deps[n]!.find((x) => x.id === depId)!, byId, res.fetched);
+      claimer.set(depId, chain);
+      out.next.push(chain);
+      inherit(chain, from);
+      extras.set(n, (extras.get(n) ?? 0) + 1);
+    }
+    for (const [n, count] of extras) recordUse(out.uses, chains[n]!.inst.id, { cl: count });
     for (const n of res.unwritten) {
+      if (extras.has(n)) recordUse(out.uses, chains[n]!.inst.id, { ns: sizeOf.get(chains[n]!.inst.id) ?? 0 });
       for (const d of deps[n]!) {
         const to = claimer.get(d.id);
-        if (to && to !== chains[n]) out.inherit.push([to, chains[n]!]);
+        if (to && to !== chains[n]) inherit(to, chains[n]!);
       }
     }
     if (res.handoffs.length > 0 && run.plan.colocate !== undefined) {
@@ -161,7 +208,7 @@ async function completePlain(
 }
 
 /** Items whose outputs the script will store if this worker's view of what is done is right. */
-function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<string, unknown>): number[] {
+function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<string, unknown>, cluster: ReadonlySet<number>, budget: number): number[] {
   const ready = new Map<string, boolean>();
   const claimed = new Set<string>();
   const isReady = (id: string): boolean => {
@@ -173,10 +220,17 @@ function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<strin
     }
     return r;
   };
-  for (const it of items) {
-    const d = it.dependents.find((x) => x.claimable && isReady(x.id) && !claimed.has(x.id));
-    if (d) claimed.add(d.id);
-  }
+  // The script's claims: the first ready dependent of each item, more for `cluster` items while the budget lasts.
+  items.forEach((it, n) => {
+    let first = true;
+    for (const d of it.dependents) {
+      if (!d.claimable || claimed.has(d.id) || !isReady(d.id)) continue;
+      if (!first && budget-- <= 0) break;
+      claimed.add(d.id);
+      first = false;
+      if (!cluster.has(n)) break;
+    }
+  });
   const writes: number[] = [];
   items.forEach((it, n) => {
     if (it.always || it.dependents.length === 0 || it.dependents.some((d) => !claimed.has(d.id))) writes.push(n);
@@ -194,15 +248,20 @@ async function completeExpanding(
   run: WorkerRun,
   c: Chain,
   output: unknown,
+  size: number,
   out: Completed,
   metrics: string,
 ): Promise<Completed["failure"]> {
   const held = new Map(c.inputs).set(c.inst.id, output);
-  const encoded = encodeRemote(output);
+  // Task clustering: a large fan-out source keeps as many ready dependents as threads are free,
+  // and is sent (and stored) only when some dependent cannot run here.
+  const clusters = keepsLarge(run, c.inst, size, "clustering");
+  const budget = clusters ? Math.max(0, ctx.freeThreads() - 1) : 0;
+  let encoded = clusters ? "" : encodeRemote(output);
+  let expansion: Expansion | undefined;
   for (let attempt = 0; ; attempt++) {
-    let expansion: Expansion;
     try {
-      expansion = await expandWith(ctx, run, c.inst, held);
+      expansion ??= await expandWith(ctx, run, c.inst, held);
     } catch (error) {
       if (error instanceof RunGraphError) return { inst: c.inst, error };
       throw error;
@@ -210,11 +269,12 @@ async function completeExpanding(
     const created = new Set(expansion.created.map((x) => x.id));
     const dependents = run.replica.waitingDependents(c.inst.id).filter((d) => !created.has(d.id));
     const all = [...dependents, ...expansion.created];
+    const here = all.length > 0 && !run.replica.resultRefs().has(c.inst.id) && all.every((d) => groupOf(run.plan, d) === ctx.group);
     const res = await ctx.store.complete({
       runId: run.runId,
       instanceId: c.inst.id,
       output: encoded,
-      write: "always",
+      write: clusters && here ? `keep:${budget + 1}` : "always",
       dependents: dependents.map((d) => ({ id: d.id, need: d.deps.length })),
       created: expansion.created.map((x) => ({ id: x.id, need: x.deps.length, deps: [...x.deps] })),
       lengths: expansion.lengths,
@@ -227,14 +287,27 @@ async function completeExpanding(
       out.ended.push(c);
       return undefined;
     }
+    if (res.status === "resend") {
+      encoded = encodeRemote(output);
+      continue;
+    }
     if (res.status === "stale") {
       if (attempt > 20) throw new Error(`internal: run ${run.runId}: lengths keep changing under instance ${c.inst.id}`);
       run.replica.refresh(await ctx.store.getLengths(run.runId));
+      expansion = undefined;
       continue;
     }
     const ready = all.filter((d) => res.ready.includes(d.id));
-    const keep = ready.find((d) => groupOf(run.plan, d) === ctx.group);
-    const others = ready.filter((d) => d !== keep);
+    const mine = ready.filter((d) => groupOf(run.plan, d) === ctx.group);
+    const keep = mine[0];
+    const extra = clusters ? mine.slice(1, 1 + budget) : [];
+    for (const d of extra) {
+      const chain = clusteredChain(c, d, held, {});
+      out.next.push(chain);
+      out.inherit.push([chain, c]);
+    }
+    if (extra.length > 0) recordUse(out.uses, c.inst.id, { cl: extra.length, ...(res.written ? {} : { ns: size }) });
+    const others = ready.filter((d) => d !== keep && !extra.includes(d));
     await handOff(ctx, run, run.plan.colocate === undefined ? others : continueColocated(run.plan, ctx.group, c, others, held, out));
     if (!keep) {
       out.ended.push(c);

@@ -8,9 +8,11 @@ import { AckToken, type BatchOutcome, type Chain, runBatch } from "./chain-batch
 import { completeChains, type CompletionContext } from "./chain-completion.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
 import { batchMetricsRecord } from "../report/remote-report.js";
+import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
+import type { UseSink } from "./task-clustering.js";
 
 /** What the runner needs from its worker. */
-export interface RunnerContext extends CompletionContext {
+export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
   pool: SharedPool;
   runs: WorkerRunCache;
   observer?: TaskObserver | undefined;
@@ -58,7 +60,11 @@ export class ChainRunner {
   /** Pools of tasks with their own `memoryMb` (below the worker's limit), by heap limit. */
   private readonly limited = new Map<number, SharedPool>();
 
-  constructor(private readonly ctx: RunnerContext) {}
+  private readonly ctx: CompletionContext & RunnerContext;
+
+  constructor(ctx: RunnerContext) {
+    this.ctx = { ...ctx, freeThreads: () => this.ctx.pool.threads - this.inFlight - this.runnable.length };
+  }
 
   /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's). */
   async close(): Promise<void> {
@@ -254,7 +260,9 @@ export class ChainRunner {
     if (done.length === 0) return;
     const ran = done.map((c) => c.inst);
     const metrics = batchMetricsRecord(this.ctx.workerId, outcome.threadId, ran, m, cold);
-    const res = await completeChains(this.ctx, run, done, outcome.outputs, metrics);
+    const sizes = done.map((_, i) => m[i * METRICS_STRIDE + 3] ?? 0);
+    const res = await completeChains(this.ctx, run, done, outcome.outputs, metrics, sizes);
+    if (res.uses.size > 0) this.recordUses(run, res.uses);
     for (const [to, from] of res.inherit) {
       for (const t of from.tokens) t.refs++;
       to.tokens.push(...from.tokens);
@@ -271,6 +279,12 @@ export class ChainRunner {
     for (const c of res.ended) this.end(c);
     for (const c of res.next) this.runnable.push(c);
     this.pump();
+  }
+
+  /** Appends what the optimizations did to the run's metrics (not awaited: the report reads it at the end). */
+  private recordUses(run: WorkerRun, uses: UseSink): void {
+    const record: OptimizationUsesRecord = { w: this.ctx.workerId, u: [...uses] };
+    this.ctx.store.appendMetrics(run.runId, JSON.stringify(record)).catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record optimization metrics: ${error.message}`));
   }
 
   /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */

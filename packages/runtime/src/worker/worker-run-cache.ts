@@ -10,6 +10,7 @@ import { checkPlan, type RunPlan } from "../scheduling/run-plan.js";
 import { RemoteRuntimeError } from "../errors.js";
 import { RunLock } from "./run-lock.js";
 import { checkManifest, taskOptionsOf } from "../protocol/manifest-check.js";
+import { checkOptimizationSettings, defaultOptimizationSettings, type OptimizationSettings } from "../scheduling/optimizations.js";
 
 /** What a worker keeps about a run it works on. */
 export interface WorkerRun {
@@ -18,6 +19,8 @@ export interface WorkerRun {
   workflow: WorkflowIR;
   input: unknown;
   plan: RunPlan;
+  /** The run's optimization settings (switches, large-output threshold, longest delay). */
+  optimizations: OptimizationSettings;
   replica: GraphReplica;
   /** file: URL of the cached task bundle. */
   bundleUrl: string;
@@ -99,6 +102,7 @@ export class WorkerRunCache {
       workflow,
       input,
       plan: checkPlan(JSON.parse(meta.plan)),
+      optimizations: meta.optimizations ? checkOptimizationSettings(JSON.parse(meta.optimizations)) : defaultOptimizationSettings(),
       replica,
       bundleUrl: bundle.url,
       coldBundle: bundle.fresh,

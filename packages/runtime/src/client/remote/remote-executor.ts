@@ -100,6 +100,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         plan: JSON.stringify(plan),
         known: submission.known,
         manifest: inline ? manifest.json : "",
+        optimizations: JSON.stringify(ctx.options.optimizations),
       }),
       store
         .watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")))
@@ -126,7 +127,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         runId,
         bytesWritten: meta?.bytesWritten ?? 0,
         get report(): RunReport {
-          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, taskNamesOf(ctx.manifest)));
+          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, taskNamesOf(ctx.manifest), meta?.bytesWritten));
         },
       };
     }
