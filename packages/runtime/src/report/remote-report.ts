@@ -132,7 +132,9 @@ export function buildRemoteReport(
     tasksPerSecond: makespanMs > 0 ? (tasks.length * 1000) / makespanMs : 0,
     counts: { tasks: tasks.length, finished: tasks.length, failed: 0, retries, batches: tasks.length, workers: workers.size },
     tasks,
-    ...(uses.size > 0 || bytesWritten !== undefined ? { optimizations: { ...summarizeUses(uses.values()), ...(bytesWritten !== undefined ? { bytesWritten } : {}) } } : {}),
+    ...(uses.size > 0 || bytesWritten !== undefined
+      ? { optimizations: { ...summarizeUses(uses.values()), ...(bytesWritten !== undefined ? { bytesWritten } : {}) } }
+      : {}),
   };
 }
 

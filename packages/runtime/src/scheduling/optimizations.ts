@@ -59,7 +59,8 @@ export function checkOptimizationSettings(value: unknown): OptimizationSettings 
   if (typeof s !== "object" || s === null) throw new Error(`optimizations must be an object, got ${JSON.stringify(value)}`);
   for (const field of ["largeOutputBytes", "delayedIoMaxMs"] as const) {
     const n = s[field];
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`optimizations.${field} must be a non-negative integer, got ${JSON.stringify(n)}`);
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+      throw new Error(`optimizations.${field} must be a non-negative integer, got ${JSON.stringify(n)}`);
   }
   const switches = s.switches ?? {};
   for (const [k, v] of Object.entries(switches)) {

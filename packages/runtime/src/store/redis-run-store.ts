@@ -63,7 +63,14 @@ export class RedisRunStore implements RunStore {
 
   async createRun(runId: string, meta: RunMeta): Promise<void> {
     const k = this.keys(runId);
-    await this.conn.hset(k.meta, { ...meta, manifest: meta.manifest ?? "", optimizations: meta.optimizations ?? "", known: String(meta.known), status: "running", bytesWritten: "0" });
+    await this.conn.hset(k.meta, {
+      ...meta,
+      manifest: meta.manifest ?? "",
+      optimizations: meta.optimizations ?? "",
+      known: String(meta.known),
+      status: "running",
+      bytesWritten: "0",
+    });
   }
 
   async getMeta(runId: string): Promise<StoredRunMeta | undefined> {

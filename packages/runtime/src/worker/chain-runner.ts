@@ -284,7 +284,9 @@ export class ChainRunner {
   /** Appends what the optimizations did to the run's metrics (not awaited: the report reads it at the end). */
   private recordUses(run: WorkerRun, uses: UseSink): void {
     const record: OptimizationUsesRecord = { w: this.ctx.workerId, u: [...uses] };
-    this.ctx.store.appendMetrics(run.runId, JSON.stringify(record)).catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record optimization metrics: ${error.message}`));
+    this.ctx.store
+      .appendMetrics(run.runId, JSON.stringify(record))
+      .catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record optimization metrics: ${error.message}`));
   }
 
   /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */

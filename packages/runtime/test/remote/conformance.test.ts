@@ -3,77 +3,8 @@
  * the Redis implementations (a real redis-server from the global setup).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  MemoryRunStore,
-  MemoryTaskQueue,
-  RedisRunStore,
-  RedisTaskQueue,
-  connectRedis,
-  type RedisConnection,
-  type RunStore,
-  type TaskQueue,
-  type CompleteRequest,
-} from "../../dist/internal/index.js";
-
-interface Backend {
-  store: RunStore;
-  queue: TaskQueue;
-}
-
-const meta = { manifestHash: "m1", bundleHash: "b1", workflow: "wf", input: "{}", plan: "{}", known: 3 };
-
-function req(runId: string, instanceId: string, extra: Partial<CompleteRequest> = {}): CompleteRequest {
-  return {
-    runId,
-    instanceId,
-    output: `out-${instanceId}`,
-    write: "shared",
-    dependents: [],
-    created: [],
-    lengths: [],
-    lengthsVersion: 0,
-    knownDelta: 0,
-    fetch: {},
-    ...extra,
-  };
-}
-
-const backends: [string, () => Promise<Backend & { close(): Promise<void> }>][] = [
-  [
-    "memory",
-    async () => {
-      const store = new MemoryRunStore();
-      const queue = new MemoryTaskQueue();
-      return {
-        store,
-        queue,
-        close: async () => {
-          await store.close();
-          await queue.close();
-        },
-      };
-    },
-  ],
-  [
-    "redis",
-    async () => {
-      const conn: RedisConnection = await connectRedis(inject("redisUrl"));
-      const prefix = `t${randomUUID().slice(0, 8)}`;
-      const store = new RedisRunStore(conn, prefix);
-      const queue = new RedisTaskQueue(conn, prefix);
-      return {
-        store,
-        queue,
-        close: async () => {
-          await store.close();
-          await queue.close();
-          conn.disconnect();
-        },
-      };
-    },
-  ],
-];
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends, meta, req, type Backend } from "./store-backends.js";
 
 describe.each(backends)("%s backend", (_name, make) => {
   let b: Backend & { close(): Promise<void> };

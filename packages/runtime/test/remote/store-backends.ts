@@ -1,0 +1,73 @@
+/** The in-memory and the Redis backends of the store contracts, for conformance suites. */
+import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
+import {
+  MemoryRunStore,
+  MemoryTaskQueue,
+  RedisRunStore,
+  RedisTaskQueue,
+  connectRedis,
+  type RedisConnection,
+  type RunStore,
+  type TaskQueue,
+  type CompleteRequest,
+} from "../../dist/internal/index.js";
+
+export interface Backend {
+  store: RunStore;
+  queue: TaskQueue;
+}
+
+export const meta = { manifestHash: "m1", bundleHash: "b1", workflow: "wf", input: "{}", plan: "{}", known: 3 };
+
+export function req(runId: string, instanceId: string, extra: Partial<CompleteRequest> = {}): CompleteRequest {
+  return {
+    runId,
+    instanceId,
+    output: `out-${instanceId}`,
+    write: "shared",
+    dependents: [],
+    created: [],
+    lengths: [],
+    lengthsVersion: 0,
+    knownDelta: 0,
+    fetch: {},
+    ...extra,
+  };
+}
+
+export const backends: [string, () => Promise<Backend & { close(): Promise<void> }>][] = [
+  [
+    "memory",
+    async () => {
+      const store = new MemoryRunStore();
+      const queue = new MemoryTaskQueue();
+      return {
+        store,
+        queue,
+        close: async () => {
+          await store.close();
+          await queue.close();
+        },
+      };
+    },
+  ],
+  [
+    "redis",
+    async () => {
+      const conn: RedisConnection = await connectRedis(inject("redisUrl"));
+      const prefix = `t${randomUUID().slice(0, 8)}`;
+      const store = new RedisRunStore(conn, prefix);
+      const queue = new RedisTaskQueue(conn, prefix);
+      return {
+        store,
+        queue,
+        close: async () => {
+          await store.close();
+          await queue.close();
+          conn.disconnect();
+        },
+      };
+    },
+  ],
+];
