@@ -8,7 +8,6 @@ import { fileURLToPath } from "node:url";
 import type { GraphNode } from "@taskloom/sdk/internal";
 import type { Redis } from "ioredis";
 import { createRemoteExecutor, type RemoteOutcome } from "../../dist/client/remote/remote-executor.js";
-import { loadTaskModule } from "../../dist/client/load-task-module.js";
 import { resolveRunOptions, type RunOptions } from "../../dist/client/run-options.js";
 import type { RunPlan } from "../../dist/scheduling/run-plan.js";
 import type { RunReport } from "../../dist/index.js";
@@ -50,14 +49,11 @@ export async function runRemote(
   plan: RunPlan,
   options: RunOptions = {},
 ): Promise<OptimizedRun> {
-  const info = await loadTaskModule(mod.manifest, mod.bundleUrl);
   const outcome = (await createRemoteExecutor(url, { plan }).run({
     manifest: mod.manifest,
     workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
     bundleUrl: mod.bundleUrl,
     input,
-    taskOptions: info.taskOptions,
-    taskNames: info.taskNames,
     options: resolveRunOptions({ redis: url, ...options }, undefined),
   })) as RemoteOutcome;
   return { result: outcome.result, report: outcome.report, runId: outcome.runId, bytesWritten: outcome.bytesWritten };

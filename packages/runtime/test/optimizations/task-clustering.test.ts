@@ -11,7 +11,8 @@ import { createWorkDir } from "../local/compile-for-test.js";
 import { stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
 import { addWorker, compileOptimizationTasks, leftoverRunKeys, MiB, nodesOf, runRemote, startGroup, workerOf } from "./optimization-harness.js";
 
-const WORKER_ARGS = ["--lease-ms", "1000"];
+// A lease long enough that a busy machine never takes work from a live worker (which would run it twice).
+const WORKER_ARGS = ["--lease-ms", "2500"];
 const OFF = { clustering: false, delayedIo: false };
 
 describe("task clustering on fan-outs (two dag-workers × 2 threads)", () => {
