@@ -108,7 +108,7 @@ export function createCompilerSession(options: CompileOptions = {}): CompilerSes
         result.note = "no @workflow";
       } else {
         const emitted = await emitModule(
-          { sourceFile: file, rootDir, source: analysis.source, workflows: analysis.workflows, tasks: analysis.tasks },
+          { sourceFile: file, rootDir, source: analysis.source, workflows: analysis.workflows, tasks: analysis.tasks, inline: analysis.inline },
           { write: options.check !== true },
         );
         Object.assign(result, {

@@ -12,13 +12,21 @@ export interface AnalyzedTask extends TaskInfo {
   sourceFile: string;
 }
 
+/** An inline step's generated function: its source (an arrow function, TypeScript) and where its expression is. */
+export interface InlineFunction {
+  code: string;
+  loc: SourceLocation;
+}
+
 /**
- * State shared by the analysis of one module: the project root, the diagnostics reported so far
- * and the tasks the workflows call.
+ * State shared by the analysis of one module: the project root, the diagnostics reported so far,
+ * the tasks the workflows call and the inline steps' functions.
  */
 export class AnalysisContext {
   readonly diagnostics: Diagnostic[] = [];
   readonly tasks: Record<string, AnalyzedTask> = {};
+  /** Generated functions of the workflows' inline steps, by id (`file#Class.workflow$n`). */
+  readonly inline: Record<string, InlineFunction> = {};
   /** Files declaring the classes of the tasks in {@link tasks}. */
   readonly taskFiles = new Set<SourceFile>();
   private readonly seen = new Set<string>();
@@ -36,6 +44,11 @@ export class AnalysisContext {
   addTask(task: AnalyzedTask, file: SourceFile): void {
     this.tasks[task.id] ??= task;
     this.taskFiles.add(file);
+  }
+
+  /** Records an inline step's function. */
+  addInline(id: string, fn: InlineFunction): void {
+    this.inline[id] = fn;
   }
 
   /** 1-based location of the start of `node`. */

@@ -2,12 +2,12 @@ import path from "node:path";
 import type { SourceFile } from "ts-morph";
 import type { WorkflowIR } from "@taskloom/sdk/internal";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { AnalysisContext, type AnalyzedTask } from "./analysis-context.js";
+import { AnalysisContext, type AnalyzedTask, type InlineFunction } from "./analysis-context.js";
 import { analyzeWorkflow } from "./analyze-workflow.js";
 import { checkTopLevel } from "./check-top-level.js";
 import { findWorkflows } from "./find-decorated.js";
 
-export type { AnalyzedTask } from "./analysis-context.js";
+export type { AnalyzedTask, InlineFunction } from "./analysis-context.js";
 
 /** The graph IR of every `@workflow` of one module, the tasks they call and the diagnostics. */
 export interface ModuleAnalysis {
@@ -17,6 +17,8 @@ export interface ModuleAnalysis {
   workflows: WorkflowIR[];
   /** Every task the workflows call, by task id (`<file>#Class.method`); empty when there are diagnostics. */
   tasks: Record<string, AnalyzedTask>;
+  /** The generated functions of the workflows' inline steps, by id; empty when there are diagnostics. */
+  inline: Record<string, InlineFunction>;
   /** Errors, sorted by position; when non-empty the module must not be emitted. */
   diagnostics: Diagnostic[];
 }
@@ -53,5 +55,5 @@ export function analyzeModule(file: SourceFile, options: AnalyzeModuleOptions): 
   }
   const diagnostics = sortDiagnostics(ctx.diagnostics);
   const ok = diagnostics.length === 0;
-  return { source: ctx.relativePath(file), workflows: ok ? workflows : [], tasks: ok ? ctx.tasks : {}, diagnostics };
+  return { source: ctx.relativePath(file), workflows: ok ? workflows : [], tasks: ok ? ctx.tasks : {}, inline: ok ? ctx.inline : {}, diagnostics };
 }

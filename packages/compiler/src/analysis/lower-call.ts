@@ -5,6 +5,8 @@ import { decoratorKindOf, findStaticMethod } from "./find-decorated.js";
 import { unwrap } from "./literal-value.js";
 import { lowerExpression, spreadItems } from "./lower-expression.js";
 import { lowerMap } from "./lower-map.js";
+import { callsTask, lowerPure, lowerPureCombine } from "./lower-pure.js";
+import { isTaskCall } from "./task-calls.js";
 import { resolveClass, type ResolvedClass } from "./resolve-class.js";
 import { getSdkNames, sdkExportOf } from "./sdk-imports.js";
 import { mayBeArray } from "./value-builders.js";
@@ -16,7 +18,8 @@ import type { Scope, WorkflowState } from "./workflow-scope.js";
  */
 type MethodRef = { cls: ResolvedClass; method: string } | { unresolved: string } | undefined;
 
-function methodRef(expr: Node, scope: Scope, wf: WorkflowState): MethodRef {
+/** What `X.method` / `this.method` names when `X` is a class (a task call, if it is one): no diagnostics. */
+export function methodRef(expr: Node, scope: Scope, wf: WorkflowState): MethodRef {
   const e = unwrap(expr);
   if (!Node.isPropertyAccessExpression(e)) return undefined;
   const recv = unwrap(e.getExpression());
@@ -61,17 +64,18 @@ export function resolveTask(node: Node, ref: MethodRef & object, wf: WorkflowSta
   if (ctx.tasks[id] !== undefined) return id;
   const read = readDecoratorOptions(decl, "task", shown, ctx);
   if (read === null) return null;
-  ctx.addTask(
-    {
-      id,
-      exportName: cls.exportName,
-      method,
-      ...(read.options !== undefined ? { options: read.options } : {}),
-      loc: ctx.locationOf(decl.getNameNode()),
-      sourceFile: cls.file.getFilePath(),
-    },
-    cls.file,
-  );
+  if (wf.dead === 0)
+    ctx.addTask(
+      {
+        id,
+        exportName: cls.exportName,
+        method,
+        ...(read.options !== undefined ? { options: read.options } : {}),
+        loc: ctx.locationOf(decl.getNameNode()),
+        sourceFile: cls.file.getFilePath(),
+      },
+      cls.file,
+    );
   return id;
 }
 
@@ -104,9 +108,22 @@ function lowerTreeReduce(call: CallExpression, scope: Scope, wf: WorkflowState):
   if (items !== null && !mayBeArray(items)) {
     wf.ctx.report(itemsExpr, "mapNotArray", `treeReduce needs an array, but ${itemsExpr.getText()} is not one`);
   }
+  const combine = unwrap(combineExpr);
+  if (Node.isArrowFunction(combine) || Node.isFunctionExpression(combine)) {
+    if (callsTask(combine, scope, wf)) {
+      wf.ctx.report(combineExpr, "reduceCombine", "the combine callback of treeReduce calls a task; pass the task itself");
+      return null;
+    }
+    // A pure combine (`(a, b) => a + b`): every pair is an inline step.
+    const inline = lowerPureCombine(combine, scope, wf);
+    if (items === null || inline === null || !mayBeArray(items)) return null;
+    const id = wf.nextId("r");
+    scope.builder.nodes.push({ kind: "reduce", id, items, fn: inline.fn, args: inline.args, loc: wf.ctx.locationOf(call) });
+    return { kind: "node", node: id };
+  }
   const ref = methodRef(combineExpr, scope, wf);
   if (ref === undefined) {
-    wf.ctx.report(combineExpr, "reduceCombine", `the combine function of treeReduce must be a @task, got ${combineExpr.getText()}`);
+    wf.ctx.report(combineExpr, "reduceCombine", `the combine function of treeReduce must be a @task or a pure arrow function, got ${combineExpr.getText()}`);
     return null;
   }
   const task = resolveTask(combineExpr, ref, wf);
@@ -116,7 +133,10 @@ function lowerTreeReduce(call: CallExpression, scope: Scope, wf: WorkflowState):
   return { kind: "node", node: id };
 }
 
-/** Lowers a call: a task call, `Promise.all`, `treeReduce`, `.map`/`.flatMap`; anything else is reported. */
+/**
+ * Lowers a call: a task call, `Promise.all`, `treeReduce`, `.map`/`.flatMap` whose callback calls
+ * tasks (a map node); any other call is a pure computation (an inline step) or reported.
+ */
 export function lowerCall(call: CallExpression, scope: Scope, wf: WorkflowState): Value | null {
   const callee = unwrap(call.getExpression());
   const sdk = getSdkNames(wf.file);
@@ -143,12 +163,11 @@ export function lowerCall(call: CallExpression, scope: Scope, wf: WorkflowState)
       }
       return lowerExpression(args[0], scope, wf);
     }
-    if (name === "map" || name === "flatMap") return lowerMap(call, recv, name === "flatMap", scope, wf);
+    if ((name === "map" || name === "flatMap") && isTaskCall(call, scope, wf)) return lowerMap(call, recv, name === "flatMap", scope, wf);
     if (name === "push") {
       wf.ctx.report(call, "accumulator", "push is allowed only as a statement, into a const array of the workflow");
       return null;
     }
   }
-  wf.ctx.report(call, "nonTaskCall", `${callee.getText()} is not a @task`);
-  return null;
+  return lowerPure(call, scope, wf);
 }

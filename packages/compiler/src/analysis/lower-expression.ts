@@ -2,18 +2,20 @@ import { Node, SyntaxKind, type Identifier } from "ts-morph";
 import type { ArrayItem, ObjectEntry, Value } from "@taskloom/sdk/internal";
 import { lowerCall } from "./lower-call.js";
 import { NOT_LITERAL, literalValue, staticKey, unwrap } from "./literal-value.js";
+import { callsTask, lowerPure } from "./lower-pure.js";
 import { moduleConstant } from "./module-constant.js";
 import { resolveClass } from "./resolve-class.js";
-import { getPath, literal, makeArray, makeObject } from "./value-builders.js";
+import { getPath, literal, makeArray, makeObject, readsNode } from "./value-builders.js";
 import type { Scope, WorkflowState } from "./workflow-scope.js";
 
 /**
  * Lowers an expression of a workflow body to a {@link Value}, adding the nodes of the task calls,
- * maps and reduces it contains to the scope's body. Returns null after reporting a diagnostic.
+ * maps, reduces and inline steps (pure computations) it contains to the scope's body. Returns null
+ * after reporting a diagnostic.
  */
 export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Value | null {
   const e = unwrap(expr);
-  if (Node.isAwaitExpression(e)) return lowerExpression(e.getExpression(), scope, wf);
+  if (Node.isAwaitExpression(e)) return lowerAwait(e.getExpression(), scope, wf);
   const lit = literalValue(e);
   if (lit !== NOT_LITERAL) return literal(lit);
   if (Node.isIdentifier(e)) return lowerIdentifier(e, scope, wf);
@@ -24,7 +26,7 @@ export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Va
   }
   if (Node.isObjectLiteralExpression(e)) return lowerObject(e.getProperties(), scope, wf);
   if (Node.isPropertyAccessExpression(e)) {
-    if (e.hasQuestionDotToken()) return fail(e, wf, "unsupportedExpression", "optional chaining (?.) decides at run time");
+    if (e.hasQuestionDotToken() || readsOptionalChain(e)) return lowerPure(e, scope, wf);
     const recv = unwrap(e.getExpression());
     if (Node.isThisExpression(recv)) {
       return fail(e, wf, "thisOutsideCall", `${e.getText()} is used as a value; only task calls may use this`);
@@ -32,15 +34,16 @@ export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Va
     if (Node.isIdentifier(recv) && scope.lookup(recv.getText()) === undefined && resolveClass(recv.getText(), wf.file)) {
       return fail(e, wf, "callbackArgument", `${e.getText()} is a function; a workflow passes values, not functions`);
     }
+    // A global's member (`Math.PI`) is computed; a value's property is a projection of it.
+    if (Node.isIdentifier(recv) && scope.lookup(recv.getText()) === undefined && moduleConstant(wf.file, recv.getText()) === undefined) {
+      return lowerPure(e, scope, wf);
+    }
     const of = lowerExpression(recv, scope, wf);
     return of === null ? null : getPath(of, [e.getName()]);
   }
   if (Node.isElementAccessExpression(e)) {
-    if (e.hasQuestionDotToken()) return fail(e, wf, "unsupportedExpression", "optional chaining (?.[]) decides at run time");
     const index = literalValue(e.getArgumentExpressionOrThrow());
-    if (typeof index !== "string" && typeof index !== "number") {
-      return fail(e, wf, "unsupportedExpression", `the index of ${e.getText()} is known only at run time`);
-    }
+    if (e.hasQuestionDotToken() || readsOptionalChain(e) || (typeof index !== "string" && typeof index !== "number")) return lowerPure(e, scope, wf);
     const of = lowerExpression(e.getExpression(), scope, wf);
     return of === null ? null : getPath(of, [index]);
   }
@@ -48,21 +51,50 @@ export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Va
     return fail(e, wf, "callbackArgument", "a function is not a value a workflow can pass around");
   }
   if (Node.isThisExpression(e)) return fail(e, wf, "thisOutsideCall", "`this` may only be used to call a task: this.method(...)");
-  if (Node.isNewExpression(e)) return fail(e, wf, "newExpression", `\`${e.getText()}\` creates an object in the workflow`);
-  if (Node.isConditionalExpression(e)) return fail(e, wf, "controlFlow", "a conditional (?:) decides at run time");
-  if (Node.isBinaryExpression(e)) return lowerBinary(e, wf);
-  if (Node.isPrefixUnaryExpression(e) || Node.isPostfixUnaryExpression(e)) {
-    const op = e.getOperatorToken();
-    if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
-      return fail(e, wf, "reassignment", `\`${e.getText()}\` changes a binding`);
+  if (Node.isConditionalExpression(e)) {
+    if (callsTask(e.getWhenTrue(), scope, wf) || callsTask(e.getWhenFalse(), scope, wf)) {
+      return fail(e, wf, "controlFlow", "a conditional (?:) whose arms call tasks decides at run time which tasks run");
     }
-    return fail(e, wf, "operator", `operator in \`${e.getText()}\` computes on a value at run time`);
+    return lowerPure(e, scope, wf);
   }
-  if (Node.isTemplateExpression(e)) return fail(e, wf, "operator", "a template string with substitutions builds a string at run time");
-  if (Node.isTypeOfExpression(e) || Node.isDeleteExpression(e) || Node.isVoidExpression(e)) {
-    return fail(e, wf, "operator", `\`${e.getText()}\` computes at run time`);
+  if (Node.isBinaryExpression(e)) return lowerBinary(e, scope, wf);
+  if (
+    Node.isNewExpression(e) ||
+    Node.isPrefixUnaryExpression(e) ||
+    Node.isPostfixUnaryExpression(e) ||
+    Node.isTemplateExpression(e) ||
+    Node.isTypeOfExpression(e) ||
+    Node.isDeleteExpression(e) ||
+    Node.isVoidExpression(e) ||
+    Node.isRegularExpressionLiteral(e)
+  ) {
+    return lowerPure(e, scope, wf);
   }
   return fail(e, wf, "unsupportedExpression", `unsupported expression \`${e.getText()}\` in a workflow`);
+}
+
+/** Whether a projection reads through an optional chain (`r?.a.b`): then all of it is computed. */
+function readsOptionalChain(e: Node): boolean {
+  for (let cur = unwrap(e); Node.isPropertyAccessExpression(cur) || Node.isElementAccessExpression(cur); cur = unwrap(cur.getExpression())) {
+    if (cur.hasQuestionDotToken()) return true;
+  }
+  return false;
+}
+
+/**
+ * `await x`: a task result (or an array or object of them, `Promise.all`) waits for its tasks.
+ * Awaiting anything else (a computed value, the input, a literal) is refused: the direct call and
+ * the graph would not agree on it.
+ */
+function lowerAwait(operand: Node, scope: Scope, wf: WorkflowState): Value | null {
+  const before = scope.builder.nodes.length;
+  const value = lowerExpression(operand, scope, wf);
+  if (value === null) return null;
+  const computed = value.kind === "node" && scope.builder.nodes.slice(before).some((n) => n.id === value.node && n.kind === "inline");
+  if (computed || !readsNode(value)) {
+    return fail(operand, wf, "awaitNonTask", `\`await ${operand.getText()}\` waits for a value that is not a task result`);
+  }
+  return value;
 }
 
 function fail(node: Node, wf: WorkflowState, kind: Parameters<WorkflowState["ctx"]["report"]>[1], message: string): null {
@@ -70,16 +102,17 @@ function fail(node: Node, wf: WorkflowState, kind: Parameters<WorkflowState["ctx
   return null;
 }
 
-function lowerBinary(e: Node & { getOperatorToken(): Node }, wf: WorkflowState): null {
+function lowerBinary(e: Node & { getOperatorToken(): Node; getRight(): Node }, scope: Scope, wf: WorkflowState): Value | null {
   const op = e.getOperatorToken().getKind();
   const text = e.getOperatorToken().getText();
   if (op >= SyntaxKind.FirstAssignment && op <= SyntaxKind.LastAssignment) {
     return fail(e, wf, "reassignment", `\`${text}\` assigns to an existing binding`);
   }
-  if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) {
-    return fail(e, wf, "controlFlow", `\`${text}\` decides at run time which value to use`);
+  const lazy = op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken;
+  if (lazy && callsTask(e.getRight(), scope, wf)) {
+    return fail(e, wf, "controlFlow", `\`${text}\` whose right side calls a task decides at run time which tasks run`);
   }
-  return fail(e, wf, "operator", `\`${text}\` computes on values at run time`);
+  return lowerPure(e, scope, wf);
 }
 
 function lowerIdentifier(id: Identifier, scope: Scope, wf: WorkflowState): Value | null {

@@ -69,3 +69,21 @@ export function mayBeArray(value: Value): boolean {
       return true;
   }
 }
+
+/** Whether a value reads a node's result (a task, a map, an inline step...) anywhere. */
+export function readsNode(value: Value): boolean {
+  switch (value.kind) {
+    case "node":
+      return true;
+    case "get":
+      return readsNode(value.of);
+    case "array":
+      return value.items.some((i) => readsNode(i.value));
+    case "object":
+      return value.entries.some((e) => readsNode(e.value));
+    case "call":
+      return value.args.some(readsNode);
+    default:
+      return false;
+  }
+}

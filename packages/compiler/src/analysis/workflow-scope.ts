@@ -1,5 +1,5 @@
 import type { ClassDeclaration, Node, SourceFile } from "ts-morph";
-import type { ArrayItem, GraphNode, Value } from "@taskloom/sdk/internal";
+import type { ArrayItem, GraphNode, SourceLocation, Value } from "@taskloom/sdk/internal";
 import type { AnalysisContext } from "./analysis-context.js";
 
 /** A `const` array that loops may push into; referencing it yields its items so far. */
@@ -68,18 +68,35 @@ export class Scope {
 /** Per-workflow state: where it is, the id counters and the shared analysis context. */
 export class WorkflowState {
   private readonly counters = new Map<string, number>();
+  /**
+   * Above 0 while lowering code that never runs (the arm of a branch whose test is a constant):
+   * it is checked for diagnostics, but its nodes are dropped and its inline steps not emitted.
+   */
+  dead = 0;
 
   constructor(
     readonly ctx: AnalysisContext,
     readonly file: SourceFile,
     readonly classDecl: ClassDeclaration,
-    readonly method: Node,
+    readonly method: Node & { getName(): string },
   ) {}
 
-  /** Next node id with a prefix: `n` for tasks, `m` for maps, `r` for reduces. */
-  nextId(prefix: "n" | "m" | "r"): string {
+  /** Next node id with a prefix: `n` for tasks, `m` for maps, `r` for reduces, `i` for inline steps, `b` for branches. */
+  nextId(prefix: "n" | "m" | "r" | "i" | "b"): string {
     const next = (this.counters.get(prefix) ?? 0) + 1;
     this.counters.set(prefix, next);
     return `${prefix}${next}`;
+  }
+
+  /**
+   * Registers the generated function of an inline step and returns its stable id,
+   * `file#Class.workflow$n` (numbered in source order within the workflow).
+   */
+  addInline(code: string, loc: SourceLocation): string {
+    const n = (this.counters.get("$") ?? 0) + 1;
+    this.counters.set("$", n);
+    const id = `${this.ctx.relativePath(this.file)}#${this.classDecl.getName() ?? "default"}.${this.method.getName()}$${n}`;
+    if (this.dead === 0) this.ctx.addInline(id, { code, loc });
+    return id;
   }
 }

@@ -9,13 +9,16 @@ export interface DiagnosticCodeInfo {
 
 /** Every diagnostic the analysis can report, by symbolic name. */
 export const DIAGNOSTIC_CODES = {
-  nonTaskCall: { code: "TL1001", hint: "move this computation into a @task" },
-  operator: { code: "TL1002", hint: "compute it inside a @task: a workflow only wires task results together" },
+  nonTaskCall: {
+    code: "TL1001",
+    hint: "call a @task, or a pure built-in (Math.*, String/Number methods, non-mutating array methods); move other code into a @task",
+  },
+  operator: { code: "TL1002", hint: "write it without this operator, or compute it inside a @task" },
   letOrVar: { code: "TL1003", hint: "declare values with const; a workflow never changes a binding" },
   reassignment: { code: "TL1004", hint: "bind a new const instead of changing an existing one" },
   controlFlow: {
     code: "TL1005",
-    hint: "move the decision into a @task; a workflow is a static graph decided before it runs",
+    hint: "decide with if/else, switch or ?: (they compile); move try/catch and throw into a @task",
   },
   loop: { code: "TL1006", hint: "use xs.map((x) => ...) or `for (const x of xs) acc.push(...)` into a const array" },
   callbackArgument: { code: "TL1007", hint: "functions cannot be passed to tasks; call the other task in the workflow" },
@@ -49,7 +52,7 @@ export const DIAGNOSTIC_CODES = {
   unsupportedExpression: { code: "TL1020", hint: "move this computation into a @task" },
   unsupportedStatement: {
     code: "TL1021",
-    hint: "a workflow body may contain const declarations, task calls, loops that push, and return",
+    hint: "a workflow body may contain const declarations, task calls, if/switch, for..of loops that push, and return",
   },
   decoratorForm: { code: "TL1022", hint: "call the decorator: @task() or @workflow()" },
   unreachable: { code: "TL1023", hint: "remove the code after return" },
@@ -62,6 +65,24 @@ export const DIAGNOSTIC_CODES = {
     hint: "write decorator options with literals, module-level literal consts and arithmetic: @task({ timeoutMs: 5 * 60_000 })",
   },
   invalidOption: { code: "TL1026", hint: "see the TaskOptions and WorkflowOptions of @taskloom/sdk" },
+  nondeterministic: {
+    code: "TL1027",
+    hint: "call it inside a @task and pass its result on: a workflow body computes the same values in every run and every process",
+  },
+  sideEffect: { code: "TL1028", hint: "do I/O and logging inside a @task; a workflow body only computes values" },
+  mutation: {
+    code: "TL1029",
+    hint: "use a form that returns a new value (toSorted, toReversed, [...xs, x], { ...o, k: v }), or change it inside a @task",
+  },
+  awaitNonTask: { code: "TL1030", hint: "await task calls, or Promise.all of them; use other values as they are" },
+  taskInCallback: {
+    code: "TL1031",
+    hint: "call the task in a .map first, then filter or combine its results: xs.map((x) => T.check(x)) ...",
+  },
+  branchCondition: {
+    code: "TL1032",
+    hint: "compute the value before the branch: const v = T.task(x); switch (v) { ... }",
+  },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 /** Symbolic name of a diagnostic code, e.g. `"nonTaskCall"`. */

@@ -1,5 +1,5 @@
-import { IR_VERSION, type GraphNode, type ModuleManifest, type TaskInfo, type WorkflowIR } from "@taskloom/sdk/internal";
-import type { EmitTask } from "./emit-task.js";
+import { IR_VERSION, type GraphNode, type InlineInfo, type ModuleManifest, type TaskInfo, type WorkflowIR } from "@taskloom/sdk/internal";
+import type { EmitInline, EmitTask } from "./emit-task.js";
 import { stableStringify } from "./stable-json.js";
 
 /** Input of {@link buildManifest}: the analysed module and its bundle. */
@@ -8,13 +8,16 @@ export interface BuildManifestInput {
   source: string;
   workflows: WorkflowIR[];
   tasks: Record<string, EmitTask>;
+  /** The inline steps' functions, with their JavaScript (see `inlineJs`): the manifest lists them by id. */
+  inline?: Record<string, EmitInline & { js: string }> | undefined;
   bundle: { file: string; hash: string; bytes: number };
 }
 
 /**
  * Builds the {@link ModuleManifest} of a module. Tasks are referred to by id and described by
  * where they live in the bundle (export name, method, location) and their `@task` options: the
- * manifest never carries code.
+ * manifest never carries task code. Only inline steps carry their few characters of JavaScript
+ * (pure expressions), which main threads evaluate without importing the bundle.
  *
  * @example
  * ```ts
@@ -27,11 +30,15 @@ export function buildManifest(input: BuildManifestInput): ModuleManifest {
     const t = input.tasks[id]!;
     tasks[id] = { exportName: t.exportName, method: t.method, ...(t.options ? { options: { ...t.options } } : {}), loc: { ...t.loc } };
   }
+  const inlineIds = Object.keys(input.inline ?? {}).sort();
+  const inline: Record<string, InlineInfo> = {};
+  for (const id of inlineIds) inline[id] = { loc: { ...input.inline![id]!.loc }, js: input.inline![id]!.js };
   return {
     version: IR_VERSION,
     source: input.source,
     bundle: { file: input.bundle.file, hash: input.bundle.hash, bytes: input.bundle.bytes },
     tasks,
+    ...(inlineIds.length > 0 ? { inline } : {}),
     workflows: input.workflows,
   };
 }

@@ -2,12 +2,15 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { build, type Message } from "esbuild";
 import { BundleError } from "../errors.js";
-import type { BundleExport, EmitTask } from "./emit-task.js";
+import { INLINE_EXPORT } from "@taskloom/sdk/internal";
+import type { BundleExport, EmitInline, EmitTask } from "./emit-task.js";
 
 /** Options of {@link bundleTasks}. */
 export interface BundleTasksOptions {
   /** The module's tasks by id; the bundle re-exports every class they live on. */
   tasks: Record<string, EmitTask>;
+  /** The inline steps' generated functions, exported as {@link INLINE_EXPORT} (sorted by id). */
+  inline?: Record<string, EmitInline> | undefined;
   /**
    * Directory that paths in the bundle's comments are relative to (the project root), so that
    * the bytes and the hash do not depend on the current directory.
@@ -68,6 +71,20 @@ export function bundleEntrySource(exports: BundleExport[], dir: string): string 
     .join("");
 }
 
+/**
+ * The inline steps' functions as an export of the entry: `{ "<id>": { loc: "file:line:col", run: <arrow> } }`.
+ * Each function is the user's expression with its inputs as parameters (TypeScript: esbuild strips the types).
+ */
+export function inlineExportSource(inline: Record<string, EmitInline>): string {
+  const ids = Object.keys(inline).sort();
+  if (ids.length === 0) return "";
+  const entries = ids.map((id) => {
+    const { code, loc } = inline[id]!;
+    return `  ${JSON.stringify(id)}: { loc: ${JSON.stringify(`${loc.file}:${loc.line}:${loc.column}`)}, run: ${code} },\n`;
+  });
+  return `export const ${INLINE_EXPORT} = {\n${entries.join("")}};\n`;
+}
+
 function formatMessages(messages: Message[]): string {
   return messages.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}` : m.text)).join("\n");
 }
@@ -91,7 +108,12 @@ export async function bundleTasks(options: BundleTasksOptions): Promise<TaskBund
   let inputs: string[];
   try {
     const result = await build({
-      stdin: { contents: bundleEntrySource(exports, entryDir), resolveDir: entryDir, loader: "ts", sourcefile: ENTRY_NAME },
+      stdin: {
+        contents: bundleEntrySource(exports, entryDir) + inlineExportSource(options.inline ?? {}),
+        resolveDir: entryDir,
+        loader: "ts",
+        sourcefile: ENTRY_NAME,
+      },
       absWorkingDir: options.rootDir,
       bundle: true,
       platform: "node",

@@ -3,8 +3,9 @@ import path from "node:path";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import { buildManifest, countNodes, serializeManifest } from "./build-manifest.js";
 import { bundleTasks } from "./bundle-tasks.js";
-import type { EmitTask } from "./emit-task.js";
+import type { EmitInline, EmitTask } from "./emit-task.js";
 import { generateDagModule } from "./generate-dag-module.js";
+import { inlineJs } from "./inline-js.js";
 import { hasContent, removeStaleBundles, writeIfChanged } from "./write-if-changed.js";
 
 /** The analysed module that {@link emitModule} turns into files (plain IR, no ts-morph nodes). */
@@ -17,6 +18,8 @@ export interface EmitModuleInput {
   source: string;
   workflows: WorkflowIR[];
   tasks: Record<string, EmitTask>;
+  /** The inline steps' generated functions by id (bundled with the tasks). */
+  inline?: Record<string, EmitInline>;
 }
 
 /** Options of {@link emitModule}. */
@@ -77,12 +80,13 @@ export async function emitModule(input: EmitModuleInput, options: EmitModuleOpti
   const dir = path.dirname(input.sourceFile);
   const outDir = path.join(dir, ".taskloom");
   const stem = sourceStem(input.sourceFile);
-  const bundle = await bundleTasks({ tasks: input.tasks, rootDir: input.rootDir });
+  const [bundle, js] = await Promise.all([bundleTasks({ tasks: input.tasks, inline: input.inline, rootDir: input.rootDir }), inlineJs(input.inline ?? {})]);
   const bundleName = `${stem}.${bundle.hash}.mjs`;
   const manifest = buildManifest({
     source: input.source,
     workflows: input.workflows,
     tasks: input.tasks,
+    inline: Object.fromEntries(Object.entries(input.inline ?? {}).map(([id, fn]) => [id, { ...fn, js: js[id]! }])),
     bundle: { file: bundleName, hash: bundle.hash, bytes: bundle.bytes },
   });
   const manifestText = serializeManifest(manifest);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -97,7 +97,6 @@ export class Codec {
     const elsewhere = await mkdtemp(path.join(os.tmpdir(), "taskloom-alone-"));
     try {
       const file = path.join(elsewhere, "codec.mjs");
-      const { writeFile } = await import("node:fs/promises");
       await writeFile(file, bundle.code);
       const script =
         `const m = await import(${JSON.stringify(pathToFileURL(file).href)});` +
@@ -113,6 +112,34 @@ export class Codec {
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
+  });
+
+  it("exports the inline steps' generated functions with their locations; the manifest lists them with their JavaScript", async () => {
+    project = await createTempProject();
+    const [source] = await project.write({ "chain.ts": STEP_SOURCE("abc") });
+    const tasks = Object.fromEntries([irTask(project.dir, "chain.ts", "Chain", "step")]);
+    const loc = { file: "chain.ts", line: 9, column: 12 };
+    const inline = { "chain.ts#Chain.chain$1": { code: "($0: number, $1: { k: string }) => ($0 * 2 + $1.k.length)", loc } };
+    const bundle = await bundleTasks({ tasks, inline, rootDir: project.dir });
+    const file = path.join(project.dir, "out.mjs");
+    await writeFile(file, bundle.code);
+    const mod = (await import(pathToFileURL(file).href)) as { __taskloom_inline: Record<string, { loc: string; run: (...a: unknown[]) => unknown }> };
+    const fn = mod.__taskloom_inline["chain.ts#Chain.chain$1"]!;
+    expect(fn.loc).toBe("chain.ts:9:12");
+    expect(fn.run(20, { k: "abc" })).toBe(43);
+    const emitted = await emitModule(
+      {
+        sourceFile: source!,
+        rootDir: project.dir,
+        source: "chain.ts",
+        tasks,
+        inline,
+        workflows: [chainWorkflow("chain.ts", "Chain", "chain", Object.keys(tasks)[0]!, 1)],
+      },
+      { write: false },
+    );
+    // The manifest carries the function's JavaScript (types stripped), for main threads.
+    expect(emitted.manifest.inline).toEqual({ "chain.ts#Chain.chain$1": { loc, js: "(($0, $1) => $0 * 2 + $1.k.length)" } });
   });
 
   it("reports an unresolvable import as a BundleError naming the module", async () => {

@@ -44,7 +44,7 @@ export class Bad {
 
   @workflow()
   static twice(x: number) {
-    return Bad.double(x) + 1;
+    return Bad.double(x) + Math.random();
   }
 }
 `;

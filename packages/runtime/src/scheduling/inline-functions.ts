@@ -1,4 +1,4 @@
-import { INLINE_EXPORT, type Value } from "@taskloom/sdk/internal";
+import { INLINE_EXPORT, type ModuleManifest, type Value } from "@taskloom/sdk/internal";
 import { RuntimeError } from "../errors.js";
 
 /** A `call` value: an inline step's generated function applied to argument values. */
@@ -89,4 +89,34 @@ export class InlineFunctions {
     memo?.set(value, out);
     return out;
   }
+}
+
+const fromManifests = new WeakMap<ModuleManifest, InlineFunctions>();
+
+/**
+ * The inline functions of a manifest, built once per manifest object from their JavaScript (see
+ * `InlineInfo.js`): what a main thread uses, since it never imports the task bundle. Each is a pure
+ * arrow function over its parameters and JavaScript's built-ins.
+ */
+export function manifestInline(manifest: ModuleManifest): InlineFunctions {
+  let inline = fromManifests.get(manifest);
+  if (!inline) {
+    const table: Record<string, InlineEntry> = {};
+    for (const [id, info] of Object.entries(manifest.inline ?? {})) {
+      let run: (...args: unknown[]) => unknown;
+      try {
+        run = new Function(`"use strict"; return (${info.js});`)() as (...args: unknown[]) => unknown;
+      } catch (error) {
+        throw new RuntimeError(
+          "TL_MANIFEST",
+          `the manifest of ${manifest.source} has a broken inline function ${id}: ${(error as Error).message}; run dag-compile again`,
+          { cause: error },
+        );
+      }
+      table[id] = { loc: `${info.loc.file}:${info.loc.line}:${info.loc.column}`, run };
+    }
+    inline = Object.keys(table).length > 0 ? new InlineFunctions(table) : InlineFunctions.none;
+    fromManifests.set(manifest, inline);
+  }
+  return inline;
 }

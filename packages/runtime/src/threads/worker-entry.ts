@@ -6,6 +6,7 @@
 import { threadId } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { resolveValue } from "../scheduling/resolve-value.js";
+import { InlineFunctions } from "../scheduling/inline-functions.js";
 import { collectRefs } from "../scheduling/value-ops.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
@@ -15,6 +16,7 @@ import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, typ
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
 const modules = new Map<string, Promise<TaskModule>>();
+const inlineOf = new WeakMap<TaskModule, InlineFunctions>();
 
 /** Thrown for a bundle that cannot run a batch: it fails to load, or lacks a task's function. */
 class BundleFailure extends Error {
@@ -31,6 +33,13 @@ function loadBundle(url: string): Promise<TaskModule> {
     modules.set(url, mod);
   }
   return mod;
+}
+
+/** The bundle's inline functions (arguments that read results of the batch are computed here). */
+function inlineFunctions(mod: TaskModule): InlineFunctions {
+  let inline = inlineOf.get(mod);
+  if (!inline) inlineOf.set(mod, (inline = InlineFunctions.fromModule(mod)));
+  return inline;
 }
 
 /** Large outputs of this thread's latest batch, kept live until its next batch (see `BatchRequest.resident`). */
@@ -146,6 +155,7 @@ function lookup(mod: TaskModule, exportName: string, method: string): { target: 
 
 /** The runtime's compact batch: refs by item index and value index. */
 function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown): Calls {
+  const inline = inlineFunctions(mod);
   const parsed = JSON.parse(compact.json) as [number, 0 | 1, number[] | Value][];
   const fns: ReturnType<typeof lookup>[] = [];
   // The items each item reads, and the last item reading each result.
@@ -168,7 +178,12 @@ function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: strin
     args(i, results) {
       const spec = parsed[i]![2];
       if (!Array.isArray(spec)) {
-        return resolveValue(spec, undefined, (ref) => (ref.charCodeAt(0) === 35 /* # */ ? results[Number(ref.slice(1))] : value(ref.slice(1)))) as unknown[];
+        return resolveValue(
+          spec,
+          undefined,
+          (ref) => (ref.charCodeAt(0) === 35 /* # */ ? results[Number(ref.slice(1))] : value(ref.slice(1))),
+          inline,
+        ) as unknown[];
       }
       const args = new Array<unknown>(spec.length);
       for (let k = 0; k < spec.length; k++) {
@@ -195,6 +210,7 @@ function itemRefs(spec: Value): number[] {
 /** The plain batch (the remote runtime's form): refs by instance id and value key. */
 function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | number) => unknown): Calls {
   const index = new Map<string, number>();
+  const inline = inlineFunctions(mod);
   return {
     count: items.length,
     fn(i) {
@@ -202,10 +218,15 @@ function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | nu
       return lookup(mod, items[i]!.exportName, items[i]!.method);
     },
     args: (i, results) =>
-      resolveValue(items[i]!.args, undefined, (id) => {
-        const at = index.get(id);
-        return at !== undefined && at < i ? results[at] : value(id);
-      }) as unknown[],
+      resolveValue(
+        items[i]!.args,
+        undefined,
+        (id) => {
+          const at = index.get(id);
+          return at !== undefined && at < i ? results[at] : value(id);
+        },
+        inline,
+      ) as unknown[],
     keep: (i) => items[i]!.keep,
     release: () => {},
     label: (i) => `${items[i]!.exportName}.${items[i]!.method}`,

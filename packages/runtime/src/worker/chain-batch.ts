@@ -3,6 +3,8 @@ import type { SharedPool } from "../threads/pool-set.js";
 import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type ThreadError } from "../protocol/thread-messages.js";
 import { packWire, transferListOf, unpackWire } from "../codec/wire-codec.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
+import type { InlineFunctions } from "../scheduling/inline-functions.js";
+import { isRuntimeError } from "../errors.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import type { WorkerRun } from "./worker-run-cache.js";
 import { underGateway, type TaskObserver } from "./gateway-observer.js";
@@ -44,7 +46,10 @@ export interface BatchOutcome {
   failedAt?: number;
 }
 
-/** Builds a batch's values (dependency outputs, resolved slices of the input) and refs to them. */
+/**
+ * Builds a batch's values (dependency outputs, resolved slices of the input, inline steps computed
+ * here from the outputs this worker holds) and refs to them.
+ */
 class BatchValues {
   readonly list: unknown[] = [];
   private readonly byDep = new Map<string, number>();
@@ -52,6 +57,7 @@ class BatchValues {
   constructor(
     private readonly input: unknown,
     private readonly inputs: (dep: string) => unknown,
+    private readonly inline: InlineFunctions,
   ) {}
 
   /** Index of the output of `dep`. */
@@ -64,9 +70,9 @@ class BatchValues {
     return k;
   }
 
-  /** Index of a value resolved here (a part of the input, a literal). */
+  /** Index of a value resolved here (a part of the input, a literal, an inline step over the held inputs). */
   value(v: Value): number {
-    return this.list.push(resolveValue(v, this.input, () => undefined)) - 1;
+    return this.list.push(resolveValue(v, this.input, (dep) => this.inputs(dep), this.inline)) - 1;
   }
 
   /**
@@ -82,7 +88,8 @@ class BatchValues {
 
   private bind(value: Value): Value {
     if (value.kind === "node") return { kind: "node", node: `$${this.dep(value.node)}` };
-    if (!hasRef(value)) return { kind: "node", node: `$${this.value(value)}` };
+    // An inline step is computed here (once per run for a value many chains read, see WorkerRun.inline).
+    if (!hasRef(value) || value.kind === "call") return { kind: "node", node: `$${this.value(value)}` };
     switch (value.kind) {
       case "get":
         return { kind: "get", of: this.bind(value.of), path: value.path };
@@ -109,6 +116,8 @@ function hasRef(value: Value): boolean {
       return value.items.some((i) => hasRef(i.value));
     case "object":
       return value.entries.some((e) => hasRef(e.value));
+    case "call":
+      return value.args.some(hasRef);
     default:
       return false;
   }
@@ -153,18 +162,27 @@ export async function runBatch(pool: SharedPool, group: string, chains: Chain[],
   const fnIndex = new Map<string, number>();
   let current = chains[0]!;
   // The same dependency holds the same output in every chain of a run: one value per dependency.
-  const values = new BatchValues(run.input, (dep) => current.inputs.get(dep));
-  const json = chains.map((c) => {
-    current = c;
-    const info = run.manifest.tasks[c.inst.task];
-    if (!info) throw new Error(`the manifest has no task ${c.inst.task}`);
-    let f = fnIndex.get(c.inst.task);
-    if (f === undefined) {
-      f = fns.push([info.exportName, info.method]) - 1;
-      fnIndex.set(c.inst.task, f);
-    }
-    return [f, 1, values.args(c.inst.args)];
-  });
+  const values = new BatchValues(run.input, (dep) => current.inputs.get(dep), run.inline);
+  let json: [number, number, number[] | Value][];
+  try {
+    json = chains.map((c) => {
+      current = c;
+      const info = run.manifest.tasks[c.inst.task];
+      if (!info) throw new Error(`the manifest has no task ${c.inst.task}`);
+      let f = fnIndex.get(c.inst.task);
+      if (f === undefined) {
+        f = fns.push([info.exportName, info.method]) - 1;
+        fnIndex.set(c.inst.task, f);
+      }
+      return [f, 1, values.args(c.inst.args)];
+    });
+  } catch (error) {
+    // An inline step of a chain's arguments threw: that chain fails, the others run again.
+    if (!isRuntimeError(error, "TL_INLINE_FAILED")) throw error;
+    const e = error as Error;
+    const failure: ThreadError = { name: e.name, message: e.message, code: "TL_INLINE_FAILED", ...(e.stack ? { stack: e.stack } : {}) };
+    return { outputs: [], metrics: new Float64Array(0), threadId: 0, failure, failedAt: chains.indexOf(current) };
+  }
   const cursor = new Int32Array(new SharedArrayBuffer(4));
   Atomics.store(cursor, 0, 0);
   const packedValues = packWire(values.list);

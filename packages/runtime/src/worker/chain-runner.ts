@@ -302,7 +302,8 @@ export class ChainRunner {
     }
     const options = c.run.taskOptions(c.inst.task);
     c.failures++;
-    if (c.failures <= (options.retries ?? 0) && !c.run.over) {
+    // An inline step of its arguments that threw would throw again.
+    if (c.failures <= (options.retries ?? 0) && !c.run.over && error.code !== "TL_INLINE_FAILED") {
       const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
       this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
       setTimeout(() => {

@@ -6,6 +6,7 @@ import type { TaskOptions } from "@taskloom/sdk";
 import type { RunStore } from "../store/run-store.js";
 import { decodeRemote } from "../codec/remote-codec.js";
 import { GraphReplica } from "../scheduling/graph-replica.js";
+import { manifestInline, type InlineFunctions } from "../scheduling/inline-functions.js";
 import { checkPlan, type RunPlan } from "../scheduling/run-plan.js";
 import { RemoteRuntimeError } from "../errors.js";
 import { RunLock } from "./run-lock.js";
@@ -35,6 +36,11 @@ export interface WorkerRun {
   taskOptions(task: string): Readonly<TaskOptions>;
   /** Set once the run failed or ended here: its chains stop. */
   over: boolean;
+  /**
+   * The manifest's inline functions, with a memo for this run: the inline steps of chains'
+   * arguments are computed on this thread from the inputs it holds (the values are then packed).
+   */
+  inline: InlineFunctions;
 }
 
 /** Inline manifests kept parsed (least recently used go first). */
@@ -95,7 +101,8 @@ export class WorkerRunCache {
     const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
     if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
     const input = decodeRemote(meta.input);
-    const replica = new GraphReplica(workflow, input, lengths);
+    const inline = manifestInline(manifest).withMemo();
+    const replica = new GraphReplica(workflow, input, lengths, inline);
     return {
       runId,
       manifest,
@@ -110,6 +117,7 @@ export class WorkerRunCache {
       lock: new RunLock(),
       localDone: new Set(),
       over: false,
+      inline,
       taskOptions: (task) => taskOptionsOf(manifest, task),
     };
   }

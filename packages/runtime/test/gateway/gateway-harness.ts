@@ -11,9 +11,8 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { GatewayStatus } from "../../dist/gateway/gateway.js";
-import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
-import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { runRemoteOutcome } from "../remote/remote-outcome.js";
 
 const CLI = fileURLToPath(new URL("../../dist/cli/dag-gateway.js", import.meta.url));
 
@@ -33,16 +32,7 @@ export async function compileGatewayTasks(): Promise<{ mod: CompiledModule; disp
  * configuration), as `run(input, { redis })` does for the group `default`.
  */
 export async function runInGroup(mod: CompiledModule, workflow: string, input: unknown, redisUrl: string, group: string): Promise<unknown> {
-  const ir = mod.manifest.workflows.find((w) => w.name === workflow)!;
-  const executor = createRemoteExecutor(redisUrl, { plan: { defaultGroup: group } });
-  const outcome = await executor.run({
-    manifest: mod.manifest,
-    workflow: ir,
-    bundleUrl: mod.bundleUrl,
-    input,
-    options: resolveRunOptions({ redis: redisUrl }, undefined),
-  });
-  return outcome.result;
+  return (await runRemoteOutcome(mod, workflow, input, redisUrl, { plan: { defaultGroup: group } })).result;
 }
 
 /** Pids of the processes in process group `pgid`, from the process listing (`ps`). */

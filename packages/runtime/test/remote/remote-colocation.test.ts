@@ -8,11 +8,10 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { GraphNode } from "@taskloom/sdk/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRemoteExecutor, type RemoteOutcome } from "../../dist/client/remote/remote-executor.js";
-import { resolveRunOptions } from "../../dist/client/run-options.js";
 import type { RunPlan } from "../../dist/scheduling/run-plan.js";
 import type { RunReport } from "../../dist/index.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { runRemoteOutcome } from "./remote-outcome.js";
 import { startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
@@ -26,14 +25,8 @@ async function runWithPlan(
   url: string,
   plan: RunPlan,
 ): Promise<{ result: unknown; report: RunReport; runId: string }> {
-  const outcome = await createRemoteExecutor(url, { plan }).run({
-    manifest: mod.manifest,
-    workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
-    bundleUrl: mod.bundleUrl,
-    input,
-    options: resolveRunOptions({ redis: url }, undefined),
-  });
-  return { result: outcome.result, report: outcome.report, runId: (outcome as RemoteOutcome).runId };
+  const outcome = await runRemoteOutcome(mod, workflow, input, url, { plan });
+  return { result: outcome.result, report: outcome.report, runId: outcome.runId };
 }
 
 /** The id of the task node calling `method` (`Remote.range`), map bodies included. */

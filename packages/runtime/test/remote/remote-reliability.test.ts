@@ -9,9 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createRemoteExecutor } from "../../dist/client/remote/remote-executor.js";
-import { resolveRunOptions } from "../../dist/client/run-options.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { runRemoteOutcome } from "./remote-outcome.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
@@ -27,14 +26,14 @@ async function runInGroup(
   stallCheckMs?: number,
   timeoutMs?: number,
 ): Promise<unknown> {
-  const executor = createRemoteExecutor(url, { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) });
-  const outcome = await executor.run({
-    manifest: mod.manifest,
-    workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
-    bundleUrl: mod.bundleUrl,
+  const outcome = await runRemoteOutcome(
+    mod,
+    workflow,
     input,
-    options: resolveRunOptions({ redis: url, ...(timeoutMs ? { timeoutMs } : {}) }, undefined),
-  });
+    url,
+    { plan: { defaultGroup: group }, ...(stallCheckMs ? { stallCheckMs } : {}) },
+    timeoutMs ? { timeoutMs } : {},
+  );
   return outcome.result;
 }
 

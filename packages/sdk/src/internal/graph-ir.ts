@@ -172,10 +172,16 @@ export interface TaskInfo {
   loc: SourceLocation;
 }
 
-/** An inline step's generated function: exported by the bundle under {@link INLINE_EXPORT}. */
+/**
+ * An inline step's generated function. Worker threads take it from the bundle (export
+ * {@link INLINE_EXPORT}); main threads (clients, workers' schedulers), which never import a bundle,
+ * build it from `js`: a pure arrow function over its parameters and JavaScript's built-ins only.
+ */
 export interface InlineInfo {
   /** Where the expression is in the user's source. */
   loc: SourceLocation;
+  /** The function's JavaScript source: an arrow function expression. */
+  js: string;
 }
 
 /**

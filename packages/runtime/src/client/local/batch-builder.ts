@@ -133,13 +133,14 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
   const special = (id: string): boolean => index.has(id) || source.packed(id) !== undefined;
   const inBatch = (id: string): boolean => index.has(id);
   // Binds a general argument value: refs become `#i`/`$k`, and what the main thread can compute
-  // alone becomes a value (a projection of a packed result is taken here: only its part travels).
+  // alone becomes a value (a projection of a packed result is taken here: only its part travels;
+  // an inline step reading no result of the batch is computed here, once for all its readers).
   const bind = (v: Value): Value => {
     if (v.kind === "node") {
       const r = ref(v.node);
       return { kind: "node", node: r >= 0 ? `#${r}` : `$${-r - 1}` };
     }
-    if (v.kind === "get" ? !readsAny(v, inBatch) : !readsAny(v, special)) return { kind: "node", node: `$${local(v)}` };
+    if (v.kind === "get" || v.kind === "call" ? !readsAny(v, inBatch) : !readsAny(v, special)) return { kind: "node", node: `$${local(v)}` };
     switch (v.kind) {
       case "get":
         return { kind: "get", of: bind(v.of), path: v.path };
@@ -150,6 +151,8 @@ export function planBatch(seeds: TaskInstance[], poolKey: string, source: BatchS
           kind: "object",
           entries: v.entries.map((e) => (e.spread ? { spread: true as const, value: bind(e.value) } : { key: e.key, value: bind(e.value) })),
         };
+      case "call":
+        return { kind: "call", fn: v.fn, args: v.args.map(bind) };
       default:
         return v;
     }
@@ -263,6 +266,8 @@ function readsAny(value: Value, test: (id: string) => boolean): boolean {
       return value.items.some((i) => readsAny(i.value, test));
     case "object":
       return value.entries.some((e) => readsAny(e.value, test));
+    case "call":
+      return value.args.some((a) => readsAny(a, test));
     default:
       return false;
   }

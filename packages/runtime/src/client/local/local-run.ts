@@ -1,6 +1,7 @@
 import type { SourceLocation } from "@taskloom/sdk/internal";
 import { RunGraph } from "../../scheduling/run-graph.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
+import { manifestInline, type InlineFunctions } from "../../scheduling/inline-functions.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
 import { packWire, transferListOf } from "../../codec/wire-codec.js";
 import { BundleError, RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../../errors.js";
@@ -56,6 +57,7 @@ export class LocalRun {
   private readonly timed = new Map<string, boolean>();
   /** Display names by task id. */
   private readonly names = new Map<string, string>();
+  private readonly inline: InlineFunctions;
   private settled = false;
   private resolveRun!: (outcome: ExecutionOutcome) => void;
   private rejectRun!: (error: unknown) => void;
@@ -63,13 +65,16 @@ export class LocalRun {
 
   constructor(private readonly ctx: ExecutionContext) {
     const input = ctx.input;
-    this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id)) });
+    // Main-thread values are copied into batch messages: an inline step's value is computed once per run.
+    const inline = manifestInline(ctx.manifest).withMemo();
+    this.inline = inline;
+    this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id), inline) });
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
     this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
     this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency);
-    this.source = new RunBatchSource(ctx, this.graph, this.report, this.results);
+    this.source = new RunBatchSource(ctx, this.graph, this.report, this.results, inline);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
   }
@@ -234,7 +239,9 @@ export class LocalRun {
     if (reply.failure) {
       const inst = batch.instances[failedAt] as TaskInstance;
       const cause = reviveThreadError(reply.failure);
-      this.retryOrFail(inst, (failed) => new TaskFailedError(failed, cause), reply.threadId);
+      // An inline step of the instance's arguments threw: deterministic, so never retried.
+      const inline = reply.failure.code === "TL_INLINE_FAILED";
+      this.retryOrFail(inst, (failed) => new TaskFailedError(failed, cause, inline ? "TL_INLINE_FAILED" : undefined), reply.threadId, inline);
     }
     this.resetUnrun(batch, reply.completed, failedAt);
     const { instances } = batch;
@@ -289,11 +296,11 @@ export class LocalRun {
   }
 
   /** Counts the failed attempt; schedules a retry with backoff, or throws the run's error. */
-  private retryOrFail(inst: TaskInstance, makeError: (failed: FailedInstance) => TaskFailedError, worker: number | undefined): void {
+  private retryOrFail(inst: TaskInstance, makeError: (failed: FailedInstance) => TaskFailedError, worker: number | undefined, noRetry = false): void {
     const attempt = this.bumpAttempts(inst.id);
     const error = makeError(this.failedInstance(inst));
     const options = taskOptionsOf(this.ctx.manifest, inst.task);
-    const retries = options.retries ?? 0;
+    const retries = noRetry ? 0 : (options.retries ?? 0);
     const record = this.report.get(inst.id) as InstanceRecord;
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
@@ -360,7 +367,7 @@ export class LocalRun {
 
   // ---- settling ----------------------------------------------------------------------------
   private succeed(): void {
-    const result = resolveValue(this.graph.result(), this.ctx.input, (id) => this.read(id));
+    const result = resolveValue(this.graph.result(), this.ctx.input, (id) => this.read(id), this.inline);
     this.settle();
     this.progress?.finish(this.graph.completedCount, this.graph.knownCount, false);
     for (const lane of this.lanes.values()) if (lane.shared) void releasePool(lane.shared, false);

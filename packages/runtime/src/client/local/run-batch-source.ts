@@ -3,6 +3,7 @@ import type { ExecutionContext } from "../executor.js";
 import type { ReportBuilder } from "../../report/report-builder.js";
 import type { RunGraph } from "../../scheduling/run-graph.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
+import type { InlineFunctions } from "../../scheduling/inline-functions.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
 import type { BatchSource } from "./batch-builder.js";
 import type { ResultStore } from "./result-store.js";
@@ -26,6 +27,7 @@ export class RunBatchSource implements BatchSource {
     private readonly graph: RunGraph,
     private readonly report: ReportBuilder,
     private readonly results: ResultStore,
+    private readonly inline: InlineFunctions,
   ) {
     this.localNodes = findWorkerLocalNodes(ctx.workflow);
     this.reduceLeaves = findReduceLeaves(ctx.workflow);
@@ -64,6 +66,6 @@ export class RunBatchSource implements BatchSource {
     return this.results.packed(id);
   }
   resolve(value: Value): unknown {
-    return resolveValue(value, this.ctx.input, (id) => this.results.read(id));
+    return resolveValue(value, this.ctx.input, (id) => this.results.read(id), this.inline);
   }
 }

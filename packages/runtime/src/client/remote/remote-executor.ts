@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { ExecutionContext, ExecutionOutcome, Executor } from "../executor.js";
 import { RunAbortedError, RunTimeoutError } from "../../errors.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
+import { manifestInline } from "../../scheduling/inline-functions.js";
 import { collectRefs } from "../../scheduling/value-ops.js";
 import type { Value } from "@taskloom/sdk/internal";
 import { RedisRunStore } from "../../store/redis-run-store.js";
@@ -59,7 +60,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   const startedAt = Date.now();
   const runId = randomUUID();
   const plan = options.plan ?? defaultPlan();
-  const submission = submissionOf(ctx.workflow, ctx.input);
+  const submission = submissionOf(ctx.workflow, ctx.input, manifestInline(ctx.manifest));
   const manifest = manifestBlob(ctx.manifest);
   const bundleHash = ctx.manifest.bundle.hash;
   // A small manifest travels inside the run's metadata; a large one is stored once per hash.
@@ -167,7 +168,7 @@ async function readResult(store: RunStore, runId: string, ctx: ExecutionContext,
   const submitted = submission.result;
   const early = await readRefs(store, runId, submitted);
   if (early) return resolveOutputs(submitted, early, ctx);
-  const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId));
+  const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId), manifestInline(ctx.manifest));
   const outputs = await readRefs(store, runId, replica.result());
   if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
   return resolveOutputs(replica.result(), outputs, ctx);
@@ -195,7 +196,7 @@ async function readRefs(store: RunStore, runId: string, value: Value): Promise<M
 }
 
 function resolveOutputs(value: Value, outputs: Map<string, string>, ctx: ExecutionContext): unknown {
-  return resolveValue(value, ctx.input, (id) => decodeRemote(outputs.get(id) as string));
+  return resolveValue(value, ctx.input, (id) => decodeRemote(outputs.get(id) as string), manifestInline(ctx.manifest));
 }
 
 /** A client's connection to one Redis and the store and queue on it, shared by its runs. */

@@ -3,6 +3,7 @@ import type { ModuleManifest, Value, WorkflowIR } from "@taskloom/sdk/internal";
 import { RunGraph } from "../../scheduling/run-graph.js";
 import { RecordingReader, ShapeCache } from "../../scheduling/shape-cache.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
+import { InlineFunctions } from "../../scheduling/inline-functions.js";
 
 /** What a client needs from a run's graph: the roots to seed, the instance count, the result. */
 export interface Submission {
@@ -21,16 +22,17 @@ const submissions = new ShapeCache<Submission>();
  * The submission of a run of `workflow` on `input`: built from a fresh {@link RunGraph}, or taken
  * from an earlier run of the same shape (same lengths of the arrays it fans out over; see
  * {@link ShapeCache}). Throws the graph's errors (an input that is not an array, an empty reduce).
+ * `inline` evaluates the inline steps that fan-outs and branch tests over the input read.
  *
  * @example
  * ```ts
  * const { roots, known } = submissionOf(ctx.workflow, ctx.input);
  * ```
  */
-export function submissionOf(workflow: WorkflowIR, input: unknown): Submission {
-  let submission = submissions.get(workflow, input, "");
+export function submissionOf(workflow: WorkflowIR, input: unknown, inline = InlineFunctions.none): Submission {
+  let submission = submissions.get(workflow, input, "", inline);
   if (!submission) {
-    const reader = new RecordingReader(input);
+    const reader = new RecordingReader(input, inline);
     const graph = new RunGraph(workflow, reader);
     const roots = graph.start().map(({ id, nodeId }) => ({ id, nodeId }));
     submission = { roots, known: graph.knownCount, result: graph.result() };
