@@ -11,7 +11,9 @@ describe("compiler fixtures run remotely", () => {
   let workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    [compiled, workers] = await Promise.all([compileForTest(work.dir, fixtureSources()), startWorkers(url, 2)]);
+    // One after the other: on a busy machine a worker competing with the compiler starts slowly.
+    compiled = await compileForTest(work.dir, fixtureSources());
+    workers = await startWorkers(url, 2);
   });
   afterAll(async () => {
     await stopWorkers(workers);

@@ -26,12 +26,8 @@ describe("inline steps, remotely on two workers", () => {
   let workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
-    const [compiled, started] = await Promise.all([
-      compileForTest(work.dir, [{ dir: join(import.meta.dirname, "..", "local", "fixtures"), entry: "body-tasks.ts", name: "body" }]),
-      startWorkers(url, 2),
-    ]);
-    mod = compiled.get("body")!;
-    workers = started;
+    mod = (await compileForTest(work.dir, [{ dir: join(import.meta.dirname, "..", "local", "fixtures"), entry: "body-tasks.ts", name: "body" }])).get("body")!;
+    workers = await startWorkers(url, 2);
   });
   afterAll(async () => {
     await stopWorkers(workers);
