@@ -1,22 +1,43 @@
+/**
+ * The runtime's errors: every error a `run()` rejects with is one of these classes, with a stable
+ * `code`, the same class, code and fields whether the run was local or remote. All extend the
+ * SDK's `TaskloomError` (a `code`, a `cause`, and a marker that {@link isTaskloomError} recognises
+ * across thread and process boundaries).
+ *
+ * | class | code | when |
+ * |---|---|---|
+ * | {@link TaskFailedError} | `TL_TASK_FAILED` | a task threw (after its retries) |
+ * | {@link TaskTimeoutError} | `TL_TASK_TIMEOUT` | a task ran longer than its `timeoutMs` |
+ * | {@link TaskOutOfMemoryError} | `TL_TASK_OOM` | a task's thread reached its heap limit |
+ * | {@link ValueNotSerializableError} | `TL_VALUE_NOT_SERIALIZABLE` | an input or output cannot cross a thread or process boundary |
+ * | {@link RunAbortedError} | `TL_RUN_ABORTED` | the run's `signal` was aborted |
+ * | {@link RunTimeoutError} | `TL_RUN_TIMEOUT` | the run took longer than its `timeoutMs` |
+ * | {@link RunStalledError} | `TL_RUN_STALLED` | a remote run's remaining work was lost |
+ * | {@link RunStateLostError} | `TL_RUN_STATE_LOST` | a remote run's state disappeared from Redis |
+ * | {@link GatewayShutdownError} | `TL_GATEWAY_SHUTDOWN` | the worker gateway stopped while a task ran |
+ * | {@link WorkerError} | `TL_WORKER_INTERNAL` | a remote worker failed outside any task |
+ * | {@link RedisConnectionError} | `TL_REDIS_URL`, `TL_REDIS_UNREACHABLE` | a bad Redis URL, or no Redis there |
+ * | {@link ManifestError} | `TL_MANIFEST` | the manifest is of another IR version, or lacks a workflow |
+ * | {@link BundleError} | `TL_BUNDLE` | the task bundle fails to load where tasks run |
+ * | {@link ExecutorUnavailableError} | `TL_EXECUTOR_UNAVAILABLE` | the remote executor is not installed |
+ * | `RunGraphError` | `TL_MAP_NOT_ARRAY`, `TL_EMPTY_REDUCE` | a fan-out over a non-array, a `treeReduce` of nothing |
+ */
+import { TaskloomError, isTaskloomError } from "@taskloom/sdk";
 import type { SourceLocation } from "@taskloom/sdk/internal";
 
-/** Marker property set on every runtime error, so it is recognised across thread and process boundaries. */
+export { TaskloomError, isTaskloomError };
+
+/** Marker property set on every runtime error (beside the SDK's), so it is recognised across realms. */
 export const RUNTIME_ERROR_MARKER = "__taskloomRuntimeError" as const;
 
-/**
- * Base of the runtime's errors: a stable `code`, an optional `cause`, and a marker property so
- * that code receiving an error from another realm can recognise it without `instanceof`.
- */
-export class RuntimeError extends Error {
-  /** Stable machine-readable code, e.g. `TL_TASK_FAILED`. */
-  readonly code: string;
+/** Base of the runtime's errors: a `TaskloomError` that may carry the run's partial report. */
+export class RuntimeError extends TaskloomError {
   readonly [RUNTIME_ERROR_MARKER] = true;
   /** The run's partial report, when the run failed after it started. */
   report?: unknown;
 
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.name = "RuntimeError";
   }
 }
@@ -35,19 +56,26 @@ export interface FailedInstance {
   task: string;
   /** `Class.method` (or the task's `name` option). */
   name: string;
+  /** Where the workflow calls the task. */
   loc: SourceLocation;
   /** How many times the instance ran (1 + retries used). */
   attempts: number;
+  /** The process that ran the last attempt: `local` for a local run, the `dag-worker`'s id remotely. */
+  worker: string;
+  /** The thread of that process (`worker_threads.threadId`), when known. */
+  thread?: number | undefined;
 }
 
 function where(instance: FailedInstance): string {
   const { file, line, column } = instance.loc;
-  return `task ${instance.name} (instance ${instance.instanceId}, ${file}:${line}:${column})`;
+  const on = instance.worker === "local" ? "" : `, on worker ${instance.worker}`;
+  return `task ${instance.name} (instance ${instance.instanceId}, ${file}:${line}:${column}${on})`;
 }
 
 /**
- * A task threw (after its retries): carries the instance, and the original error's name, message
- * and stack (also as `cause`). Its own stack ends with the original stack.
+ * A task threw (after its retries): carries the instance, where it ran, and the original error's
+ * name, message and stack; `cause` is the original error, with its own fields (`code`, custom
+ * properties). Its own stack ends with the original stack. Local and remote runs alike.
  */
 export class TaskFailedError extends RuntimeError {
   readonly instanceId: string;
@@ -55,7 +83,12 @@ export class TaskFailedError extends RuntimeError {
   readonly taskName: string;
   readonly loc: SourceLocation;
   readonly attempts: number;
-  /** The original error's message and stack, as thrown in the worker. */
+  /** `local`, or the id of the `dag-worker` that ran the last attempt. */
+  readonly worker: string;
+  /** The thread that ran the last attempt, when known. */
+  readonly thread: number | undefined;
+  /** The original error's name (a subclass keeps its name: `ValidationError`), message and stack. */
+  readonly originalName: string;
   readonly originalMessage: string;
   readonly originalStack: string | undefined;
 
@@ -68,28 +101,60 @@ export class TaskFailedError extends RuntimeError {
     this.taskName = instance.name;
     this.loc = instance.loc;
     this.attempts = instance.attempts;
+    this.worker = instance.worker;
+    this.thread = instance.thread;
+    this.originalName = cause.name;
     this.originalMessage = cause.message;
     this.originalStack = cause.stack;
     if (cause.stack) this.stack = `${this.name}: ${this.message}\nCaused by: ${cause.stack}`;
   }
 }
 
-/** A task exceeded its `timeoutMs`; its thread was terminated. */
+/** A task exceeded its `timeoutMs`; its thread (or, under a gateway, its worker) was stopped. */
 export class TaskTimeoutError extends TaskFailedError {
-  constructor(instance: FailedInstance, timeoutMs: number) {
-    super(instance, new Error(`timed out after ${timeoutMs} ms (task option timeoutMs)`), "TL_TASK_TIMEOUT");
+  readonly timeoutMs: number;
+  /** @param detail - replaces the default message (`timed out after 200 ms (task option timeoutMs)`). */
+  constructor(instance: FailedInstance, timeoutMs: number, detail?: string) {
+    super(instance, new Error(detail ?? `timed out after ${timeoutMs} ms (task option timeoutMs)`), "TL_TASK_TIMEOUT");
     this.name = "TaskTimeoutError";
+    this.timeoutMs = timeoutMs;
   }
 }
 
-/** A task exceeded its `memoryMb` heap limit; its thread ran out of memory and was terminated. */
+/** A task's thread reached its heap limit and was terminated. */
 export class TaskOutOfMemoryError extends TaskFailedError {
-  readonly memoryMb: number;
-  constructor(instance: FailedInstance, memoryMb: number, cause: unknown) {
-    const detail = cause instanceof Error ? ` (${cause.message})` : "";
-    super(instance, new Error(`ran out of memory: exceeded its limit of memoryMb = ${memoryMb} MiB${detail}`), "TL_TASK_OOM");
+  /** The heap limit in MiB, when known. */
+  readonly memoryMb: number | undefined;
+  /** @param detail - what limit was reached and where it comes from. */
+  constructor(instance: FailedInstance, memoryMb: number | undefined, detail: string) {
+    super(instance, new Error(`ran out of memory: ${detail}`), "TL_TASK_OOM");
     this.name = "TaskOutOfMemoryError";
     this.memoryMb = memoryMb;
+  }
+}
+
+/**
+ * A value cannot cross a thread or process boundary: a function, a symbol, a class instance with
+ * methods, a WeakMap, a Promise, ... `path` says where (`input[1].cb`, `output of task A.b
+ * (instance n3).items[2]`), `what` what it is. For the input it is thrown before anything runs.
+ */
+export class ValueNotSerializableError extends RuntimeError {
+  readonly path: string;
+  readonly what: string;
+  /** The instance whose output it is (absent for the input). */
+  readonly instanceId: string | undefined;
+  readonly task: string | undefined;
+
+  constructor(path: string, what: string, instance?: Pick<FailedInstance, "instanceId" | "task">) {
+    super(
+      "TL_VALUE_NOT_SERIALIZABLE",
+      `${path} is ${what}, which cannot cross a thread or process boundary; return and pass plain data (objects, arrays, Map, Set, Date, typed arrays)`,
+    );
+    this.name = "ValueNotSerializableError";
+    this.path = path;
+    this.what = what;
+    this.instanceId = instance?.instanceId;
+    this.task = instance?.task;
   }
 }
 
@@ -112,6 +177,56 @@ export class RunTimeoutError extends RuntimeError {
   }
 }
 
+/** A remote run stopped making progress: it is running, yet none of its work is queued or held by a worker. */
+export class RunStalledError extends RuntimeError {
+  readonly runId: string;
+  constructor(runId: string, message: string) {
+    super("TL_RUN_STALLED", message);
+    this.name = "RunStalledError";
+    this.runId = runId;
+  }
+}
+
+/** A remote run's state is gone from Redis (flushed, evicted, a failover without persistence). */
+export class RunStateLostError extends RuntimeError {
+  readonly runId: string;
+  constructor(runId: string, message: string, options?: { cause?: unknown }) {
+    super("TL_RUN_STATE_LOST", message, options);
+    this.name = "RunStateLostError";
+    this.runId = runId;
+  }
+}
+
+/** The worker gateway shut down while a task of the run was running on one of its workers. */
+export class GatewayShutdownError extends RuntimeError {
+  readonly instanceId: string;
+  readonly worker: string;
+  constructor(instanceId: string, worker: string, message: string) {
+    super("TL_GATEWAY_SHUTDOWN", message);
+    this.name = "GatewayShutdownError";
+    this.instanceId = instanceId;
+    this.worker = worker;
+  }
+}
+
+/** A remote worker failed outside of any task (an internal error); the run cannot go on. */
+export class WorkerError extends RuntimeError {
+  readonly worker: string;
+  constructor(worker: string, message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? "TL_WORKER_INTERNAL", message, options);
+    this.name = "WorkerError";
+    this.worker = worker;
+  }
+}
+
+/** A Redis URL is malformed (`TL_REDIS_URL`), or no Redis answers there (`TL_REDIS_UNREACHABLE`). */
+export class RedisConnectionError extends RuntimeError {
+  constructor(code: "TL_REDIS_URL" | "TL_REDIS_UNREACHABLE", message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = "RedisConnectionError";
+  }
+}
+
 /** The requested executor (e.g. `redis`) is not available in this installation. */
 export class ExecutorUnavailableError extends RuntimeError {
   constructor(message: string, cause?: unknown) {
@@ -120,7 +235,7 @@ export class ExecutorUnavailableError extends RuntimeError {
   }
 }
 
-/** The manifest or the bundle does not match what the runtime expects. */
+/** The manifest does not match what the runtime expects (IR version, workflow name, missing blob). */
 export class ManifestError extends RuntimeError {
   constructor(message: string) {
     super("TL_MANIFEST", message);
@@ -133,34 +248,5 @@ export class BundleError extends RuntimeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("TL_BUNDLE", message, options);
     this.name = "BundleError";
-  }
-}
-
-export class RemoteRuntimeError extends Error {
-  /** Stable code, e.g. `TL_REDIS_UNREACHABLE`. */
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = "RemoteRuntimeError";
-  }
-}
-
-/** A task of a remote run threw: carries the task instance id and the original stack. */
-export class RemoteTaskError extends Error {
-  readonly code: string;
-  readonly instanceId: string;
-  readonly task: string;
-  readonly worker: string;
-
-  constructor(record: { instanceId: string; task: string; name: string; message: string; stack: string; code?: string; worker: string }) {
-    super(`task ${record.task} (instance ${record.instanceId}) failed on worker ${record.worker}: ${record.message}`);
-    this.name = "RemoteTaskError";
-    this.code = record.code ?? "TL_TASK_FAILED";
-    this.instanceId = record.instanceId;
-    this.task = record.task;
-    this.worker = record.worker;
-    this.stack = `${this.name}: ${this.message}\n--- task stack ---\n${record.stack}`;
   }
 }

@@ -27,15 +27,26 @@ export type { RunReport, TaskReport, RunOutcome } from "./report/run-report.js";
 export { formatRunSummary } from "./report/format-summary.js";
 export { closeLocalPools } from "./threads/pool-set.js";
 export {
+  TaskloomError,
+  isTaskloomError,
   RuntimeError,
   TaskFailedError,
   TaskTimeoutError,
   TaskOutOfMemoryError,
+  ValueNotSerializableError,
   RunAbortedError,
   RunTimeoutError,
+  RunStalledError,
+  RunStateLostError,
+  GatewayShutdownError,
+  WorkerError,
+  RedisConnectionError,
   ExecutorUnavailableError,
   ManifestError,
   BundleError,
   isRuntimeError,
   type FailedInstance,
 } from "./errors.js";
+export { RunGraphError } from "./scheduling/run-graph-error.js";
+export { InlineStepError } from "./scheduling/inline-functions.js";
+export { GatewayError } from "./gateway/gateway-error.js";

@@ -21,4 +21,4 @@ export { treeReduce } from "./tree-reduce.js";
 export type { OptimizationSwitches, TaskOptions, WorkflowOptions } from "./options.js";
 export { OPTIMIZATION_NAMES, validateOptimizationSwitches, validateTaskOptions, validateWorkflowOptions } from "./options.js";
 export { getTaskNames, getTaskOptions, getWorkflowOptions } from "./metadata.js";
-export { DecoratorUsageError, InvalidOptionError, TaskloomError } from "./errors.js";
+export { DecoratorUsageError, InvalidOptionError, TaskloomError, isTaskloomError, TASKLOOM_ERROR_MARKER } from "./errors.js";

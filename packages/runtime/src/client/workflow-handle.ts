@@ -1,5 +1,6 @@
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
-import { ExecutorUnavailableError, ManifestError } from "../errors.js";
+import { ExecutorUnavailableError, ManifestError, RunAbortedError, ValueNotSerializableError } from "../errors.js";
+import { findUnserializable } from "../codec/find-unserializable.js";
 import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
@@ -47,6 +48,10 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
   async function run(...args: unknown[]): Promise<unknown> {
     const [input, rawOptions] = ir!.hasInput || args.length > 1 ? args : [undefined, args[0]];
     const options = resolveRunOptions(rawOptions, ir!.options?.timeoutMs);
+    // Checked before anything is submitted: a run never starts with an input it cannot send.
+    const bad = findUnserializable(input);
+    if (bad) throw new ValueNotSerializableError(`input${bad.path}`, bad.what);
+    if (options.signal?.aborted) throw new RunAbortedError(options.signal.reason);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
     const outcome = await executor.run({
       manifest,

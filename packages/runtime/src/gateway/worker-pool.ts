@@ -259,6 +259,8 @@ export class WorkerPool {
       worker: record.id,
       config: record.config,
       attempt: task.attempt ?? null,
+      timeoutMs: task.timeoutMs ?? null,
+      memoryMb: this.config.memoryMb,
       ts: Date.now(),
     };
     await recordTaskFailure(this.#context.redis, failure);

@@ -35,7 +35,7 @@ export { connectRedis, parseRedisUrl, type RedisConnection } from "../store/redi
 export type { TaskQueue, Handoff, Delivery } from "../store/task-queue.js";
 export { MemoryTaskQueue } from "../store/memory-task-queue.js";
 export { RedisTaskQueue } from "../store/redis-task-queue.js";
-export { RemoteRuntimeError, RemoteTaskError } from "../errors.js";
+
 export { RemoteWorker, type RemoteWorkerOptions } from "../worker/remote-worker.js";
 export { runRemote, createRemoteExecutor, type RemoteRunOptions, type RemoteOutcome } from "../client/remote/remote-executor.js";
 export { defaultPlan, groupOf, colocationOf, type RunPlan } from "../scheduling/run-plan.js";

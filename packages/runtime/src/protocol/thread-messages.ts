@@ -102,17 +102,35 @@ export interface BatchReply {
   failure?: ThreadError;
 }
 
-/** An error normalised at the thread boundary: anything thrown becomes this plain shape. */
+/** How the runtime classifies a failure; absent when the task itself threw. */
+export type FailureKind = "bundle" | "value" | "timeout" | "oom" | "inline";
+
+/**
+ * An error normalised at the thread boundary: anything thrown becomes this plain shape, with the
+ * original's name, message, stack, `code` and other own properties, so that the main thread (and,
+ * through the run's error record, a remote client) rebuilds it with its fields intact.
+ */
 export interface ThreadError {
   name: string;
   message: string;
   stack?: string;
   code?: string;
+  /** The thrown error's other own enumerable properties (those that can cross; see `dropped`). */
+  props?: Record<string, unknown>;
+  /** Own properties left out because they cannot cross (functions, symbols, ...). */
+  dropped?: string[];
   /**
-   * `bundle`: not the task's own failure: the task bundle failed to load on the thread, or has no
-   * such function (the run fails with `TL_BUNDLE`, without retries).
+   * Not the task's own throw: `bundle` (the task bundle failed to load on the thread, or has no
+   * such function: the run fails with `TL_BUNDLE`), `value` (its output cannot cross: `path`
+   * and `what`), `timeout` / `oom` (its thread was stopped: `timeoutMs`, `memoryMb`), `inline`
+   * (an inline step computing its arguments threw: `TL_INLINE_FAILED`, never retried).
    */
-  kind?: "bundle";
+  kind?: FailureKind;
+  /** `value`: where in the output (`.items[2].cb`, "" for the output itself) and what it is. */
+  path?: string;
+  what?: string;
+  timeoutMs?: number;
+  memoryMb?: number;
 }
 
 /** Number of entries per item in {@link BatchReply.metrics}. */

@@ -196,7 +196,7 @@ export class MemoryRunStore implements RunStore {
   async fail(runId: string, record: RunErrorRecord): Promise<boolean> {
     const run = this.runs.get(runId);
     if (run?.meta.status !== "running") return false;
-    run.error = { ...record };
+    run.error = structuredClone(record);
     this.setStatus(runId, run, "failed");
     return true;
   }
@@ -210,7 +210,7 @@ export class MemoryRunStore implements RunStore {
 
   async getError(runId: string): Promise<RunErrorRecord | undefined> {
     const error = this.runs.get(runId)?.error;
-    return error ? { ...error } : undefined;
+    return error ? structuredClone(error) : undefined;
   }
 
   async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {

@@ -1,5 +1,5 @@
 import { Cluster, Redis } from "ioredis";
-import { RemoteRuntimeError } from "../errors.js";
+import { RedisConnectionError } from "../errors.js";
 
 /** An ioredis connection: a standalone server or a cluster. */
 export type RedisConnection = Redis | Cluster;
@@ -18,10 +18,10 @@ export function parseRedisUrl(url: string, option = "redis"): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new RemoteRuntimeError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
+    throw new RedisConnectionError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new RemoteRuntimeError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
+    throw new RedisConnectionError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
   }
   return parsed;
 }
@@ -41,7 +41,7 @@ async function open(conn: Redis, url: string): Promise<void> {
     await conn.connect();
   } catch (error) {
     conn.disconnect();
-    throw new RemoteRuntimeError("TL_REDIS_UNREACHABLE", `cannot connect to Redis at ${url}: ${(error as Error).message}`, {
+    throw new RedisConnectionError("TL_REDIS_UNREACHABLE", `cannot connect to Redis at ${url}: ${(error as Error).message}`, {
       cause: error,
     });
   }
@@ -78,7 +78,7 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
     await cluster.connect();
   } catch (error) {
     cluster.disconnect();
-    throw new RemoteRuntimeError("TL_REDIS_UNREACHABLE", `cannot connect to Redis Cluster at ${url}: ${(error as Error).message}`, {
+    throw new RedisConnectionError("TL_REDIS_UNREACHABLE", `cannot connect to Redis Cluster at ${url}: ${(error as Error).message}`, {
       cause: error,
     });
   }

@@ -1,6 +1,7 @@
 import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
 import { APPEND_METRICS_SCRIPT, COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
+import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
 import type {
   CompleteBatchRequest,
   CompleteBatchResult,
@@ -155,7 +156,8 @@ export class RedisRunStore implements RunStore {
 
   private async finish(runId: string, status: RunStatus, record?: RunErrorRecord): Promise<boolean> {
     const k = this.keys(runId);
-    return (await this.conn.tlFinish(k.meta, k.error, status, k.events, record ? JSON.stringify(record) : "")) === 1;
+    const flat = record && { ...record, ...(record.detail ? { detail: JSON.stringify(record.detail) } : {}) };
+    return (await this.conn.tlFinish(k.meta, k.error, status, k.events, flat ? JSON.stringify(flat) : "")) === 1;
   }
 
   fail(runId: string, record: RunErrorRecord): Promise<boolean> {
@@ -177,6 +179,8 @@ export class RedisRunStore implements RunStore {
       stack: h.stack ?? "",
       worker: h.worker ?? "",
       ...(h.code ? { code: h.code } : {}),
+      ...(h.kind ? { kind: h.kind as RunFailureKind } : {}),
+      ...(h.detail ? { detail: JSON.parse(h.detail) as RunErrorDetail } : {}),
     };
   }
 

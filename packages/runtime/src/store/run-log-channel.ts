@@ -33,6 +33,9 @@ export interface RunTaskFailure {
   worker: string;
   config: string;
   attempt: number | null;
+  /** The task's `timeoutMs` (timeout) and the configuration's heap limit in MB (oom), when known. */
+  timeoutMs?: number | null;
+  memoryMb?: number | null;
   ts: number;
 }
 

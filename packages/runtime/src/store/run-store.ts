@@ -145,16 +145,8 @@ export type CompleteBatchResult =
   | { status: "stale"; lengthsVersion: number }
   | { status: "inactive"; runStatus: RunStatus | "missing" };
 
-/** A task error as recorded for the run. */
-export interface RunErrorRecord {
-  instanceId: string;
-  task: string;
-  name: string;
-  message: string;
-  stack: string;
-  code?: string;
-  worker: string;
-}
+export type { RunErrorRecord } from "../protocol/run-error-record.js";
+import type { RunErrorRecord } from "../protocol/run-error-record.js";
 
 /** Listener of run events (`done`, `failed`, `aborted`). */
 export type RunEventListener = (event: RunStatus) => void;

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { RunStore } from "./run-store.js";
 import { runLogChannel, type RunTaskFailure } from "./run-log-channel.js";
+import type { RunFailureKind } from "../protocol/run-error-record.js";
 
 const TTL_SECONDS = 24 * 3600;
 
@@ -26,10 +27,11 @@ export async function getGatewayTaskFailure(redis: Pick<Redis, "hget">, run: str
   return text === null ? undefined : (JSON.parse(text) as RunTaskFailure);
 }
 
-const CODES: Record<RunTaskFailure["reason"], string> = {
-  timeout: "TL_GATEWAY_TIMEOUT",
-  oom: "TL_GATEWAY_OUT_OF_MEMORY",
-  "gateway-shutdown": "TL_GATEWAY_SHUTDOWN",
+/** The code and kind of the run's error: the same as when a worker itself stops a task (TL_TASK_TIMEOUT, TL_TASK_OOM). */
+const FAILURES: Record<RunTaskFailure["reason"], { code: string; kind: RunFailureKind }> = {
+  timeout: { code: "TL_TASK_TIMEOUT", kind: "gateway-timeout" },
+  oom: { code: "TL_TASK_OOM", kind: "gateway-oom" },
+  "gateway-shutdown": { code: "TL_GATEWAY_SHUTDOWN", kind: "gateway-shutdown" },
 };
 
 /**
@@ -38,13 +40,21 @@ const CODES: Record<RunTaskFailure["reason"], string> = {
  * already ended or that the store does not know.
  */
 export async function failRun(store: RunStore, failure: RunTaskFailure): Promise<boolean> {
+  const { code, kind } = FAILURES[failure.reason];
   return store.fail(failure.run, {
     instanceId: failure.task,
     task: failure.name ?? failure.task,
     name: "GatewayError",
     message: failure.message,
     stack: `GatewayError: ${failure.message}`,
-    code: CODES[failure.reason],
+    code,
     worker: failure.worker,
+    kind,
+    detail: {
+      ...(failure.name ? { taskName: failure.name } : {}),
+      ...(failure.attempt ? { attempts: failure.attempt } : {}),
+      ...(failure.timeoutMs ? { timeoutMs: failure.timeoutMs } : {}),
+      ...(failure.memoryMb ? { memoryMb: failure.memoryMb } : {}),
+    },
   });
 }

@@ -6,12 +6,14 @@
 import { threadId } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { resolveValue } from "../scheduling/resolve-value.js";
-import { InlineFunctions } from "../scheduling/inline-functions.js";
+import { InlineFunctions, InlineStepError } from "../scheduling/inline-functions.js";
 import { collectRefs } from "../scheduling/value-ops.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
 import type { Value } from "@taskloom/sdk/internal";
 import { ownTaskLogs } from "./thread-log-tag.js";
+import { toThreadError } from "./thread-error.js";
+import { findUnserializable } from "../codec/find-unserializable.js";
 import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "../protocol/thread-messages.js";
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
@@ -21,6 +23,26 @@ const inlineOf = new WeakMap<TaskModule, InlineFunctions>();
 /** Thrown for a bundle that cannot run a batch: it fails to load, or lacks a task's function. */
 class BundleFailure extends Error {
   override name = "BundleFailure";
+}
+
+/** Thrown for an output that cannot cross back (checked for every output, so batching never changes the answer). */
+class ValueFailure extends Error {
+  override name = "ValueNotSerializableError";
+  constructor(
+    readonly path: string,
+    readonly what: string,
+  ) {
+    super(`its output${path} is ${what}`);
+  }
+}
+
+function failureOf(error: unknown): ThreadError {
+  if (error instanceof BundleFailure)
+    return { name: error.name, message: error.message, code: "TL_BUNDLE", kind: "bundle", ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof InlineStepError) return { ...toThreadError(error), kind: "inline" };
+  if (error instanceof ValueFailure)
+    return { name: error.name, message: error.message, code: "TL_VALUE_NOT_SERIALIZABLE", kind: "value", path: error.path, what: error.what };
+  return toThreadError(error);
 }
 
 function loadBundle(url: string): Promise<TaskModule> {
@@ -103,9 +125,14 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
         out = await out;
       }
+      const finishedAt = now();
+      if (typeof out === "object" || typeof out === "function" || typeof out === "symbol") {
+        const bad = findUnserializable(out);
+        if (bad) throw new ValueFailure(bad.path, bad.what);
+      }
       const m = completed * METRICS_STRIDE;
       metrics[m] = startedAt;
-      metrics[m + 1] = now();
+      metrics[m + 1] = finishedAt;
       if (measureBytes) {
         metrics[m + 2] = estimateBytes(args);
         metrics[m + 3] = estimateBytes(out);
@@ -128,7 +155,7 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       return reply;
     }
   } catch (error) {
-    failure = toThreadError(error);
+    failure = failureOf(error);
   }
   if (failure) {
     // The main thread reschedules what did not run; it needs every completed result for that.
@@ -258,7 +285,8 @@ function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i:
       part = packWire(out);
     } catch (error) {
       // A result that cannot be serialized (a function, a symbol) fails the item that made it.
-      reply.failure = toThreadError(new Error(`the result of ${label(i)} cannot cross threads: ${(error as Error).message}`));
+      const what = `a value V8 cannot serialize (${(error as Error).message})`;
+      reply.failure = { name: "ValueNotSerializableError", message: `its output is ${what}`, code: "TL_VALUE_NOT_SERIALIZABLE", kind: "value", path: "", what };
       reply.completed = i;
       // Pack again with every completed output kept: the main thread reruns what follows.
       delete reply.retained;
@@ -277,26 +305,4 @@ function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i:
   reply.packedOutputs = Buffer.concat(parts, size);
   reply.packedOffsets = offsets.subarray(0, reply.completed + 1);
   reply.outputs = plain;
-}
-
-/** Normalises anything thrown into a plain error shape, keeping the original stack. */
-function toThreadError(error: unknown): ThreadError {
-  if (error instanceof BundleFailure)
-    return { name: error.name, message: error.message, code: "TL_BUNDLE", kind: "bundle", ...(error.stack ? { stack: error.stack } : {}) };
-  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
-    const e = error as { name?: unknown; message?: unknown; stack?: unknown; code?: unknown };
-    return {
-      name: typeof e.name === "string" ? e.name : "Error",
-      message: String(e.message),
-      ...(typeof e.stack === "string" ? { stack: e.stack } : {}),
-      ...(typeof e.code === "string" ? { code: e.code } : {}),
-    };
-  }
-  let shown: string;
-  try {
-    shown = typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
-  } catch {
-    shown = String(error);
-  }
-  return { name: "NonErrorThrown", message: `a non-Error value was thrown: ${shown}` };
 }

@@ -8,6 +8,7 @@ import { isRuntimeError } from "../errors.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import type { WorkerRun } from "./worker-run-cache.js";
 import { underGateway, type TaskObserver } from "./gateway-observer.js";
+import { crashFailure } from "../threads/thread-error.js";
 
 /** One task instance of a run as a worker holds it: what to run, the inputs it holds, its acks. */
 export interface Chain {
@@ -123,40 +124,11 @@ function hasRef(value: Value): boolean {
   }
 }
 
-/** How a thread that died was running out of time or memory (or simply died). */
-export function crashError(
-  error: unknown,
-  timedOut: boolean,
-  timeoutMs: number | undefined,
-  memoryMb: number | undefined,
-  group: string,
-  limitSource = "dag-worker --memory-mb",
-): ThreadError {
-  const e = error as Error & { code?: string };
-  if (timedOut && timeoutMs !== undefined) {
-    return { name: "TaskTimeoutError", code: "TL_TASK_TIMEOUT", message: `timed out after ${timeoutMs} ms (task option timeoutMs)` };
-  }
-  if (e?.code === "ERR_WORKER_OUT_OF_MEMORY") {
-    const limit = memoryMb === undefined ? "its heap limit" : `its heap limit of ${memoryMb} MB (${limitSource})`;
-    return {
-      name: "TaskOutOfMemoryError",
-      code: "TL_TASK_OOM",
-      message: `ran out of memory in worker group "${group}": the thread reached ${limit} (${e.message})`,
-    };
-  }
-  return {
-    name: e?.name ?? "Error",
-    message: `the worker thread died: ${e?.message ?? String(error)}`,
-    ...(e?.stack ? { stack: e.stack } : {}),
-    ...(e?.code ? { code: e.code } : {}),
-  };
-}
-
 /**
  * Runs the chains' current instances (all of one run) in order as one batch on a thread.
  * `timeoutMs` (single-instance batches only) interrupts the thread when exceeded.
  */
-export async function runBatch(pool: SharedPool, group: string, chains: Chain[], timeoutMs: number | undefined, limitSource?: string): Promise<BatchOutcome> {
+export async function runBatch(pool: SharedPool, chains: Chain[], timeoutMs: number | undefined, limitSource?: string): Promise<BatchOutcome> {
   const run = chains[0]!.run;
   const fns: [string, string][] = [];
   const fnIndex = new Map<string, number>();
@@ -180,7 +152,7 @@ export async function runBatch(pool: SharedPool, group: string, chains: Chain[],
     // An inline step of a chain's arguments threw: that chain fails, the others run again.
     if (!isRuntimeError(error, "TL_INLINE_FAILED")) throw error;
     const e = error as Error;
-    const failure: ThreadError = { name: e.name, message: e.message, code: "TL_INLINE_FAILED", ...(e.stack ? { stack: e.stack } : {}) };
+    const failure: ThreadError = { name: e.name, message: e.message, code: "TL_INLINE_FAILED", kind: "inline", ...(e.stack ? { stack: e.stack } : {}) };
     return { outputs: [], metrics: new Float64Array(0), threadId: 0, failure, failedAt: chains.indexOf(current) };
   }
   const cursor = new Int32Array(new SharedArrayBuffer(4));
@@ -209,7 +181,12 @@ export async function runBatch(pool: SharedPool, group: string, chains: Chain[],
       outputs: [],
       metrics: new Float64Array(0),
       threadId: 0,
-      failure: crashError(error, signal?.aborted === true, timeoutMs, pool.memoryMb, group, limitSource),
+      failure: crashFailure(error, {
+        timedOut: signal?.aborted === true,
+        timeoutMs,
+        memoryMb: pool.memoryMb,
+        limitSource: limitSource ?? "dag-worker --memory-mb",
+      }),
       failedAt: at,
     };
   }

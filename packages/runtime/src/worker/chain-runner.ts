@@ -10,6 +10,11 @@ import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
 import { batchMetricsRecord } from "../report/remote-report.js";
 import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
 import type { UseSink } from "./task-clustering.js";
+import { isDeterministicFailure } from "../protocol/task-failure.js";
+import type { RunErrorRecord } from "../protocol/run-error-record.js";
+import { isRuntimeError } from "../errors.js";
+import { InlineStepError } from "../scheduling/inline-functions.js";
+import { runErrorRecord, taskErrorRecord } from "./run-error-record.js";
 
 /** What the runner needs from its worker. */
 export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
@@ -125,6 +130,7 @@ export class ChainRunner {
     } catch (error) {
       const e = error as Error & { code?: string };
       this.ctx.log(`run ${runId}: ${e.message}`);
+      const kind = e.code === "TL_BUNDLE" ? "bundle" : "worker";
       await this.ctx.store
         .fail(runId, {
           instanceId: list[0]!.instanceId,
@@ -134,6 +140,7 @@ export class ChainRunner {
           stack: e.stack ?? e.message,
           worker: this.ctx.workerId,
           code: e.code ?? "TL_WORKER_INTERNAL",
+          kind: e.code === "TL_MANIFEST" ? "bundle" : kind,
         })
         .catch(() => false);
     }
@@ -240,7 +247,7 @@ export class ChainRunner {
     let outcome: BatchOutcome;
     try {
       const limit = this.taskLimit(batch[0]!);
-      outcome = await runBatch(this.poolFor(limit), this.ctx.group, batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb");
+      outcome = await runBatch(this.poolFor(limit), batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb");
     } finally {
       this.inFlight--;
     }
@@ -254,7 +261,7 @@ export class ChainRunner {
       const at = outcome.failedAt ?? done.length;
       // Chains that did not complete (before a crash, or after the failing one) run again.
       this.runnable.unshift(...batch.slice(done.length, at), ...batch.slice(at + 1));
-      this.failed(batch[at]!, outcome.failure);
+      this.failed(batch[at]!, outcome.failure, outcome.threadId);
     }
     this.pump();
     if (done.length === 0) return;
@@ -269,13 +276,12 @@ export class ChainRunner {
     }
     this.ctx.log(`run ${run.runId} ${describeBatch(ran)} end`);
     if (this.ctx.observer) for (const [i, c] of done.entries()) c.observer?.ended(run, ran[i]!, !res.failure || ran[i] !== res.failure.inst);
-    if (res.failure)
-      await this.failRun(run, res.failure.inst, {
-        name: res.failure.error.name,
-        message: res.failure.error.message,
-        code: res.failure.error.code,
-        ...(res.failure.error.stack ? { stack: res.failure.error.stack } : {}),
-      });
+    if (res.failure) {
+      const { inst, error } = res.failure;
+      const site = { run, inst, worker: this.ctx.workerId };
+      const { name, message, stack, code, reason, loc } = error;
+      await this.failRun(run, inst, runErrorRecord(site, "graph", { name, message, stack, code, reason, loc }));
+    }
     for (const c of res.ended) this.end(c);
     for (const c of res.next) this.runnable.push(c);
     this.pump();
@@ -290,11 +296,12 @@ export class ChainRunner {
   }
 
   /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */
-  private failed(c: Chain, error: ThreadError): void {
+  private failed(c: Chain, error: ThreadError, thread: number): void {
     if (error.kind === "bundle") {
       const { manifest } = c.run;
       const message = `the task bundle ${manifest.bundle.hash} of ${manifest.source} ${error.message}`;
-      void this.failRun(c.run, c.inst, { ...error, message }).finally(() => {
+      const record = runErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId }, "bundle", { ...error, message });
+      void this.failRun(c.run, c.inst, record).finally(() => {
         c.observer?.ended(c.run, c.inst, false);
         this.end(c);
       });
@@ -302,8 +309,8 @@ export class ChainRunner {
     }
     const options = c.run.taskOptions(c.inst.task);
     c.failures++;
-    // An inline step of its arguments that threw would throw again.
-    if (c.failures <= (options.retries ?? 0) && !c.run.over && error.code !== "TL_INLINE_FAILED") {
+    const retries = isDeterministicFailure(error) ? 0 : (options.retries ?? 0);
+    if (c.failures <= retries && !c.run.over) {
       const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
       this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
       setTimeout(() => {
@@ -312,40 +319,35 @@ export class ChainRunner {
       }, delay);
       return;
     }
-    const tries = c.failures > 1 ? ` after ${c.failures} attempts` : "";
-    void this.failRun(c.run, c.inst, { ...error, message: `${error.message}${tries}` }).finally(() => {
+    const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
+    void this.failRun(c.run, c.inst, record).finally(() => {
       c.observer?.ended(c.run, c.inst, false);
       this.end(c);
     });
   }
 
-  private async failRun(run: WorkerRun, inst: Chain["inst"], e: ThreadError): Promise<void> {
+  private async failRun(run: WorkerRun, inst: Chain["inst"], record: RunErrorRecord): Promise<void> {
     run.over = true;
     this.ctx.runs.forget(run.runId);
-    this.ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed: ${e.message}`);
-    await this.ctx.store
-      .fail(run.runId, {
-        instanceId: inst.id,
-        task: inst.task,
-        name: e.name,
-        message: e.message,
-        stack: e.stack ?? `${e.name}: ${e.message}`,
-        worker: this.ctx.workerId,
-        ...(e.code ? { code: e.code } : {}),
-      })
-      .catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record the error: ${error.message}`));
+    const tries = (record.detail?.attempts ?? 1) > 1 ? ` after ${record.detail?.attempts} attempts` : "";
+    this.ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed${tries}: ${record.message}`);
+    await this.ctx.store.fail(run.runId, record).catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record the error: ${error.message}`));
   }
 
   /** An internal error must not leave the client waiting: record it as the run's error. */
   private internal(batch: Chain[], error: Error): void {
     const c = batch[0]!;
     this.ctx.log(`run ${c.run.runId} task ${c.inst.id}: worker error ${error.stack ?? error.message}`);
-    void this.failRun(c.run, c.inst, {
+    // A runtime error of the run's own (an inline step that threw) fails it as such; anything else is the worker's.
+    const own = isRuntimeError(error) && error.code !== "TL_WORKER_INTERNAL";
+    const record = runErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId }, own && error.code === "TL_INLINE_FAILED" ? "inline" : "worker", {
       name: error.name,
-      message: error.message,
-      code: "TL_WORKER_INTERNAL",
-      ...(error.stack ? { stack: error.stack } : {}),
-    }).finally(() => {
+      message: own ? error.message : `worker ${this.ctx.workerId} failed: ${error.message}`,
+      stack: error.stack,
+      code: own ? error.code : "TL_WORKER_INTERNAL",
+      ...(error instanceof InlineStepError ? { inline: error } : {}),
+    });
+    void this.failRun(c.run, c.inst, record).finally(() => {
       for (const x of batch) this.end(x);
       this.pump();
     });

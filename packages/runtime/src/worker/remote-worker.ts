@@ -6,7 +6,7 @@ import { connectRedis, type RedisConnection } from "../store/redis-connection.js
 import type { RunStore } from "../store/run-store.js";
 import { RedisTaskQueue } from "../store/redis-task-queue.js";
 import type { Delivery, TaskQueue } from "../store/task-queue.js";
-import { RemoteRuntimeError } from "../errors.js";
+import { InvalidOptionError } from "@taskloom/sdk";
 import { ChainRunner } from "./chain-runner.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "./gateway-observer.js";
@@ -52,7 +52,7 @@ function bufferedStdout(): (line: string) => void {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new RemoteRuntimeError("TL_INVALID_OPTION", `${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${value}`);
   return value;
 }
 

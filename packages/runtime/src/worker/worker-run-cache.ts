@@ -8,7 +8,7 @@ import { decodeRemote } from "../codec/remote-codec.js";
 import { GraphReplica } from "../scheduling/graph-replica.js";
 import { manifestInline, type InlineFunctions } from "../scheduling/inline-functions.js";
 import { checkPlan, type RunPlan } from "../scheduling/run-plan.js";
-import { RemoteRuntimeError } from "../errors.js";
+import { BundleError, ManifestError } from "../errors.js";
 import { RunLock } from "./run-lock.js";
 import { checkManifest, taskOptionsOf } from "../protocol/manifest-check.js";
 import { checkOptimizationSettings, defaultOptimizationSettings, type OptimizationSettings } from "../scheduling/optimizations.js";
@@ -99,7 +99,7 @@ export class WorkerRunCache {
     const manifest = checkManifest(meta.manifest ? this.inlineManifest(meta.manifest) : await this.manifest(meta.manifestHash), `run ${runId}`);
     const bundle = await this.bundle(meta.bundleHash);
     const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
-    if (!workflow) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
+    if (!workflow) throw new ManifestError(`manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
     const input = decodeRemote(meta.input);
     const inline = manifestInline(manifest).withMemo();
     const replica = new GraphReplica(workflow, input, lengths, inline);
@@ -142,7 +142,7 @@ export class WorkerRunCache {
     let p = this.manifests.get(hash);
     if (!p) {
       p = this.store.getBlob("manifest", hash).then((buf) => {
-        if (!buf) throw new RemoteRuntimeError("TL_MANIFEST", `manifest ${hash} is missing from Redis`);
+        if (!buf) throw new ManifestError(`manifest ${hash} is missing from Redis`);
         return JSON.parse(buf.toString("utf8")) as ModuleManifest;
       });
       this.manifests.set(hash, p);
@@ -169,11 +169,11 @@ export class WorkerRunCache {
   }
 
   private async writeBundle(hash: string): Promise<string> {
-    if (!/^[0-9a-f]{6,128}$/i.test(hash)) throw new RemoteRuntimeError("TL_BUNDLE", `bad bundle hash ${JSON.stringify(hash)}`);
+    if (!/^[0-9a-f]{6,128}$/i.test(hash)) throw new BundleError(`bad bundle hash ${JSON.stringify(hash)}`);
     const file = join(this.bundleDir, `${hash}.mjs`);
     if (!existsSync(file)) {
       const buf = await this.store.getBlob("bundle", hash);
-      if (!buf) throw new RemoteRuntimeError("TL_BUNDLE", `task bundle ${hash} is missing from Redis`);
+      if (!buf) throw new BundleError(`task bundle ${hash} is missing from Redis`);
       mkdirSync(this.bundleDir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, buf);

@@ -35,7 +35,7 @@ async function busyWorkers(gw: GatewayHarness, count: number): Promise<number[]>
 
 const SHUTDOWN = (task: string): RegExp =>
   new RegExp(
-    `: the worker gateway stopped \\(SIGTERM\\) while task ${task} \\(run [\\w-]+, task n\\d+\\) ran on worker default#\\d@\\w+; the task did not finish$`,
+    `^the worker gateway stopped \\(SIGTERM\\) while task ${task} \\(run [\\w-]+, task n\\d+\\) ran on worker default#\\d@\\w+; the task did not finish$`,
   );
 
 describe("dag-gateway: shutdown mid-run", () => {

@@ -57,7 +57,7 @@ describe("dag-gateway: a worker stuck in an endless task", () => {
 
     // The timeout kills the worker; with retries 0 the run fails with the gateway's message.
     await expect(run).rejects.toMatchObject({
-      code: "TL_GATEWAY_TIMEOUT",
+      code: "TL_TASK_TIMEOUT",
       message: expect.stringMatching(
         /task Stuck\.forever \(run [\w-]+, task n\d+\) exceeded its timeoutMs of 2000 ms on worker default#1@\w+ \(configuration "default"\)/,
       ),
@@ -85,7 +85,7 @@ describe("dag-gateway: a worker stuck in an endless task", () => {
     const messages: RunLogMessage[] = [];
     const run = mod.handle("stuckTwiceRun").run("delta", { redis: url2, logs: (_line, message) => messages.push(message) });
     await expect(run).rejects.toMatchObject({
-      code: "TL_GATEWAY_TIMEOUT",
+      code: "TL_TASK_TIMEOUT",
       message: expect.stringMatching(/task Stuck\.twice \(run [\w-]+, task n\d+\) exceeded its timeoutMs of 1000 ms on worker default#2@\w+/),
     });
     const failures = messages.filter((m) => m.kind === "task-failed");

@@ -195,7 +195,8 @@ describe("local runtime: failures", () => {
   it("fails a task that exceeds its memoryMb with an out-of-memory error in the report", async () => {
     const error = await rejection(handle<number>("memory").run(512));
     expect(error.code).toBe("TL_TASK_OOM");
-    expect(error.message).toMatch(/Local\.hog.*out of memory.*memoryMb = 32 MiB/);
+    expect(error.message).toMatch(/Local\.hog.*ran out of memory: the thread reached its heap limit of 32 MB \(task option memoryMb\)/);
+    expect(error.memoryMb).toBe(32);
     const report = error.report as RunReport;
     expect(report.tasks[0]?.status).toBe("failed");
     expect(report.tasks[0]?.error).toMatch(/out of memory/);

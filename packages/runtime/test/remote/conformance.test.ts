@@ -140,7 +140,16 @@ describe.each(backends)("%s backend", (_name, make) => {
     await b.store.createRun(run, meta);
     const events: string[] = [];
     const unwatch = await b.store.watch(run, (e) => events.push(e));
-    const record = { instanceId: "a", task: "t#A.a", name: "Error", message: "boom", stack: "Error: boom\n at x", worker: "w1" };
+    const record = {
+      instanceId: "a",
+      task: "t#A.a",
+      name: "Error",
+      message: "boom",
+      stack: "Error: boom\n at x",
+      worker: "w1",
+      kind: "task" as const,
+      detail: { taskName: "A.a", loc: { file: "t.ts", line: 3, column: 5 }, attempts: 2, thread: 4, dropped: ["cb"] },
+    };
     expect(await b.store.fail(run, record)).toBe(true);
     expect(await b.store.fail(run, { ...record, message: "second" })).toBe(false);
     expect(await b.store.getError(run)).toEqual(record);

@@ -71,7 +71,12 @@ describe("remote reliability", () => {
     expect(await runInGroup(mod, "retried", { counter, failures: 2 }, url, "retry")).toBe(3);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(40 + 80);
     const failing = runInGroup(mod, "retried", { counter: join(work.dir, "flaky-no"), failures: 5 }, url, "retry");
-    await expect(failing).rejects.toMatchObject({ name: "RemoteTaskError", message: expect.stringMatching(/flaky failure 3 after 3 attempts$/) });
+    await expect(failing).rejects.toMatchObject({
+      name: "TaskFailedError",
+      attempts: 3,
+      originalMessage: "flaky failure 3",
+      message: expect.stringMatching(/ failed after 3 attempts: flaky failure 3$/),
+    });
   });
 
   it("fails a task that runs past its timeoutMs, and the worker keeps serving", async () => {
@@ -85,7 +90,7 @@ describe("remote reliability", () => {
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
       message: expect.stringMatching(
-        /^task \S+#Remote\.alloc \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 64 MB \(dag-worker --memory-mb\)/,
+        /^task Remote\.alloc \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 64 MB \(dag-worker --memory-mb)/,
       ),
     });
     expect(await runInGroup(mod, "hungry", 2, url, "small")).toBe(2);
@@ -96,7 +101,7 @@ describe("remote reliability", () => {
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
       message: expect.stringMatching(
-        /^task \S+#Remote\.allocCapped \(instance n\d+\) failed on worker \S+: ran out of memory .*heap limit of 48 MB \(task option memoryMb\)/,
+        /^task Remote\.allocCapped \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 48 MB \(task option memoryMb)/,
       ),
     });
     expect(await runInGroup(mod, "cappedHungry", 2, url, "retry")).toBe(2);

@@ -89,7 +89,7 @@ describe("remote runs on two dag-worker processes", () => {
 
   it("a failing task rejects run() with the task's error and leaves no keys", async () => {
     const run = mod.handle("failing").run([1, 2, 3, 4], { redis: url });
-    await expect(run).rejects.toMatchObject({ name: "RemoteTaskError", message: expect.stringContaining("boom at 3") });
+    await expect(run).rejects.toMatchObject({ name: "TaskFailedError", code: "TL_TASK_FAILED", message: expect.stringContaining("boom at 3") });
     const error = (await run.catch((e: unknown) => e)) as { stack: string; instanceId: string };
     expect(error.instanceId).toBe("n1[2]".replace("n1", error.instanceId.split("[")[0]!));
     expect(error.stack).toContain("TypeError: boom at 3");

@@ -4,7 +4,7 @@ import { resolveValue } from "../../scheduling/resolve-value.js";
 import { manifestInline, type InlineFunctions } from "../../scheduling/inline-functions.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
 import { packWire, transferListOf } from "../../codec/wire-codec.js";
-import { BundleError, RunAbortedError, RunTimeoutError, TaskFailedError, type FailedInstance } from "../../errors.js";
+import { BundleError, RunAbortedError, RunTimeoutError, type FailedInstance, type RuntimeError } from "../../errors.js";
 import type { ExecutionContext, ExecutionOutcome } from "../executor.js";
 import type { RunEvent } from "../../protocol/run-events.js";
 import { ProgressBar } from "../../report/progress-bar.js";
@@ -13,11 +13,13 @@ import type { RunReport } from "../../report/run-report.js";
 import { BatchSizer } from "./batch-sizer.js";
 import { ResultStore } from "./result-store.js";
 import { ChainLearner, planBatch, type PlannedBatch } from "./batch-builder.js";
-import { classifyCrash, reviveThreadError } from "./classify-failure.js";
+import { crashFailure } from "../../threads/thread-error.js";
+import { isDeterministicFailure, taskFailureError } from "../../protocol/task-failure.js";
+import type { ThreadError } from "../../protocol/thread-messages.js";
 import { leasePool, releasePool, type SharedPool } from "../../threads/pool-set.js";
 import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "../../protocol/thread-messages.js";
 import { laneKey, RunBatchSource } from "./run-batch-source.js";
-import { nodeLocations } from "./node-locations.js";
+import { nodeLocations } from "../../scheduling/node-locations.js";
 import { ResidentOutputs } from "./resident-outputs.js";
 import { preferThread } from "../../threads/thread-affinity.js";
 import { taskNameOf, taskOptionsOf } from "../../protocol/manifest-check.js";
@@ -236,13 +238,7 @@ export class LocalRun {
       const { bundleUrl, manifest } = this.ctx;
       throw new BundleError(`the task bundle ${bundleUrl.href} of ${manifest.source} ${reply.failure.message}; run dag-compile again`);
     }
-    if (reply.failure) {
-      const inst = batch.instances[failedAt] as TaskInstance;
-      const cause = reviveThreadError(reply.failure);
-      // An inline step of the instance's arguments threw: deterministic, so never retried.
-      const inline = reply.failure.code === "TL_INLINE_FAILED";
-      this.retryOrFail(inst, (failed) => new TaskFailedError(failed, cause, inline ? "TL_INLINE_FAILED" : undefined), reply.threadId, inline);
-    }
+    if (reply.failure) this.retryOrFail(batch.instances[failedAt] as TaskInstance, reply.failure, reply.threadId);
     this.resetUnrun(batch, reply.completed, failedAt);
     const { instances } = batch;
     const packed = reply.packedOutputs as Uint8Array;
@@ -276,8 +272,8 @@ export class LocalRun {
     lane.inFlight--;
     const at = cursor >= 0 && cursor < batch.instances.length ? cursor : 0;
     const inst = batch.instances[at] as TaskInstance;
-    const limits = { timeoutMs, memoryMb: lane.memoryMb, timedOut };
-    this.retryOrFail(inst, (failed) => classifyCrash(failed, error, limits), undefined);
+    const failure = crashFailure(error, { timeoutMs, memoryMb: lane.memoryMb, timedOut, limitSource: "task option memoryMb" });
+    this.retryOrFail(inst, failure, undefined);
     this.resetUnrun(batch, 0, at);
   }
 
@@ -296,18 +292,18 @@ export class LocalRun {
   }
 
   /** Counts the failed attempt; schedules a retry with backoff, or throws the run's error. */
-  private retryOrFail(inst: TaskInstance, makeError: (failed: FailedInstance) => TaskFailedError, worker: number | undefined, noRetry = false): void {
+  private retryOrFail(inst: TaskInstance, failure: ThreadError, thread: number | undefined): void {
     const attempt = this.bumpAttempts(inst.id);
-    const error = makeError(this.failedInstance(inst));
+    const error: RuntimeError = taskFailureError(this.failedInstance(inst, thread), failure);
     const options = taskOptionsOf(this.ctx.manifest, inst.task);
-    const retries = noRetry ? 0 : (options.retries ?? 0);
+    const retries = isDeterministicFailure(failure) ? 0 : (options.retries ?? 0);
     const record = this.report.get(inst.id) as InstanceRecord;
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
     const final = attempt > retries;
     this.emit({ type: "failed", ...base, at: Date.now(), attempt, final, error });
     if (final) {
-      this.report.fail(record, worker, error.message);
+      this.report.fail(record, thread, error.message);
       throw error;
     }
     const delayMs = (options.retryDelayMs ?? 100) * 2 ** (attempt - 1);
@@ -339,9 +335,9 @@ export class LocalRun {
     return at;
   }
 
-  private failedInstance(inst: TaskInstance): FailedInstance {
+  private failedInstance(inst: TaskInstance, thread: number | undefined): FailedInstance {
     const loc = this.locs.get(inst.nodeId) ?? this.ctx.manifest.tasks[inst.task]?.loc ?? { file: "?", line: 0, column: 0 };
-    return { instanceId: inst.id, task: inst.task, name: this.taskName(inst.task), loc, attempts: this.attempts.get(inst.id) ?? 1 };
+    return { instanceId: inst.id, task: inst.task, name: this.taskName(inst.task), loc, attempts: this.attempts.get(inst.id) ?? 1, worker: "local", thread };
   }
 
   private taskName(task: string): string {

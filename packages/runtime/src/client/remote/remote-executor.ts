@@ -15,10 +15,11 @@ import { RedisTaskQueue } from "../../store/redis-task-queue.js";
 import type { TaskQueue } from "../../store/task-queue.js";
 import { GraphReplica } from "../../scheduling/graph-replica.js";
 import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
-import { RemoteRuntimeError, RemoteTaskError } from "../../errors.js";
+import { RunStalledError, WorkerError } from "../../errors.js";
+import { remoteRunError } from "./remote-error.js";
+import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
-import { taskNamesOf } from "../../protocol/manifest-check.js";
 import type { RunReport } from "../../report/run-report.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
@@ -86,6 +87,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   }, options.pollMs ?? 500);
   const onAbort = (): void => settle("aborted");
   ctx.options.signal?.addEventListener("abort", onAbort);
+  if (ctx.options.signal?.aborted) settle("aborted");
   const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
   let stopLogs: (() => Promise<void>) | undefined;
   try {
@@ -133,14 +135,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       };
     }
     if (outcome === "failed") {
-      const record = await store.getError(runId);
-      throw record ? new RemoteTaskError(record) : new RunAbortedError("the run failed without an error record");
+      const [record, lengths] = await Promise.all([store.getError(runId), store.getLengths(runId)]);
+      if (!record) throw new WorkerError("(unknown)", `run ${runId} of ${ctx.workflow.name} failed without an error record`);
+      const replica = new GraphReplica(ctx.workflow, ctx.input, lengths);
+      throw remoteRunError(record, { workflow: ctx.workflow, instance: (id) => replica.instance(id), taskName: (task) => taskNameOf(ctx.manifest, task) });
     }
     await store.abort(runId);
     if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
     if (outcome === "stalled") {
-      throw new RemoteRuntimeError(
-        "TL_RUN_STALLED",
+      throw new RunStalledError(
+        runId,
         `run ${runId} of ${ctx.workflow.name} stopped making progress: it has not finished, yet none of its tasks is queued or held by a worker in group(s) ${groupsOf(plan).join(", ")} (its remaining work was lost); the run was aborted`,
       );
     }
