@@ -35,7 +35,7 @@ describe("dag-gateway: two configurations, 256 MB and 1024 MB", () => {
     const error = (small as PromiseRejectedResult).reason as Error & { code: string };
     expect(error.code).toBe("TL_TASK_OOM");
     expect(error.message).toMatch(
-      /^task Images\.decode \(instance n\d+, \S+:\d+:\d+, on worker small#1@\w+\) failed: ran out of memory: the thread reached its heap limit of 256 MB \(dag-worker --memory-mb)/,
+      /^task Images\.decode \(instance n\d+, \S+:\d+:\d+, on worker small#1@\w+\) failed: ran out of memory: the thread reached its heap limit of 256 MB \(dag-worker --memory-mb\)/,
     );
     expect(gw.find(/^\[small#1@\w+ run=[\w-]+ task=n\d+\] allocated 200 MB$/)).toBeDefined();
     expect(gw.find(/^\[big#1@\w+ run=[\w-]+ task=n\d+\] allocated 400 MB in total$/)).toBeDefined();

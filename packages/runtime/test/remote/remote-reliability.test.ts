@@ -90,7 +90,7 @@ describe("remote reliability", () => {
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
       message: expect.stringMatching(
-        /^task Remote\.alloc \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 64 MB \(dag-worker --memory-mb)/,
+        /^task Remote\.alloc \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 64 MB \(dag-worker --memory-mb\)/,
       ),
     });
     expect(await runInGroup(mod, "hungry", 2, url, "small")).toBe(2);
@@ -101,7 +101,7 @@ describe("remote reliability", () => {
     await expect(run).rejects.toMatchObject({
       code: "TL_TASK_OOM",
       message: expect.stringMatching(
-        /^task Remote\.allocCapped \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 48 MB \(task option memoryMb)/,
+        /^task Remote\.allocCapped \(instance n\d+, \S+:\d+:\d+, on worker \S+\) failed: ran out of memory: the thread reached its heap limit of 48 MB \(task option memoryMb\)/,
       ),
     });
     expect(await runInGroup(mod, "cappedHungry", 2, url, "retry")).toBe(2);
