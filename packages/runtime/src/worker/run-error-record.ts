@@ -70,7 +70,15 @@ function inlineDetail(e: InlineStepError): RunErrorDetail {
 export function runErrorRecord(
   site: Omit<FailureSite, "attempts">,
   kind: RunFailureKind,
-  error: { name: string; message: string; stack?: string | undefined; code?: string | undefined; reason?: string; loc?: SourceLocation | undefined; inline?: InlineStepError },
+  error: {
+    name: string;
+    message: string;
+    stack?: string | undefined;
+    code?: string | undefined;
+    reason?: string;
+    loc?: SourceLocation | undefined;
+    inline?: InlineStepError;
+  },
 ): RunErrorRecord {
   return {
     instanceId: site.inst.id,
