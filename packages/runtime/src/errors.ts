@@ -250,3 +250,18 @@ export class BundleError extends RuntimeError {
     this.name = "BundleError";
   }
 }
+/** The run history (SQLite file or Redis) cannot be read or written. */
+export class HistoryError extends RuntimeError {
+  constructor(message: string, cause?: unknown) {
+    super("TL_HISTORY", message, { cause });
+    this.name = "HistoryError";
+  }
+}
+
+/** A planner failed, or was asked for something it cannot do (an unknown configuration, say). */
+export class PlanningError extends RuntimeError {
+  constructor(message: string, cause?: unknown) {
+    super("TL_PLAN", message, { cause });
+    this.name = "PlanningError";
+  }
+}

@@ -44,9 +44,29 @@ export {
   ExecutorUnavailableError,
   ManifestError,
   BundleError,
+  HistoryError,
+  PlanningError,
   isRuntimeError,
   type FailedInstance,
 } from "./errors.js";
 export { RunGraphError } from "./scheduling/run-graph-error.js";
 export { InlineStepError } from "./scheduling/inline-functions.js";
 export { GatewayError } from "./gateway/gateway-error.js";
+export type { HistoryStore } from "./history/history-store.js";
+export type {
+  HistoryRun,
+  HistoryRunDetail,
+  HistoryRunSummary,
+  HistorySamples,
+  TaskHistory,
+  TaskSample,
+  TransferSample,
+  WorkflowHistory,
+} from "./history/history-types.js";
+export { HISTORY_LIMITS } from "./history/history-types.js";
+export { createSqliteHistory } from "./history/sqlite-history-store.js";
+export { createRedisHistory, type RedisHistoryOptions } from "./store/redis-history-store.js";
+export type { PlanReport, PlannedTask, PlannedConfiguration } from "./planning/plan-report.js";
+export type { RunCost, WorkerCost } from "./planning/run-cost.js";
+export type { Sla } from "./planning/sla.js";
+export type { WorkerConfiguration } from "./planning/worker-configuration.js";

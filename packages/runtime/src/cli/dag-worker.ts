@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
  * `dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>]
- * [--max-held <n>] [--worker-id <id>]`:
+ * [--max-held <n>] [--worker-id <id>] [--metrics <strategy>]`:
  * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM.
  */
 import { parseArgs } from "node:util";
 import { RemoteWorker } from "../worker/remote-worker.js";
+import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
 
 const USAGE =
-  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>]";
+  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>] [--metrics per-task|per-batch|periodic:<ms>|buffer:<rows>|at-exit]";
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
         help: { type: "boolean" },
         "max-held": { type: "string" },
         "worker-id": { type: "string" },
+        metrics: { type: "string" },
       },
     }));
   } catch (error) {
@@ -54,6 +56,13 @@ async function main(): Promise<void> {
   const leaseMs = int("lease-ms", values["lease-ms"] as string | undefined);
   const maxHeld = int("max-held", values["max-held"] as string | undefined);
   const id = (values["worker-id"] as string | undefined) ?? process.env.TASKLOOM_WORKER_ID;
+  let metrics: MetricsUpload | undefined;
+  try {
+    metrics = typeof values.metrics === "string" ? parseMetricsUpload(values.metrics) : undefined;
+  } catch (error) {
+    process.stderr.write(`dag-worker: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
   let worker: RemoteWorker;
   try {
     worker = await RemoteWorker.start(redis, {
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
       ...(leaseMs !== undefined ? { leaseMs } : {}),
       ...(maxHeld !== undefined ? { maxHeld } : {}),
       ...(id ? { id } : {}),
+      ...(metrics ? { metrics } : {}),
     });
   } catch (error) {
     const e = error as { code?: string; message: string };

@@ -91,11 +91,10 @@ export interface BatchReply {
    */
   packedOutputs?: Uint8Array;
   packedOffsets?: Float64Array;
-  /**
-   * Per completed item, four numbers: started and finished (ms since the epoch, measured in the
-   * worker), input bytes and output bytes (0 unless `measureBytes`).
-   */
+  /** Per completed item, {@link METRICS_STRIDE} numbers laid out as {@link TaskMetric} says. */
   metrics: Float64Array;
+  /** Set when this batch loaded the task bundle on the thread (its first task was a cold start): the load time in ms. */
+  coldMs?: number;
   /** Items whose outputs the thread keeps live as `${resident.keep}:${item}` (see {@link BatchRequest.resident}). */
   retained?: number[];
   /** The failure of item number `completed`, when the batch stopped early. */
@@ -133,5 +132,15 @@ export interface ThreadError {
   memoryMb?: number;
 }
 
+/**
+ * Offsets of one item's numbers in {@link BatchReply.metrics}: started and finished (ms since the
+ * epoch, measured in the thread); and, when the request sets `measureBytes` (else 0): input and
+ * output bytes (estimated), time resolving the arguments (decoding inputs, ms), bytes of the inputs
+ * that were outputs of this thread (earlier items of the batch, or kept live), time packing the
+ * output (ms), and the share of the execution the thread was busy (event-loop utilization: 1 for
+ * CPU-bound work, near 0 for a task waiting on timers or I/O).
+ */
+export const TaskMetric = { started: 0, finished: 1, inputBytes: 2, outputBytes: 3, fetchMs: 4, threadBytes: 5, storeMs: 6, cpu: 7 } as const;
+
 /** Number of entries per item in {@link BatchReply.metrics}. */
-export const METRICS_STRIDE = 4;
+export const METRICS_STRIDE = 8;

@@ -1,139 +1,120 @@
+import type { PlanReport } from "../planning/plan-report.js";
+import { runCost, type WorkerSpan } from "../planning/run-cost.js";
+import { rowsOfRecord, type ParsedRow } from "./metrics-record.js";
+import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse } from "./optimization-uses.js";
 import type { RunReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
-import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse, type OptimizationUsesRecord } from "./optimization-uses.js";
-import { METRICS_STRIDE } from "../protocol/thread-messages.js";
 
-/** One metrics record as a worker writes it (short keys: it is stored per task). */
-export interface RemoteTaskMetrics {
-  /** Instance id, task id, worker id, thread id. */
-  i: string;
-  t: string;
-  w: string;
-  th: number;
-  /** Started and finished, ms since the epoch. */
-  s: number;
-  e: number;
-  /** Input and output bytes (estimated). */
-  bi: number;
-  bo: number;
-  /** Whether the worker was cold (first task of the worker or of the bundle). */
-  c: boolean;
+/** What a remote run's report is built from. */
+export interface RemoteReportInput {
+  workflow: string;
+  /** Hash of the workflow's structure. */
+  structure: string;
+  status: RunReport["status"];
+  /** Submission and end of the run, ms since the epoch (the client's clock). */
+  startedAt: number;
+  finishedAt: number;
+  /** The run's metrics records (metrics-record.ts). */
+  records: readonly string[];
+  /** Display names by task id. */
+  names: ReadonlyMap<string, string>;
+  /** Task instances of the run (completed, for a run that succeeded): those without a record count as unreported. */
+  known: number;
+  /** Cold starts a worker gateway measured, by worker id (spawn → first task, ms). */
+  coldStarts?: ReadonlyMap<string, number>;
+  /** Planner of the run, and what it predicted. */
+  planner: string;
+  plan?: PlanReport;
+  /** Bytes of outputs written to Redis during the run (the run's counter). */
+  bytesWritten?: number;
 }
 
-/** The metrics of one batch as earlier workers wrote them: worker id, then one tuple per task. */
-export interface RemoteBatchMetrics {
-  w: string;
-  /** Instance id, task id, thread id, started, finished, input bytes, output bytes, cold (0/1). */
-  r: [string, string, number, number, number, number, number, number][];
-}
-
-/**
- * The metrics of one batch (one record per batch, about 35 bytes per task): worker and thread,
- * the batch's first start (ms since the epoch), its task ids once, then one tuple per task.
- */
-export interface CompactBatchMetrics {
-  w: string;
-  th: number;
-  b: number;
-  t: string[];
-  /** Instance id, index into `t`, started and finished (ms after `b`, to the µs), input bytes, output bytes, cold (0/1). */
-  r: [string, number, number, number, number, number, number][];
-}
-
-const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
-
-/**
- * The metrics record of a batch that ran `insts` on thread `threadId`.
- * @param metrics - per task, {@link METRICS_STRIDE} numbers: started, finished (ms since the epoch), input and output bytes.
- * @param cold - whether the batch's first task was a cold start.
- */
-export function batchMetricsRecord(
-  workerId: string,
-  threadId: number,
-  insts: readonly { id: string; task: string }[],
-  metrics: Float64Array,
-  cold: boolean,
-): string {
-  const base = metrics[0] ?? 0;
-  const tasks: string[] = [];
-  const index = new Map<string, number>();
-  const r = insts.map((inst, i): CompactBatchMetrics["r"][number] => {
-    let t = index.get(inst.task);
-    if (t === undefined) index.set(inst.task, (t = tasks.push(inst.task) - 1));
-    const k = i * METRICS_STRIDE;
-    return [
-      inst.id,
-      t,
-      micros((metrics[k] ?? 0) - base),
-      micros((metrics[k + 1] ?? 0) - base),
-      metrics[k + 2] ?? 0,
-      metrics[k + 3] ?? 0,
-      cold && i === 0 ? 1 : 0,
-    ];
-  });
-  const record: CompactBatchMetrics = { w: workerId, th: threadId, b: base, t: tasks, r };
-  return JSON.stringify(record);
-}
-
-/** Builds the run report of a remote run from its metrics records. */
-export function buildRemoteReport(
-  workflow: string,
-  status: RunReport["status"],
-  startedAt: number,
-  finishedAt: number,
-  records: string[],
-  names: ReadonlyMap<string, string>,
-  bytesWritten?: number,
-): RunReport {
-  const latest = new Map<string, RemoteTaskMetrics>();
+/** Builds the run report of a remote run from its metrics records; the latest record of an instance wins (a retry counts). */
+export function buildRemoteReport(input: RemoteReportInput): RunReport {
+  const latest = new Map<string, ParsedRow>();
   const uses = new Map<string, OptimizationUse>();
   let retries = 0;
-  const add = (m: RemoteTaskMetrics): void => {
-    if (latest.has(m.i)) retries++;
-    latest.set(m.i, m);
-  };
-  for (const line of records) {
-    const parsed = JSON.parse(line) as RemoteTaskMetrics | RemoteBatchMetrics | CompactBatchMetrics | OptimizationUsesRecord;
+  for (const line of input.records) {
+    const parsed = JSON.parse(line) as object;
     if (isUsesRecord(parsed)) {
       for (const [id, use] of parsed.u) uses.set(id, mergeUse(uses.get(id) ?? {}, use));
-    } else if (!("r" in parsed)) add(parsed);
-    else if ("b" in parsed) {
-      const { w, th, b, t: tasks } = parsed;
-      for (const [i, t, s, e, bi, bo, c] of parsed.r) add({ i, t: tasks[t] ?? "", w, th, s: b + s, e: b + e, bi, bo, c: c === 1 });
-    } else {
-      for (const [i, t, th, s, e, bi, bo, c] of parsed.r) add({ i, t, w: parsed.w, th, s, e, bi, bo, c: c === 1 });
+      continue;
+    }
+    for (const row of rowsOfRecord(parsed)) {
+      if (latest.has(row.instanceId)) retries++;
+      latest.set(row.instanceId, row);
     }
   }
-  const tasks: TaskReport[] = [...latest.values()].map((m) => ({
-    instanceId: m.i,
-    task: m.t,
-    name: names.get(m.t) ?? m.t,
-    status: "finished",
-    worker: m.w,
-    attempts: 1,
-    queuedAt: m.s,
-    startedAt: m.s,
-    finishedAt: m.e,
-    queueWaitMs: 0,
-    executionMs: m.e - m.s,
-    inputBytes: m.bi,
-    outputBytes: m.bo,
-    ...optimizationsOf(uses.get(m.i)),
-  }));
-  const makespanMs = finishedAt - startedAt;
-  const workers = new Set(tasks.map((t) => t.worker));
+  const spans = new Map<string, WorkerSpan>();
+  const tasks: TaskReport[] = [];
+  for (const m of latest.values()) {
+    tasks.push({
+      instanceId: m.instanceId,
+      task: m.task,
+      name: input.names.get(m.task) ?? m.task,
+      status: "finished",
+      worker: m.worker,
+      attempts: m.attempt,
+      queuedAt: m.startedAt - m.queueWaitMs,
+      startedAt: m.startedAt,
+      finishedAt: m.finishedAt,
+      queueWaitMs: m.queueWaitMs,
+      executionMs: m.finishedAt - m.startedAt,
+      inputBytes: m.inputBytes,
+      outputBytes: m.outputBytes,
+      configuration: m.group,
+      start: m.cold ? "cold" : "warm",
+      inputFetchMs: m.fetchMs,
+      inputSources: { memory: m.memoryBytes, thread: 0, redis: m.redisBytes },
+      outputStoreMs: m.storeMs,
+      outputStoredBytes: m.storedBytes,
+      dependencyUpdateMs: m.updateMs,
+      cpuFraction: m.cpu < 0 ? undefined : m.cpu,
+      planner: m.planner,
+      ...optimizationsOf(uses.get(m.instanceId)),
+    });
+    const span = spans.get(m.worker);
+    if (!span) {
+      spans.set(m.worker, {
+        worker: m.worker,
+        configuration: m.group,
+        memoryMb: m.memoryMb,
+        firstStartMs: m.startedAt,
+        lastEndMs: m.finishedAt + m.storeMs + m.updateMs,
+        coldStartMs: 0,
+      });
+    } else {
+      span.firstStartMs = Math.min(span.firstStartMs, m.startedAt);
+      span.lastEndMs = Math.max(span.lastEndMs, m.finishedAt + m.storeMs + m.updateMs);
+    }
+  }
+  for (const span of spans.values()) span.coldStartMs = input.coldStarts?.get(span.worker) ?? 0;
+  tasks.sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || (a.instanceId < b.instanceId ? -1 : 1));
+  const makespanMs = input.finishedAt - input.startedAt;
   return {
-    workflow,
+    workflow: input.workflow,
     executor: "remote",
-    status,
-    concurrency: workers.size,
-    startedAt,
-    finishedAt,
+    status: input.status,
+    concurrency: spans.size,
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
     makespanMs,
     tasksPerSecond: makespanMs > 0 ? (tasks.length * 1000) / makespanMs : 0,
-    counts: { tasks: tasks.length, finished: tasks.length, failed: 0, retries, batches: tasks.length, workers: workers.size },
+    counts: {
+      tasks: tasks.length,
+      finished: tasks.length,
+      failed: 0,
+      retries,
+      batches: input.records.length,
+      workers: spans.size,
+      unreported: Math.max(0, input.known - tasks.length),
+    },
     tasks,
-    ...(uses.size > 0 || bytesWritten !== undefined
-      ? { optimizations: { ...summarizeUses(uses.values()), ...(bytesWritten !== undefined ? { bytesWritten } : {}) } }
+    structure: input.structure,
+    planner: input.planner,
+    ...(input.plan ? { plan: input.plan } : {}),
+    cost: runCost([...spans.values()]),
+    ...(uses.size > 0 || input.bytesWritten !== undefined
+      ? { optimizations: { ...summarizeUses(uses.values()), ...(input.bytesWritten !== undefined ? { bytesWritten: input.bytesWritten } : {}) } }
       : {}),
   };
 }

@@ -1,5 +1,7 @@
+import { getHeapStatistics } from "node:v8";
+import { runCost } from "../planning/run-cost.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
-import type { RunReport, TaskReport } from "./run-report.js";
+import type { InputSources, RunReport, TaskReport } from "./run-report.js";
 
 /** The run's bookkeeping for one task instance; becomes a {@link TaskReport}. */
 export interface InstanceRecord {
@@ -14,10 +16,33 @@ export interface InstanceRecord {
   worker: number | string | undefined;
   inputBytes: number;
   outputBytes: number;
+  cold: boolean;
+  inputFetchMs: number;
+  /** Bytes of the inputs that came from the thread that ran it (the rest came from memory). */
+  threadBytes: number;
+  outputStoreMs: number;
+  dependencyUpdateMs: number;
+  cpuFraction: number | undefined;
   error?: string;
 }
 
-/** Collects instance records during a run and builds the {@link RunReport}. */
+/** What a thread measured of one finished instance. */
+export interface InstanceMeasures {
+  startedAt: number;
+  finishedAt: number;
+  inputBytes: number;
+  outputBytes: number;
+  cold: boolean;
+  inputFetchMs: number;
+  threadBytes: number;
+  outputStoreMs: number;
+  cpuFraction: number | undefined;
+}
+
+/** The local process as the one "worker" of a local run's cost: its heap limit, held for the makespan. */
+const LOCAL_MEMORY_MB = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+
+/** Collects instance records during a local run and builds the {@link RunReport}. */
 export class ReportBuilder {
   private readonly records = new Map<string, InstanceRecord>();
   private readonly startedAt = Date.now();
@@ -28,7 +53,7 @@ export class ReportBuilder {
   constructor(
     private readonly workflow: string,
     private readonly concurrency: number,
-    private readonly executor: RunReport["executor"] = "local",
+    private readonly structure: string,
   ) {}
 
   add(inst: TaskInstance, name: string, queuedAt: number): InstanceRecord {
@@ -44,6 +69,12 @@ export class ReportBuilder {
       worker: undefined,
       inputBytes: 0,
       outputBytes: 0,
+      cold: false,
+      inputFetchMs: 0,
+      threadBytes: 0,
+      outputStoreMs: 0,
+      dependencyUpdateMs: 0,
+      cpuFraction: undefined,
     };
     this.records.set(inst.id, record);
     return record;
@@ -58,13 +89,18 @@ export class ReportBuilder {
     this.records.delete(instanceId);
   }
 
-  finish(record: InstanceRecord, worker: number | string, startedAt: number, finishedAt: number, inputBytes: number, outputBytes: number): void {
+  finish(record: InstanceRecord, worker: number | string, m: InstanceMeasures): void {
     record.status = "finished";
     record.worker = worker;
-    record.startedAt = startedAt;
-    record.finishedAt = finishedAt;
-    record.inputBytes = inputBytes;
-    record.outputBytes = outputBytes;
+    record.startedAt = m.startedAt;
+    record.finishedAt = m.finishedAt;
+    record.inputBytes = m.inputBytes;
+    record.outputBytes = m.outputBytes;
+    record.cold = m.cold;
+    record.inputFetchMs = m.inputFetchMs;
+    record.threadBytes = m.threadBytes;
+    record.outputStoreMs = m.outputStoreMs;
+    record.cpuFraction = m.cpuFraction;
   }
 
   fail(record: InstanceRecord, worker: number | string | undefined, error: string): void {
@@ -86,6 +122,8 @@ export class ReportBuilder {
       else failed++;
       if (r.worker !== undefined) workers.add(r.worker);
       retries += Math.max(0, r.attempts - 1);
+      const thread = Math.min(r.threadBytes, r.inputBytes);
+      const inputSources: InputSources = { memory: r.inputBytes - thread, thread, redis: 0 };
       tasks.push({
         instanceId: r.instanceId,
         task: r.task,
@@ -100,21 +138,42 @@ export class ReportBuilder {
         executionMs: r.startedAt !== undefined && r.finishedAt !== undefined ? r.finishedAt - r.startedAt : 0,
         inputBytes: r.inputBytes,
         outputBytes: r.outputBytes,
+        configuration: "local",
+        start: r.cold ? "cold" : "warm",
+        inputFetchMs: r.inputFetchMs,
+        inputSources,
+        outputStoreMs: r.outputStoreMs,
+        outputStoredBytes: 0,
+        dependencyUpdateMs: r.dependencyUpdateMs,
+        cpuFraction: r.cpuFraction,
+        planner: "local",
         ...(r.error !== undefined ? { error: r.error } : {}),
       });
     }
     const makespanMs = performance.now() - this.t0;
     return {
       workflow: this.workflow,
-      executor: this.executor,
+      executor: "local",
       status,
       concurrency: this.concurrency,
       startedAt: this.startedAt,
       finishedAt,
       makespanMs,
       tasksPerSecond: makespanMs > 0 ? (finished * 1000) / makespanMs : finished * 1000,
-      counts: { tasks: finished + failed, finished, failed, retries, batches: this.batches, workers: workers.size },
+      counts: { tasks: finished + failed, finished, failed, retries, batches: this.batches, workers: workers.size, unreported: 0 },
       tasks,
+      structure: this.structure,
+      planner: "local",
+      cost: runCost([
+        {
+          worker: "local",
+          configuration: "local",
+          memoryMb: LOCAL_MEMORY_MB,
+          firstStartMs: this.startedAt,
+          lastEndMs: this.startedAt + makespanMs,
+          coldStartMs: 0,
+        },
+      ]),
     };
   }
 }

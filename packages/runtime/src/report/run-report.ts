@@ -1,4 +1,16 @@
 import type { OptimizationSummary } from "./optimization-uses.js";
+import type { PlanReport } from "../planning/plan-report.js";
+import type { RunCost } from "../planning/run-cost.js";
+
+/** Bytes of a task's inputs by where they came from. */
+export interface InputSources {
+  /** The memory of the process that ran it (the client's result store locally; the worker's held outputs remotely). */
+  memory: number;
+  /** The thread that ran it: outputs of earlier tasks of the same batch, or kept live on that thread. */
+  thread: number;
+  /** Read from Redis (remote runs). */
+  redis: number;
+}
 
 /** One task instance in a {@link RunReport}. */
 export interface TaskReport {
@@ -22,6 +34,24 @@ export interface TaskReport {
   /** Estimated bytes of the arguments and of the result (exact for strings and binary data). */
   inputBytes: number;
   outputBytes: number;
+  /** Worker group (configuration) it ran in; `local` in a local run. */
+  configuration: string;
+  /** `cold`: the first task of a freshly started worker (or of a thread that loaded the bundle for it); else `warm`. */
+  start: "cold" | "warm";
+  /** Time getting its inputs: decoding them, and reading them from Redis when remote (ms). */
+  inputFetchMs: number;
+  /** Its input bytes by source. */
+  inputSources: InputSources;
+  /** Time storing its output: encoding it, and its share of the completion that wrote it to Redis (ms). */
+  outputStoreMs: number;
+  /** Bytes of its output written to Redis (0 when it stayed in memory). */
+  outputStoredBytes: number;
+  /** Time updating its dependents' counters (its share of the completion step, ms). */
+  dependencyUpdateMs: number;
+  /** Share of its execution its thread was busy: 1 for CPU-bound work, near 0 for a task waiting on timers or I/O. */
+  cpuFraction: number | undefined;
+  /** The planner that placed it (`local` in a local run). */
+  planner: string;
   /** The error of a failed instance. */
   error?: string;
   /** Remote runs: what the data-aware optimizations did for this instance (absent when nothing). */
@@ -71,10 +101,20 @@ export interface RunReport {
     batches: number;
     /** Distinct threads or workers that ran tasks. */
     workers: number;
+    /** Task instances that completed but whose metrics did not reach the client (a worker's upload strategy). */
+    unreported: number;
   };
   tasks: TaskReport[];
   /** Remote runs: the data-aware optimizations summed over the run, and the bytes of outputs stored in Redis. */
   optimizations?: OptimizationSummary & { bytesWritten?: number };
+  /** Hash of the workflow's structure: the key of its history. */
+  structure: string;
+  /** The planner of the run (`local` for local runs, `wukong` for the default remote plan). */
+  planner: string;
+  /** What the planner predicted (remote runs with `planner`). */
+  plan?: PlanReport;
+  /** Measured cost in GB-seconds, by the formula of `planning/run-cost.ts` (the one predictions use). */
+  cost: RunCost;
 }
 
 /** What `run(input, { report: true })` resolves to. */

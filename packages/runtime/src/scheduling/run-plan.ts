@@ -14,6 +14,8 @@ export interface RunPlan {
   groups?: Record<string, string>;
   /** Co-location key by instance id or node id. */
   colocate?: Record<string, string>;
+  /** Name of the planner that made the plan (workers record it with each task's metrics). Default `wukong`. */
+  planner?: string;
 }
 
 /** The default plan: every task in one group, nothing else assigned (WUKONG style). */
@@ -36,6 +38,9 @@ export function checkPlan(value: unknown): RunPlan {
   const plan = value as Partial<RunPlan> | null;
   if (typeof plan !== "object" || plan === null || typeof plan.defaultGroup !== "string" || plan.defaultGroup === "") {
     throw new Error(`plan.defaultGroup must be a non-empty string, got ${JSON.stringify(plan?.defaultGroup)}`);
+  }
+  if (plan.planner !== undefined && typeof plan.planner !== "string") {
+    throw new Error(`plan.planner must be a string, got ${JSON.stringify(plan.planner)}`);
   }
   for (const field of ["groups", "colocate"] as const) {
     const map = plan[field];

@@ -259,12 +259,6 @@ for _, c in ipairs(extra) do fetch(fetched, spec.f[c[2]]) end
 ${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, o = fetched, f = finished })
 `;
 
-/** Appends a metrics record while the run's metadata exists (never recreating the list of a deleted run). KEYS: meta, metrics. ARGV: record. */
-export const APPEND_METRICS_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('RPUSH', KEYS[2], ARGV[1])
-`;
-
 /** Appends hand-offs of one run to one group's stream, one entry each. KEYS: stream. ARGV: runId, instanceId, instanceId, … */
 export const PUSH_SCRIPT = `
 local run = ARGV[1]
@@ -277,4 +271,42 @@ export const ACK_SCRIPT = `
 local group = table.remove(ARGV, 1)
 redis.call('XACK', KEYS[1], group, unpack(ARGV))
 return redis.call('XDEL', KEYS[1], unpack(ARGV))
+`;
+
+/**
+ * Records one run into a structure's history, atomically, trimming every list to its cap.
+ * KEYS: meta, counts, runs, details, detailOrder, lengthKeys, then one samples list per entry of
+ * `s`, then one lengths list per entry of `l` (all of one structure: one hash tag).
+ * ARGV: JSON { w = workflow, c = className, at, id = runId, sum = summary JSON, d = detail JSON or false,
+ *   s = [[field, [sample JSON…]]], l = [[key, length]], cap = { s, l, r, d } }.
+ */
+export const HISTORY_RECORD_SCRIPT = `
+local a = cjson.decode(ARGV[1])
+if a.at < tonumber(redis.call('HGET', KEYS[1], 'firstAt') or '1e300') then redis.call('HSET', KEYS[1], 'firstAt', a.at) end
+redis.call('HSET', KEYS[1], 'workflow', a.w, 'className', a.c)
+redis.call('HINCRBY', KEYS[1], 'runs', 1)
+if a.at > tonumber(redis.call('HGET', KEYS[1], 'lastAt') or '0') then redis.call('HSET', KEYS[1], 'lastAt', a.at) end
+local k = 7
+for _, s in ipairs(a.s) do
+  redis.call('HINCRBY', KEYS[2], s[1], #s[2])
+  redis.call('RPUSH', KEYS[k], unpack(s[2]))
+  redis.call('LTRIM', KEYS[k], -a.cap.s, -1)
+  k = k + 1
+end
+for _, l in ipairs(a.l) do
+  redis.call('SADD', KEYS[6], l[1])
+  redis.call('RPUSH', KEYS[k], l[2])
+  redis.call('LTRIM', KEYS[k], -a.cap.l, -1)
+  k = k + 1
+end
+redis.call('LPUSH', KEYS[3], a.sum)
+redis.call('LTRIM', KEYS[3], 0, a.cap.r - 1)
+if a.d then
+  redis.call('HSET', KEYS[4], a.id, a.d)
+  redis.call('LPUSH', KEYS[5], a.id)
+  local old = redis.call('LRANGE', KEYS[5], a.cap.d, -1)
+  for _, id in ipairs(old) do redis.call('HDEL', KEYS[4], id) end
+  redis.call('LTRIM', KEYS[5], 0, a.cap.d - 1)
+end
+return 1
 `;

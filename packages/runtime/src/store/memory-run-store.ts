@@ -227,8 +227,10 @@ export class MemoryRunStore implements RunStore {
     }
   }
 
-  async appendMetrics(runId: string, record: string): Promise<void> {
-    if (this.runs.has(runId)) this.metrics.get(runId)?.push(record);
+  async appendMetrics(runId: string, records: readonly string[]): Promise<void> {
+    let list = this.metrics.get(runId);
+    if (!list) this.metrics.set(runId, (list = []));
+    list.push(...records);
   }
 
   async getMetrics(runId: string): Promise<string[]> {

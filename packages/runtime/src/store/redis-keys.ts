@@ -81,3 +81,63 @@ export function queueKey(prefix: string, group: string): string {
 
 /** Name of the Redis Streams consumer group every worker of a group joins. */
 export const CONSUMER_GROUP = "workers";
+
+/** The keys of one workflow structure's history. All share the hash tag `{structure}`. */
+export interface HistoryKeys {
+  /** Hash: workflow, className, runs, firstAt, lastAt. */
+  readonly meta: string;
+  /** Hash: `<task>\t<configuration>` → samples ever recorded. */
+  readonly counts: string;
+  /** List: the latest run summaries (JSON), newest first. */
+  readonly runs: string;
+  /** Hash: run id → detail (JSON of its plan and report). */
+  readonly details: string;
+  /** List: run ids with a detail, newest first (to trim `details`). */
+  readonly detailOrder: string;
+  /** Set: fan-out keys with recorded lengths. */
+  readonly lengthKeys: string;
+  /** List of the recent samples (JSON) of one task on one configuration. */
+  samples(field: string): string;
+  /** List of the recent lengths of one fan-out key. */
+  lengths(key: string): string;
+}
+
+/** Field of a (task, configuration) pair in {@link HistoryKeys.counts}, and the suffix of its samples list. */
+export function historyField(task: string, configuration: string): string {
+  return `${task}\t${configuration}`;
+}
+
+/**
+ * Builds the history keys of workflow structure `structure` (a hex hash).
+ * @example
+ * ```ts
+ * historyKeys("tl", "3f9a").meta; // "tl:history:{3f9a}:meta"
+ * ```
+ */
+export function historyKeys(prefix: string, structure: string): HistoryKeys {
+  if (!/^[A-Za-z0-9_.-]{1,128}$/.test(structure)) throw new Error(`history structure must match [A-Za-z0-9_.-]{1,128}, got ${JSON.stringify(structure)}`);
+  const base = `${prefix}:history:{${structure}}`;
+  return {
+    meta: `${base}:meta`,
+    counts: `${base}:counts`,
+    runs: `${base}:runs`,
+    details: `${base}:details`,
+    detailOrder: `${base}:detail-order`,
+    lengthKeys: `${base}:length-keys`,
+    samples: (field) => `${base}:s:${field}`,
+    lengths: (key) => `${base}:l:${key}`,
+  };
+}
+
+/** Hash: structure → JSON `{ workflow, className }`, every structure with a history. */
+export function historyIndexKey(prefix: string): string {
+  return `${prefix}:history:workflows`;
+}
+
+/** Set of configurations with transfer samples, and the list of one configuration's samples of one kind. */
+export function transferKeys(prefix: string): { configurations: string; samples(configuration: string, kind: string): string } {
+  return {
+    configurations: `${prefix}:history:transfer-configurations`,
+    samples: (configuration, kind) => `${prefix}:history:transfer:{${configuration}}:${kind}`,
+  };
+}

@@ -1,5 +1,5 @@
 import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
-import { APPEND_METRICS_SCRIPT, COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
+import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
 import type {
@@ -19,7 +19,6 @@ type ScriptConn = RedisConnection & {
   tlComplete(...args: string[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
   tlCompleteBatch(...args: string[]): Promise<string>;
-  tlAppendMetrics(...args: string[]): Promise<number>;
 };
 
 /**
@@ -42,7 +41,6 @@ export class RedisRunStore implements RunStore {
     conn.defineCommand("tlComplete", { numberOfKeys: 6, lua: COMPLETE_SCRIPT });
     conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
     conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
-    conn.defineCommand("tlAppendMetrics", { numberOfKeys: 2, lua: APPEND_METRICS_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -197,13 +195,18 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
   }
 
-  async appendMetrics(runId: string, record: string): Promise<void> {
-    const k = this.keys(runId);
-    await this.conn.tlAppendMetrics(k.meta, k.metrics, record);
-  }
-
   getMetrics(runId: string): Promise<string[]> {
     return this.conn.lrange(this.keys(runId).metrics, 0, -1);
+  }
+
+  async appendMetrics(runId: string, records: readonly string[], ttlS: number): Promise<void> {
+    if (records.length === 0) return;
+    const key = this.keys(runId).metrics;
+    const pushes: Promise<number>[] = [];
+    // Chunked: a command with ~100,000 arguments overflows ioredis's stack.
+    for (let i = 0; i < records.length; i += 1000) pushes.push(this.conn.rpush(key, ...records.slice(i, i + 1000)));
+    // NX keeps a shorter TTL the client set when the run ended; before Redis 7 (no NX), the TTL is reset.
+    await Promise.all([...pushes, this.conn.expire(key, ttlS, "NX").catch(() => this.conn.expire(key, ttlS))]);
   }
 
   async deleteRun(runId: string, metricsTtlS: number): Promise<void> {

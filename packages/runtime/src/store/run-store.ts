@@ -174,9 +174,12 @@ export interface RunStore {
   readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]>;
   /** Stores outputs outside a completion (large outputs, recovery). */
   writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
-  /** Appends a metrics record outside a completion, unless the run was deleted. */
-  appendMetrics(runId: string, record: string): Promise<void>;
   getMetrics(runId: string): Promise<string[]>;
+  /**
+   * Appends metrics records to the run's metrics, which keep (or get) a TTL of `ttlS` seconds: a
+   * worker flushing after the run ended leaves nothing behind for good.
+   */
+  appendMetrics(runId: string, records: readonly string[], ttlS: number): Promise<void>;
   /** Deletes every key of the run except its metrics, which expire after `metricsTtlS` seconds. */
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;
   /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 
 /** How a worker came to run a run's first task on it: freshly started (cold) or already running (warm). */
 export interface StartMetric {
@@ -39,7 +40,7 @@ export async function recordStartMetric(redis: Redis, metric: StartMetric): Prom
 }
 
 /** The start metrics stored for a run, in the order they happened. */
-export async function getRunStartMetrics(redis: Redis, run: string): Promise<StartMetric[]> {
+export async function getRunStartMetrics(redis: RedisConnection, run: string): Promise<StartMetric[]> {
   const items = await redis.lrange(runStartMetricsKey(run), 0, -1);
   return items.map((item) => JSON.parse(item) as StartMetric);
 }

@@ -14,7 +14,7 @@ import type { Value } from "@taskloom/sdk/internal";
 import { ownTaskLogs } from "./thread-log-tag.js";
 import { toThreadError } from "./thread-error.js";
 import { findUnserializable } from "../codec/find-unserializable.js";
-import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "../protocol/thread-messages.js";
+import { METRICS_STRIDE, TaskMetric as M, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "../protocol/thread-messages.js";
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
 const modules = new Map<string, Promise<TaskModule>>();
@@ -45,16 +45,16 @@ function failureOf(error: unknown): ThreadError {
   return toThreadError(error);
 }
 
-function loadBundle(url: string): Promise<TaskModule> {
+/** The bundle's module; `cold` when this call started loading it (the batch's first task is a cold start). */
+function loadBundle(url: string): { mod: Promise<TaskModule>; cold: boolean } {
   let mod = modules.get(url);
-  if (!mod) {
-    mod = (import(url) as Promise<TaskModule>).catch((error: unknown) => {
-      modules.delete(url);
-      throw new BundleFailure(`failed to load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    });
-    modules.set(url, mod);
-  }
-  return mod;
+  if (mod) return { mod, cold: false };
+  mod = (import(url) as Promise<TaskModule>).catch((error: unknown) => {
+    modules.delete(url);
+    throw new BundleFailure(`failed to load: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
+  modules.set(url, mod);
+  return { mod, cold: true };
 }
 
 /** The bundle's inline functions (arguments that read results of the batch are computed here). */
@@ -77,6 +77,8 @@ interface Calls {
   count: number;
   fn(i: number): { target: unknown; fn: (...args: unknown[]) => unknown };
   args(i: number, results: unknown[]): unknown[];
+  /** The arguments of item `i` that are outputs of this thread (earlier items of the batch, or values kept live here). */
+  threadArgs(i: number, results: unknown[]): unknown[];
   keep(i: number): boolean;
   label(i: number): string;
   /** After item `i` ran: drops the results that no later item reads and that stay here. */
@@ -91,7 +93,12 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
   const wire = packed ? (v: unknown): unknown => v : encodeWire;
   for (const key of request.packedKeys ?? []) values[key] = new PackedValue(values[key] as Uint8Array);
   // An input this thread still holds live is used as is (taken once: a retry decodes the bytes).
-  for (const [key, name] of Object.entries(request.resident?.take ?? {})) if (resident.has(name)) values[key] = resident.get(name);
+  const live = new Set<string>();
+  for (const [key, name] of Object.entries(request.resident?.take ?? {})) {
+    if (!resident.has(name)) continue;
+    values[key] = resident.get(name);
+    live.add(key);
+  }
   resident = new Map();
   const value = (key: string | number): unknown => {
     if (!(key in values)) throw new Error(`internal: value ${key} is missing in the worker`);
@@ -108,9 +115,13 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
   let failure: ThreadError | undefined;
   let metrics = new Float64Array(count * METRICS_STRIDE);
   let calls: Calls | undefined;
+  let coldMs: number | undefined;
   try {
-    const mod = await loadBundle(request.bundle);
-    calls = request.compact ? compactCalls(request.compact, mod, value) : itemCalls(request.items, mod, value);
+    const loadStart = now();
+    const bundle = loadBundle(request.bundle);
+    const mod = await bundle.mod;
+    if (bundle.cold) coldMs = now() - loadStart;
+    calls = request.compact ? compactCalls(request.compact, mod, value, (k) => live.has(String(k))) : itemCalls(request.items, mod, value);
     if (calls.count !== count) {
       count = calls.count;
       metrics = new Float64Array(count * METRICS_STRIDE);
@@ -118,9 +129,11 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
     for (; completed < count; completed++) {
       Atomics.store(cursor, 0, completed);
       const { target, fn } = calls.fn(completed);
+      const fetchStart = measureBytes ? now() : 0;
       const args = calls.args(completed, results);
       ownTaskLogs(request.runId, request.items[completed]?.id);
       const startedAt = now();
+      const idle = measureBytes ? performance.eventLoopUtilization().idle : 0;
       let out = fn.apply(target, args);
       if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
         out = await out;
@@ -131,11 +144,15 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         if (bad) throw new ValueFailure(bad.path, bad.what);
       }
       const m = completed * METRICS_STRIDE;
-      metrics[m] = startedAt;
-      metrics[m + 1] = finishedAt;
+      metrics[m + M.started] = startedAt;
+      metrics[m + M.finished] = finishedAt;
       if (measureBytes) {
-        metrics[m + 2] = estimateBytes(args);
-        metrics[m + 3] = estimateBytes(out);
+        const wall = finishedAt - startedAt;
+        metrics[m + M.cpu] = wall > 0 ? Math.max(0, Math.min(1, 1 - (performance.eventLoopUtilization().idle - idle) / wall)) : 1;
+        metrics[m + M.fetchMs] = startedAt - fetchStart;
+        metrics[m + M.inputBytes] = estimateBytes(args);
+        metrics[m + M.outputBytes] = estimateBytes(out);
+        metrics[m + M.threadBytes] = estimateBytes(calls.threadArgs(completed, results));
       }
       results[completed] = out;
       outputs.push(calls.keep(completed) ? wire(out) : undefined);
@@ -143,7 +160,7 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       calls.release(completed, results);
     }
     if (packed) {
-      const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics };
+      const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(coldMs !== undefined ? { coldMs } : {}) };
       const c = calls;
       packOutputs(
         reply,
@@ -161,7 +178,15 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
     // The main thread reschedules what did not run; it needs every completed result for that.
     for (let i = 0; i < completed; i++) outputs[i] = wire(results[i]);
   }
-  const reply: BatchReply = { type: "batch-result", threadId, completed, outputs, metrics, ...(failure ? { failure } : {}) };
+  const reply: BatchReply = {
+    type: "batch-result",
+    threadId,
+    completed,
+    outputs,
+    metrics,
+    ...(failure ? { failure } : {}),
+    ...(coldMs !== undefined ? { coldMs } : {}),
+  };
   const c = calls;
   if (packed)
     packOutputs(
@@ -181,7 +206,7 @@ function lookup(mod: TaskModule, exportName: string, method: string): { target: 
 }
 
 /** The runtime's compact batch: refs by item index and value index. */
-function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown): Calls {
+function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: string | number) => unknown, isLive: (key: number) => boolean): Calls {
   const inline = inlineFunctions(mod);
   const parsed = JSON.parse(compact.json) as [number, 0 | 1, number[] | Value][];
   const fns: ReturnType<typeof lookup>[] = [];
@@ -219,6 +244,19 @@ function compactCalls(compact: CompactItems, mod: TaskModule, value: (key: strin
       }
       return args;
     },
+    threadArgs(i, results) {
+      const spec = parsed[i]![2];
+      const out: unknown[] = [];
+      if (!Array.isArray(spec)) {
+        for (const r of reads[i]!) out.push(results[r]);
+        return out;
+      }
+      for (const r of spec) {
+        if (r >= 0) out.push(results[r]);
+        else if (isLive(-r - 1)) out.push(value(-r - 1));
+      }
+      return out;
+    },
     keep: (i) => parsed[i]![1] === 1,
     label(i) {
       const [e, m] = compact.fns[parsed[i]![0]]!;
@@ -254,6 +292,14 @@ function itemCalls(items: BatchItem[], mod: TaskModule, value: (key: string | nu
         },
         inline,
       ) as unknown[],
+    threadArgs: (i, results) => {
+      const out: unknown[] = [];
+      for (const id of collectRefs(items[i]!.args, new Set())) {
+        const at = index.get(id);
+        if (at !== undefined && at < i) out.push(results[at]);
+      }
+      return out;
+    },
     keep: (i) => items[i]!.keep,
     release: () => {},
     label: (i) => `${items[i]!.exportName}.${items[i]!.method}`,
@@ -282,7 +328,9 @@ function packOutputs(reply: BatchReply, keep: (i: number) => boolean, label: (i:
     }
     let part: Uint8Array;
     try {
+      const t0 = now();
       part = packWire(out);
+      reply.metrics[i * METRICS_STRIDE + M.storeMs] = now() - t0;
     } catch (error) {
       // A result that cannot be serialized (a function, a symbol) fails the item that made it.
       const what = `a value V8 cannot serialize (${(error as Error).message})`;

@@ -22,6 +22,13 @@ export interface Chain {
   failures: number;
   /** Told of each task's start and end (a worker under a gateway reports them to it). */
   observer?: TaskObserver | undefined;
+  /** When `inst` became ready to run here: its hand-off's enqueue time, or the completion that made it ready (ms since the epoch). */
+  readyAt: number;
+  /** Reading `inst`'s inputs from Redis: time (ms, decoding included) and bytes. */
+  fetchMs: number;
+  fetchBytes: number;
+  /** How many of `inst`'s inputs were read from Redis (the others were held in memory). */
+  fetched: number;
 }
 
 /**
@@ -38,7 +45,7 @@ export class AckToken {
 export interface BatchOutcome {
   /** Outputs of the chains that completed (a prefix of the batch). */
   outputs: unknown[];
-  /** Per completed chain: started, finished (ms since the epoch), input and output bytes. */
+  /** Per completed chain, {@link METRICS_STRIDE} numbers (see `TaskMetric`). */
   metrics: Float64Array;
   threadId: number;
   /** The failure of chain number `failedAt`, if the batch stopped there. */

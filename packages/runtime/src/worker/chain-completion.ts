@@ -32,6 +32,9 @@ export interface Completed {
   failure?: { inst: TaskInstance; error: RunGraphError };
   /** What the optimizations did, by instance id (recorded in the run's metrics). */
   uses: UseSink;
+  /** Per completed instance: ms encoding its output, and bytes of it written to Redis (absent: not written). */
+  encodeMs: Map<string, number>;
+  stored: Map<string, number>;
 }
 
 /** Outputs wider fan-ins read with one HMGET later, not inside the completion script. */
@@ -68,10 +71,9 @@ export async function completeChains(
   run: WorkerRun,
   chains: Chain[],
   outputs: unknown[],
-  metrics: string,
   sizes: readonly number[],
 ): Promise<Completed> {
-  const out: Completed = { next: [], ended: [], inherit: [], uses: new Map() };
+  const out: Completed = { next: [], ended: [], inherit: [], uses: new Map(), encodeMs: new Map(), stored: new Map() };
   const ids = chains.map((c) => c.inst.id);
   const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
   const sizeOf = new Map(chains.map((c, i) => [c.inst.id, sizes[i] ?? 0]));
@@ -81,11 +83,12 @@ export async function completeChains(
       plain.push(c);
       continue;
     }
-    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out, metrics));
-    metrics = "";
+    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out));
     if (failure) return { ...out, failure };
   }
-  if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, sizeOf, out, metrics));
+  if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, sizeOf, out));
+  const readyAt = Date.now();
+  for (const c of out.next) c.readyAt = readyAt;
   await fillInputs(ctx, run, out);
   for (const id of ids) run.localDone.add(id);
   return out;
@@ -98,9 +101,14 @@ async function completePlain(
   byId: Map<string, unknown>,
   sizeOf: ReadonlyMap<string, number>,
   out: Completed,
-  metrics: string,
 ): Promise<void> {
   const encoded: Record<string, string> = {};
+  const encode = (id: string): string => {
+    const t0 = performance.now();
+    const text = encodeRemote(byId.get(id));
+    out.encodeMs.set(id, (out.encodeMs.get(id) ?? 0) + performance.now() - t0);
+    return text;
+  };
   // Task clustering: a large output may claim more ready dependents, as many as threads are free.
   const cluster = chains.flatMap((c, n) => (keepsLarge(run, c.inst, sizeOf.get(c.inst.id) ?? 0, "clustering") ? [n] : []));
   const budget = cluster.length === 0 ? 0 : Math.max(0, ctx.freeThreads() - chains.length);
@@ -118,14 +126,13 @@ async function completePlain(
     // Send the outputs the script will store, as predicted from what this worker knows is done; a
     // large one only when the script asks for it (sending it for nothing would cost as much as storing it).
     const large = new Set(cluster);
-    for (const n of predictWrites(run, items, byId, large, budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encodeRemote(byId.get(items[n]!.id));
+    for (const n of predictWrites(run, items, byId, large, budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encode(items[n]!.id);
     const res = await ctx.store.completeBatch({
       runId: run.runId,
       lengthsVersion: run.replica.version,
       items,
       outputs: encoded,
       fetch,
-      metrics,
       ...(cluster.length > 0 ? { cluster, budget } : {}),
     });
     if (res.status === "inactive") {
@@ -133,7 +140,7 @@ async function completePlain(
       return;
     }
     if (res.status === "resend") {
-      for (const id of res.ids) encoded[id] = encodeRemote(byId.get(id));
+      for (const id of res.ids) encoded[id] = encode(id);
       continue;
     }
     if (res.status === "stale") {
@@ -141,6 +148,11 @@ async function completePlain(
       run.replica.refresh(await ctx.store.getLengths(run.runId));
       continue;
     }
+    const unwritten = new Set(res.unwritten);
+    items.forEach((it, n) => {
+      const text = encoded[it.id];
+      if (!unwritten.has(n) && text !== undefined) out.stored.set(it.id, text.length);
+    });
     const claimer = new Map<string, Chain>();
     const claimed = new Map<Chain, TaskInstance>();
     for (const [n, depId] of res.claims) {
@@ -194,13 +206,22 @@ async function completePlain(
         continue;
       }
       const inputs = new Map<string, unknown>();
+      const t0 = performance.now();
+      let bytes = 0;
+      c.fetched = 0;
       for (const x of d.deps) {
         if (byId.has(x)) inputs.set(x, byId.get(x));
-        else if (res.fetched[x] !== undefined) inputs.set(x, decodeRemote(res.fetched[x]));
+        else if (res.fetched[x] !== undefined) {
+          bytes += res.fetched[x].length;
+          c.fetched++;
+          inputs.set(x, decodeRemote(res.fetched[x]));
+        }
       }
       c.inst = d;
       c.inputs = inputs;
       c.failures = 0;
+      c.fetchBytes = bytes;
+      c.fetchMs = bytes > 0 ? performance.now() - t0 : 0;
       out.next.push(c);
     }
     return;
@@ -250,14 +271,19 @@ async function completeExpanding(
   output: unknown,
   size: number,
   out: Completed,
-  metrics: string,
 ): Promise<Completed["failure"]> {
   const held = new Map(c.inputs).set(c.inst.id, output);
   // Task clustering: a large fan-out source keeps as many ready dependents as threads are free,
   // and is sent (and stored) only when some dependent cannot run here.
   const clusters = keepsLarge(run, c.inst, size, "clustering");
   const budget = clusters ? Math.max(0, ctx.freeThreads() - 1) : 0;
-  let encoded = clusters ? "" : encodeRemote(output);
+  const encode = (): string => {
+    const t0 = performance.now();
+    const text = encodeRemote(output);
+    out.encodeMs.set(c.inst.id, (out.encodeMs.get(c.inst.id) ?? 0) + performance.now() - t0);
+    return text;
+  };
+  let encoded = clusters ? "" : encode();
   let expansion: Expansion | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -281,14 +307,13 @@ async function completeExpanding(
       lengthsVersion: run.replica.version - expansion.lengths.length,
       knownDelta: expansion.created.length,
       fetch: {},
-      ...(metrics ? { metrics } : {}),
     });
     if (res.status === "inactive") {
       out.ended.push(c);
       return undefined;
     }
     if (res.status === "resend") {
-      encoded = encodeRemote(output);
+      encoded = encode();
       continue;
     }
     if (res.status === "stale") {
@@ -297,6 +322,7 @@ async function completeExpanding(
       expansion = undefined;
       continue;
     }
+    if (res.written) out.stored.set(c.inst.id, encoded.length);
     const ready = all.filter((d) => res.ready.includes(d.id));
     const mine = ready.filter((d) => groupOf(run.plan, d) === ctx.group);
     const keep = mine[0];
@@ -316,6 +342,9 @@ async function completeExpanding(
     c.inputs = new Map(keep.deps.filter((x) => held.has(x)).map((x) => [x, held.get(x)]));
     c.inst = keep;
     c.failures = 0;
+    c.fetchMs = 0;
+    c.fetchBytes = 0;
+    c.fetched = 0;
     out.next.push(c);
     return undefined;
   }
@@ -346,14 +375,28 @@ async function fillInputs(ctx: CompletionContext, run: WorkerRun, out: Completed
   for (const c of out.next) for (const x of c.inst.deps) if (!c.inputs.has(x)) missing.add(x);
   if (missing.size === 0) return;
   const ids = [...missing];
+  const t0 = performance.now();
   const values = await ctx.store.readOutputs(run.runId, ids);
   const got = new Map<string, unknown>();
+  const size = new Map<string, number>();
+  let total = 0;
   ids.forEach((id, i) => {
     const v = values[i];
-    if (v !== undefined) got.set(id, decodeRemote(v));
+    if (v === undefined) return;
+    got.set(id, decodeRemote(v));
+    size.set(id, v.length);
+    total += v.length;
   });
+  const ms = performance.now() - t0;
   out.next = out.next.filter((c) => {
-    for (const x of c.inst.deps) if (!c.inputs.has(x) && got.has(x)) c.inputs.set(x, got.get(x));
+    for (const x of c.inst.deps) {
+      if (c.inputs.has(x) || !got.has(x)) continue;
+      c.inputs.set(x, got.get(x));
+      const bytes = size.get(x) ?? 0;
+      c.fetchBytes += bytes;
+      c.fetched++;
+      c.fetchMs += total > 0 ? (ms * bytes) / total : 0;
+    }
     if (c.inst.deps.every((x) => c.inputs.has(x))) return true;
     ctx.log(`run ${run.runId} task ${c.inst.id} left to the redelivered chain holding its inputs`);
     out.ended.push(c);

@@ -1,13 +1,14 @@
 import { leasePool, releasePool, type SharedPool } from "../threads/pool-set.js";
 import type { ThreadError } from "../protocol/thread-messages.js";
-import { METRICS_STRIDE } from "../protocol/thread-messages.js";
+import { METRICS_STRIDE, TaskMetric as M } from "../protocol/thread-messages.js";
 import type { Delivery } from "../store/task-queue.js";
 import type { TaskObserver } from "./gateway-observer.js";
 import { decodeRemote } from "../codec/remote-codec.js";
 import { AckToken, type BatchOutcome, type Chain, runBatch } from "./chain-batch.js";
 import { completeChains, type CompletionContext } from "./chain-completion.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
-import { batchMetricsRecord } from "../report/remote-report.js";
+import type { MetricsSource, TaskMetricsRow } from "../report/metrics-record.js";
+import type { MetricsSink } from "./metrics-sink.js";
 import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
 import type { UseSink } from "./task-clustering.js";
 import { isDeterministicFailure } from "../protocol/task-failure.js";
@@ -23,6 +24,16 @@ export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
   observer?: TaskObserver | undefined;
   /** Called when deliveries are acknowledged (capacity freed). */
   released: () => void;
+  /** Where task metrics go (by the worker's upload strategy). */
+  metrics: MetricsSink;
+  /** Memory of this worker in MiB (reported with its metrics, for cost). */
+  memoryMb: number;
+}
+
+/** Enqueue time of a stream entry (`<ms>-<seq>`), or now when the id says nothing. */
+function enqueuedAt(entryId: string): number {
+  const ms = Number(entryId.slice(0, entryId.indexOf("-")));
+  return Number.isFinite(ms) && ms > 0 ? ms : Date.now();
 }
 
 /**
@@ -159,17 +170,39 @@ export class ChainRunner {
         continue;
       }
       const inputs = inst.deps.length > 0 ? new Map<string, unknown>() : NO_INPUTS;
-      chains.push({ run, inst, inputs, tokens: [token], failures: 0, observer: this.ctx.observer?.forHandoff(d.id) });
+      chains.push({
+        run,
+        inst,
+        inputs,
+        tokens: [token],
+        failures: 0,
+        observer: this.ctx.observer?.forHandoff(d.id),
+        readyAt: enqueuedAt(d.id),
+        fetchMs: 0,
+        fetchBytes: 0,
+        fetched: 0,
+      });
     }
     if (!run || chains.length === 0) return;
     const ids = [...new Set(chains.flatMap((c) => c.inst.deps))];
-    const values = await this.ctx.store.readOutputs(runId, ids);
+    const t0 = performance.now();
+    const values = ids.length > 0 ? await this.ctx.store.readOutputs(runId, ids) : [];
     const got = new Map(ids.map((id, i) => [id, values[i]]));
+    let total = 0;
     for (const c of chains) {
       for (const x of c.inst.deps) {
         const v = got.get(x);
-        if (v !== undefined) c.inputs.set(x, decodeRemote(v));
+        if (v === undefined) continue;
+        c.inputs.set(x, decodeRemote(v));
+        c.fetchBytes += v.length;
+        c.fetched++;
       }
+      total += c.fetchBytes;
+    }
+    // The read and the decoding, shared by the chains in proportion to the bytes each read.
+    const ms = performance.now() - t0;
+    for (const c of chains) {
+      c.fetchMs = total > 0 ? (ms * c.fetchBytes) / total : 0;
       if (c.inst.deps.every((x) => c.inputs.has(x))) this.runnable.push(c);
       else {
         this.ctx.log(`run ${runId} task ${c.inst.id} left to the redelivered chain holding its inputs`);
@@ -254,7 +287,7 @@ export class ChainRunner {
     const done = batch.slice(0, outcome.outputs.length);
     const m = outcome.metrics;
     for (let i = 0; i < done.length; i++) {
-      const ms = (m[i * METRICS_STRIDE + 1] ?? 0) - (m[i * METRICS_STRIDE] ?? 0);
+      const ms = (m[i * METRICS_STRIDE + M.finished] ?? 0) - (m[i * METRICS_STRIDE + M.started] ?? 0);
       this.meanMs = this.meanMs < 0 ? ms : this.meanMs * 0.9 + ms * 0.1;
     }
     if (outcome.failure) {
@@ -266,9 +299,18 @@ export class ChainRunner {
     this.pump();
     if (done.length === 0) return;
     const ran = done.map((c) => c.inst);
-    const metrics = batchMetricsRecord(this.ctx.workerId, outcome.threadId, ran, m, cold);
-    const sizes = done.map((_, i) => m[i * METRICS_STRIDE + 3] ?? 0);
-    const res = await completeChains(this.ctx, run, done, outcome.outputs, metrics, sizes);
+    const sizes = done.map((_, i) => m[i * METRICS_STRIDE + M.outputBytes] ?? 0);
+    // Read before completing: a chain moves on to its next task there.
+    const rows = done.map((c, i) => this.row(c, i, m, cold && i === 0));
+    const completing = performance.now();
+    const res = await completeChains(this.ctx, run, done, outcome.outputs, sizes);
+    const updateMs = (performance.now() - completing) / done.length;
+    for (const row of rows) {
+      row.storeMs = res.encodeMs.get(row.instanceId) ?? 0;
+      row.storedBytes = res.stored.get(row.instanceId) ?? 0;
+      row.updateMs = updateMs;
+    }
+    this.ctx.metrics.add(run.runId, this.source(run, outcome.threadId), rows);
     if (res.uses.size > 0) this.recordUses(run, res.uses);
     for (const [to, from] of res.inherit) {
       for (const t of from.tokens) t.refs++;
@@ -291,8 +333,39 @@ export class ChainRunner {
   private recordUses(run: WorkerRun, uses: UseSink): void {
     const record: OptimizationUsesRecord = { w: this.ctx.workerId, u: [...uses] };
     this.ctx.store
-      .appendMetrics(run.runId, JSON.stringify(record))
+      .appendMetrics(run.runId, [JSON.stringify(record)], 86_400)
       .catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record optimization metrics: ${error.message}`));
+  }
+
+  /** The metrics row of chain `c`, the `i`-th of its batch, before its completion. */
+  private row(c: Chain, i: number, m: Float64Array, cold: boolean): TaskMetricsRow {
+    const k = i * METRICS_STRIDE;
+    const startedAt = m[k + M.started] ?? 0;
+    const inputBytes = m[k + M.inputBytes] ?? 0;
+    const deps = c.inst.deps.length;
+    return {
+      instanceId: c.inst.id,
+      task: c.inst.task,
+      startedAt,
+      finishedAt: m[k + M.finished] ?? 0,
+      inputBytes,
+      // Estimated: the input's share of the inputs held in memory (sizes in memory are estimates, Redis bytes are exact).
+      memoryBytes: deps === 0 ? inputBytes : Math.round((inputBytes * (deps - Math.min(deps, c.fetched))) / deps),
+      outputBytes: m[k + M.outputBytes] ?? 0,
+      cold,
+      queueWaitMs: Math.max(0, startedAt - c.readyAt),
+      fetchMs: c.fetchMs + (m[k + M.fetchMs] ?? 0),
+      redisBytes: c.fetchBytes,
+      storeMs: 0,
+      storedBytes: 0,
+      updateMs: 0,
+      attempt: c.failures + 1,
+      cpu: m[k + M.cpu] ?? -1,
+    };
+  }
+
+  private source(run: WorkerRun, thread: number): MetricsSource {
+    return { worker: this.ctx.workerId, thread, group: this.ctx.group, planner: run.plan.planner ?? "wukong", memoryMb: this.ctx.memoryMb };
   }
 
   /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */
@@ -314,6 +387,7 @@ export class ChainRunner {
       const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
       this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
       setTimeout(() => {
+        c.readyAt = Date.now();
         this.runnable.push(c);
         this.pump();
       }, delay);

@@ -45,7 +45,18 @@ export function continueColocated(
     const inputs = new Map<string, unknown>();
     for (const x of d.deps) if (held.has(x)) inputs.set(x, held.get(x));
     // `from` has started, so its observer no longer names the stream entry it came from.
-    const chain: Chain = { run: from.run, inst: d, inputs, tokens: [], failures: 0, observer: from.observer };
+    const chain: Chain = {
+      run: from.run,
+      inst: d,
+      inputs,
+      tokens: [],
+      failures: 0,
+      observer: from.observer,
+      readyAt: Date.now(),
+      fetchMs: 0,
+      fetchBytes: 0,
+      fetched: 0,
+    };
     sink.next.push(chain);
     sink.inherit.push([chain, from]);
   }

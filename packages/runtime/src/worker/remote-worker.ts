@@ -10,6 +10,8 @@ import { InvalidOptionError } from "@taskloom/sdk";
 import { ChainRunner } from "./chain-runner.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "./gateway-observer.js";
+import { MetricsSink, type MetricsUpload } from "./metrics-sink.js";
+import { getHeapStatistics } from "node:v8";
 
 /** Options of {@link RemoteWorker}. */
 export interface RemoteWorkerOptions {
@@ -29,6 +31,8 @@ export interface RemoteWorkerOptions {
   id?: string;
   /** Hand-offs (chains) held at once. Default 256 (tiny tasks run in batches); a worker gateway sets it to `concurrency`. */
   maxHeld?: number;
+  /** When task metrics are uploaded (see {@link MetricsUpload}). Default `per-batch`. */
+  metrics?: MetricsUpload;
 }
 
 /** Hand-offs held at once by default: enough to batch tiny tasks; a gateway sets its own. */
@@ -79,6 +83,7 @@ export class RemoteWorker {
   private readonly cache: WorkerRunCache;
   private readonly observer: TaskObserver | undefined;
   private readonly runner: ChainRunner;
+  private readonly metrics: MetricsSink;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -94,7 +99,10 @@ export class RemoteWorker {
     this.observer = gatewayTaskObserver(conn);
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
     this.cache = new WorkerRunCache(store);
+    this.metrics = new MetricsSink(store, options.metrics ?? { strategy: "per-batch" }, log);
     this.runner = new ChainRunner({
+      metrics: this.metrics,
+      memoryMb: options.memoryMb ?? Math.round(getHeapStatistics().heap_size_limit / 2 ** 20),
       store,
       queue,
       pool,
@@ -177,6 +185,7 @@ export class RemoteWorker {
     await this.loopDone;
     while (this.runner.held > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(this.timer);
+    await this.metrics.close();
     await this.queue.close();
     await this.store.close();
     this.conn.disconnect();

@@ -31,9 +31,15 @@ export function recordUse(sink: UseSink, id: string, use: OptimizationUse): void
  */
 export function clusteredChain(from: Chain, d: TaskInstance, held: ReadonlyMap<string, unknown>, fetched: Readonly<Record<string, string>>): Chain {
   const inputs = new Map<string, unknown>();
+  let fetchBytes = 0;
+  let count = 0;
   for (const x of d.deps) {
     if (held.has(x)) inputs.set(x, held.get(x));
-    else if (fetched[x] !== undefined) inputs.set(x, decodeRemote(fetched[x]));
+    else if (fetched[x] !== undefined) {
+      inputs.set(x, decodeRemote(fetched[x]));
+      fetchBytes += fetched[x].length;
+      count++;
+    }
   }
-  return { run: from.run, inst: d, inputs, tokens: [], failures: 0, observer: from.observer };
+  return { run: from.run, inst: d, inputs, tokens: [], failures: 0, observer: from.observer, readyAt: Date.now(), fetchMs: 0, fetchBytes, fetched: count };
 }

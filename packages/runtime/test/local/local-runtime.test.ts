@@ -69,6 +69,11 @@ describe("local runtime: results equal the direct call", () => {
     expect(result).toBe(Local.fanout(xs));
     expect(report.counts.finished).toBe(10_001);
     expect(report.counts.batches).toBeLessThan(200);
+    const sum = report.tasks.find((t) => t.instanceId === "n2") ?? report.tasks.at(-1)!;
+    expect(report.tasks.every((t) => t.configuration === "local" && t.planner === "local" && t.cpuFraction !== undefined)).toBe(true);
+    expect(sum.inputSources.memory + sum.inputSources.thread).toBe(sum.inputBytes);
+    expect(report.tasks.filter((t) => t.start === "cold").length).toBeLessThanOrEqual(2);
+    expect(report.cost.workers).toMatchObject([{ worker: "local", configuration: "local" }]);
   });
 
   it("keeps value types across the thread boundary", async () => {

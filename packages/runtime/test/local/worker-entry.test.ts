@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeLocalPools } from "@taskloom/runtime";
 // The thread entry only exists as built JS (piscina loads it from dist).
 import { leasePool, releasePool } from "../../dist/threads/pool-set.js";
-import type { BatchReply, BatchRequest } from "../../dist/protocol/thread-messages.js";
+import { METRICS_STRIDE, TaskMetric, type BatchReply, type BatchRequest } from "../../dist/protocol/thread-messages.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "./compile-for-test.js";
 
 const work = createWorkDir();
@@ -43,8 +43,13 @@ describe("worker thread entry", () => {
       expect(reply.completed).toBe(2);
       expect(reply.outputs.slice(0, 2)).toEqual([2, 3]);
       expect(reply.failure?.message).toBe("boom at 3");
-      expect(reply.metrics.length).toBe(3 * 4);
-      expect(reply.metrics[6]).toBeGreaterThan(0);
+      expect(reply.metrics.length).toBe(3 * METRICS_STRIDE);
+      const b = METRICS_STRIDE;
+      expect(reply.metrics[b + TaskMetric.inputBytes]).toBeGreaterThan(0);
+      // b reads a's output, made on this thread in this batch.
+      expect(reply.metrics[b + TaskMetric.threadBytes]).toBe(reply.metrics[b + TaskMetric.inputBytes]! - 8);
+      expect(reply.metrics[TaskMetric.threadBytes]).toBe(0);
+      expect(reply.metrics[b + TaskMetric.cpu]).toBeGreaterThan(0.5);
     } finally {
       await releasePool(shared, false);
     }

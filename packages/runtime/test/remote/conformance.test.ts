@@ -22,6 +22,21 @@ describe.each(backends)("%s backend", (_name, make) => {
     expect(await b.store.hasBlob("manifest", "h1")).toBe(false);
   });
 
+  it("appends metrics records, before and after the run ended", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, meta);
+    await b.store.appendMetrics(run, ["r1", "r2"], 60);
+    await b.store.deleteRun(run, 60);
+    await b.store.appendMetrics(
+      run,
+      Array.from({ length: 1500 }, (_, i) => `x${i}`),
+      60,
+    );
+    const records = await b.store.getMetrics(run);
+    expect(records.slice(0, 3)).toEqual(["r1", "r2", "x0"]);
+    expect(records).toHaveLength(1502);
+  });
+
   it("counts dependencies atomically and idempotently, and finishes the run", async () => {
     const run = randomUUID();
     await b.store.createRun(run, meta);
@@ -241,5 +256,25 @@ describe.each(backends)("%s backend", (_name, make) => {
       g,
       got.map((x) => x.id),
     );
+  });
+});
+
+describe("redis metrics TTL", () => {
+  it("a record appended after the run ended keeps the TTL the run's end set, or gets one", async () => {
+    const conn = await connectRedis(inject("redisUrl"));
+    const prefix = `t${randomUUID().slice(0, 8)}`;
+    const store = new RedisRunStore(conn, prefix);
+    const ended = randomUUID();
+    await store.createRun(ended, meta);
+    await store.appendMetrics(ended, ["a"], 86_400);
+    await store.deleteRun(ended, 30);
+    await store.appendMetrics(ended, ["b"], 86_400);
+    expect(await conn.ttl(`${prefix}:{${ended}}:metrics`)).toBeLessThanOrEqual(30);
+    const late = randomUUID();
+    await store.appendMetrics(late, ["c"], 100);
+    expect(await conn.ttl(`${prefix}:{${late}}:metrics`)).toBeGreaterThan(90);
+    await conn.del(`${prefix}:{${ended}}:metrics`, `${prefix}:{${late}}:metrics`);
+    await store.close();
+    conn.disconnect();
   });
 });

@@ -82,9 +82,26 @@ describe("remote runs on two dag-worker processes", () => {
       expect(typeof t.worker).toBe("string");
       expect(t.startedAt).toBeGreaterThanOrEqual(before - 1);
       expect(t.finishedAt).toBeGreaterThanOrEqual(t.startedAt!);
-      expect(t.finishedAt).toBeLessThanOrEqual(report.finishedAt + 1);
+      // Worker threads stamp times from their own monotonic clock origin: allow a few ms of drift.
+      expect(t.finishedAt).toBeLessThanOrEqual(report.finishedAt + 5);
       expect(t.executionMs).toBeCloseTo(t.finishedAt! - t.startedAt!, 2);
+      expect(t.configuration).toBe("default");
+      expect(t.planner).toBe("wukong");
+      expect(t.attempts).toBe(1);
+      expect(t.queueWaitMs).toBeGreaterThanOrEqual(0);
+      if (t.inputSources.redis === 0) expect(t.inputSources.memory).toBe(t.inputBytes);
+      expect(t.dependencyUpdateMs).toBeGreaterThan(0);
     }
+    // The sum reads 49 outputs made on two workers: some of its input came from Redis.
+    const sum = report.tasks.find((t) => t.task.endsWith("Remote.sum"))!;
+    expect(sum.inputSources.redis).toBeGreaterThan(0);
+    expect(sum.inputFetchMs).toBeGreaterThan(0);
+    expect(report.tasks.some((t) => t.outputStoredBytes > 0)).toBe(true);
+    expect(report.tasks.filter((t) => t.start === "cold").length).toBeLessThanOrEqual(2);
+    expect(report.counts.unreported).toBe(0);
+    expect(report.cost.gbSeconds).toBeGreaterThan(0);
+    expect(report.cost.workers.length).toBe(report.counts.workers);
+    expect(report.structure).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it("a failing task rejects run() with the task's error and leaves no keys", async () => {

@@ -17,7 +17,8 @@ import { crashFailure } from "../../threads/thread-error.js";
 import { isDeterministicFailure, taskFailureError } from "../../protocol/task-failure.js";
 import type { ThreadError } from "../../protocol/thread-messages.js";
 import { leasePool, releasePool, type SharedPool } from "../../threads/pool-set.js";
-import { METRICS_STRIDE, type BatchReply, type BatchRequest } from "../../protocol/thread-messages.js";
+import { METRICS_STRIDE, TaskMetric as M, type BatchReply, type BatchRequest } from "../../protocol/thread-messages.js";
+import { workflowStructure } from "../../scheduling/workflow-structure.js";
 import { laneKey, RunBatchSource } from "./run-batch-source.js";
 import { nodeLocations } from "../../scheduling/node-locations.js";
 import { ResidentOutputs } from "./resident-outputs.js";
@@ -75,7 +76,7 @@ export class LocalRun {
     this.maxInFlight = ctx.options.concurrency * 2;
     this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
-    this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency);
+    this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency, workflowStructure(ctx.workflow));
     this.source = new RunBatchSource(ctx, this.graph, this.report, this.results, inline);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
@@ -247,11 +248,23 @@ export class LocalRun {
       const inst = instances[i] as TaskInstance;
       const m = i * METRICS_STRIDE;
       const record = this.report.get(inst.id) as InstanceRecord;
-      const started = reply.metrics[m] as number;
-      const finished = reply.metrics[m + 1] as number;
+      const metrics = reply.metrics;
+      const started = metrics[m + M.started] as number;
+      const finished = metrics[m + M.finished] as number;
       if (batch.seed[i] === 0 && this.detailed) record.queuedAt = Math.min(started, Math.max(record.queuedAt, this.depsFinishedAt(inst)));
       this.sizer.observe(finished - started);
-      this.report.finish(record, reply.threadId, started, finished, reply.metrics[m + 2] as number, reply.metrics[m + 3] as number);
+      const measured = this.ctx.options.report;
+      this.report.finish(record, reply.threadId, {
+        startedAt: started,
+        finishedAt: finished,
+        inputBytes: metrics[m + M.inputBytes] as number,
+        outputBytes: metrics[m + M.outputBytes] as number,
+        cold: i === 0 && reply.coldMs !== undefined,
+        inputFetchMs: metrics[m + M.fetchMs] as number,
+        threadBytes: metrics[m + M.threadBytes] as number,
+        outputStoreMs: metrics[m + M.storeMs] as number,
+        cpuFraction: measured ? (metrics[m + M.cpu] as number) : undefined,
+      });
       record.attempts = this.attempts.size === 0 ? 1 : this.bumpAttempts(inst.id);
       if (batch.keep[i] === 1 || reply.failure) {
         this.results.set(inst.id, packed.subarray(offsets[i] as number, offsets[i + 1] as number), reply.outputs[i]);
@@ -263,7 +276,12 @@ export class LocalRun {
         this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
         this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
       }
-      this.enqueue(this.graph.complete(inst.id), finished);
+      if (this.detailed) {
+        const t0 = performance.now();
+        const ready = this.graph.complete(inst.id);
+        record.dependencyUpdateMs = performance.now() - t0;
+        this.enqueue(ready, finished);
+      } else this.enqueue(this.graph.complete(inst.id), finished);
     }
     this.progress?.update(this.graph.completedCount, this.graph.knownCount);
   }

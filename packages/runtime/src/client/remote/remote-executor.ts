@@ -20,6 +20,10 @@ import { remoteRunError } from "./remote-error.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
+import { taskNamesOf } from "../../protocol/manifest-check.js";
+import { countMetricsRows } from "../../report/metrics-record.js";
+import { getRunStartMetrics } from "../../store/start-metrics.js";
+import { workflowStructure } from "../../scheduling/workflow-structure.js";
 import type { RunReport } from "../../report/run-report.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
@@ -41,12 +45,21 @@ export interface RemoteRunOptions {
   metricsTtlS?: number;
   /** Connection to follow the run's log channel from (`logs` run option); set by the executor. */
   connection?: RedisConnection;
+  /**
+   * Wait for every task's metrics and read the recorded lengths before returning (for a report that
+   * is read at once, or the history). Implied by the `report` run option.
+   */
+  collectMetrics?: boolean;
+  /** How long to wait for metrics still being uploaded by workers (their upload strategy), ms. Default 1000. */
+  metricsWaitMs?: number;
 }
 
 /** What a remote run returns beside the result: the report and Redis-side counters. */
 export interface RemoteOutcome extends ExecutionOutcome {
   runId: string;
   bytesWritten: number;
+  /** Lengths of the arrays fanned out over, as recorded by workers (with `collectMetrics`). */
+  lengths?: Map<string, number>;
 }
 
 /** Manifests up to this size (JSON characters) travel inside the run's metadata. */
@@ -121,8 +134,36 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     await ended;
     if (outcome === "done") {
       // One round trip for the result, the counters and the metrics (issued in the same tick).
-      const [result, meta, metrics] = await Promise.all([readResult(store, runId, ctx, submission), store.getMeta(runId), store.getMetrics(runId)]);
+      const collect = options.collectMetrics === true || ctx.options.report;
+      const [result, meta, first, lengths] = await Promise.all([
+        readResult(store, runId, ctx, submission),
+        store.getMeta(runId),
+        store.getMetrics(runId),
+        collect ? store.getLengths(runId) : undefined,
+      ]);
       const finishedAt = Date.now();
+      const known = meta?.known ?? submission.known;
+      const build = (records: readonly string[], coldStarts?: ReadonlyMap<string, number>): RunReport =>
+        buildRemoteReport({
+          workflow: ctx.workflow.name,
+          structure: workflowStructure(ctx.workflow),
+          status: "succeeded",
+          startedAt,
+          finishedAt,
+          records,
+          names: taskNamesOf(ctx.manifest),
+          known,
+          planner: plan.planner ?? "wukong",
+          ...(meta ? { bytesWritten: meta.bytesWritten } : {}),
+          ...(coldStarts ? { coldStarts } : {}),
+        });
+      if (collect) {
+        const [records, coldStarts] = await Promise.all([
+          awaitMetrics(store, runId, first, known, options.metricsWaitMs ?? 1000),
+          options.connection ? coldStartsOf(options.connection, runId) : undefined,
+        ]);
+        return { result, runId, bytesWritten: meta?.bytesWritten ?? 0, report: build(records, coldStarts), ...(lengths ? { lengths } : {}) };
+      }
       // Built on first read: most runs never look at their report (parsing 1,000 records costs ms).
       let report: RunReport | undefined;
       return {
@@ -130,7 +171,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         runId,
         bytesWritten: meta?.bytesWritten ?? 0,
         get report(): RunReport {
-          return (report ??= buildRemoteReport(ctx.workflow.name, "succeeded", startedAt, finishedAt, metrics, taskNamesOf(ctx.manifest), meta?.bytesWritten));
+          return (report ??= build(first));
         },
       };
     }
@@ -176,6 +217,29 @@ async function readResult(store: RunStore, runId: string, ctx: ExecutionContext,
   const outputs = await readRefs(store, runId, replica.result());
   if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
   return resolveOutputs(replica.result(), outputs, ctx);
+}
+
+/**
+ * The run's metrics records once they hold a row per instance, or what arrived by `waitMs`: workers
+ * upload them after their completions (or later, by their upload strategy).
+ */
+async function awaitMetrics(store: RunStore, runId: string, records: string[], known: number, waitMs: number): Promise<string[]> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let rows = 0;
+    for (const r of records) rows += countMetricsRows(r);
+    if (rows >= known || Date.now() >= deadline) return records;
+    await new Promise((r) => setTimeout(r, 20));
+    records = await store.getMetrics(runId);
+  }
+}
+
+/** Cold starts a worker gateway measured for the run's workers (ms from spawn to their first task). */
+async function coldStartsOf(conn: RedisConnection, runId: string): Promise<Map<string, number>> {
+  const starts = await getRunStartMetrics(conn, runId).catch(() => []);
+  const out = new Map<string, number>();
+  for (const s of starts) if (s.kind === "cold" && s.ms !== null) out.set(s.worker, s.ms);
+  return out;
 }
 
 /** Like Promise.all, but settles every promise before rejecting (so none is left running unseen). */
