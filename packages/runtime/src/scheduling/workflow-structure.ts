@@ -43,11 +43,25 @@ function body(h: Hash, b: GraphBody): void {
         h.update("}");
         break;
       case "reduce":
-        h.update(n.task);
+        h.update(n.task ?? `${n.fn}(`);
+        for (const a of n.args ?? []) value(h, a);
         value(h, n.items);
         break;
+      case "inline":
+        h.update(n.fn);
+        for (const a of n.args) value(h, a);
+        break;
+      case "branch":
+        h.update(n.select);
+        value(h, n.test);
+        for (const arm of n.arms) {
+          h.update("{");
+          body(h, arm);
+          h.update("}");
+        }
+        break;
       default:
-        // Node kinds added later (inline steps, branches) still shape the structure by their JSON.
+        // A node kind added later still shapes the structure by its JSON.
         h.update(JSON.stringify({ ...(n as object), loc: undefined }));
     }
     h.update(";");
@@ -93,6 +107,11 @@ function value(h: Hash, v: Value): void {
         h.update(",");
       }
       h.update("}");
+      return;
+    case "call":
+      h.update(`${v.fn}(`);
+      for (const a of v.args) value(h, a);
+      h.update(")");
       return;
     default:
       h.update(JSON.stringify(v));
