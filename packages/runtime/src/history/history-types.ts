@@ -1,56 +1,9 @@
 import type { PlanReport } from "../planning/plan-report.js";
 import type { Sla } from "../planning/sla.js";
 import type { RunReport } from "../report/run-report.js";
+import type { TaskSample, TransferSample } from "../planning/samples.js";
 
-/** One task instance's measurements as the history keeps them (times in ms, sizes in bytes). */
-export interface TaskSample {
-  /** When its run started (ms since the epoch). */
-  at: number;
-  inputBytes: number;
-  outputBytes: number;
-  executionMs: number;
-  queueWaitMs: number;
-  /** Inputs read from Redis: time and bytes (0 when every input was in memory). */
-  fetchMs: number;
-  fetchBytes: number;
-  /** Output written to Redis: time and bytes (0 when it stayed in memory). */
-  storeMs: number;
-  storeBytes: number;
-  /** Dependency update (completion) time. */
-  updateMs: number;
-  /** Whether it was the first task of a freshly started worker (or thread). */
-  cold: boolean;
-  /** Share of its execution the thread was busy (1: CPU bound, near 0: waiting on I/O or timers); -1 unknown. */
-  cpu: number;
-}
-
-/** A sample of moving bytes through Redis on a configuration. */
-export interface TransferSample {
-  kind: "fetch" | "store";
-  bytes: number;
-  ms: number;
-}
-
-/** The recent samples of one task on one configuration, and how many were ever recorded. */
-export interface TaskHistory {
-  task: string;
-  configuration: string;
-  /** Samples recorded over all runs (the kept ones are the latest {@link HISTORY_LIMITS}.samplesPerTask). */
-  count: number;
-  samples: TaskSample[];
-}
-
-/** Everything planning reads about a workflow structure: bounded, whatever the history's length. */
-export interface HistorySamples {
-  structure: string;
-  workflow: string;
-  runs: number;
-  tasks: TaskHistory[];
-  /** Transfer samples by configuration (shared by every workflow: the network does not depend on it). */
-  transfers: Record<string, TransferSample[]>;
-  /** Recent lengths of the arrays fanned out over that were not known at submission, by normalized key. */
-  lengths: Record<string, number[]>;
-}
+export type { HistorySamples, TaskHistory, TaskSample, TransferSample } from "../planning/samples.js";
 
 /** One run in the history's list of runs. */
 export interface HistoryRunSummary {
