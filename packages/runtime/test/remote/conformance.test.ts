@@ -3,7 +3,8 @@
  * the Redis implementations (a real redis-server from the global setup).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { RedisRunStore, connectRedis } from "../../dist/internal/index.js";
 import { backends, meta, req, type Backend } from "./store-backends.js";
 
 describe.each(backends)("%s backend", (_name, make) => {

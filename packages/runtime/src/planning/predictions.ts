@@ -1,0 +1,193 @@
+import { fitLinear, mean, predictLinear, quantile, type LinearModel } from "./fit.js";
+import type { HistorySamples, TaskSample, TransferSample } from "./samples.js";
+import { slaQuantile, type Sla } from "./sla.js";
+import { threadSpeed, type WorkerConfiguration } from "./worker-configuration.js";
+
+/** Start times a worker gateway measured for one configuration (ms samples). */
+export interface StartSamples {
+  /** Spawn of a worker → its first task (boot, Redis, code load). */
+  cold: readonly number[];
+  /** Enqueue of a run's first task → its start on an idle worker. */
+  warm: readonly number[];
+}
+
+/** What {@link buildPredictions} learns from. */
+export interface PredictionInputs {
+  /** The workflow's history (undefined: no run recorded yet). */
+  history: HistorySamples | undefined;
+  configurations: readonly WorkerConfiguration[];
+  /** Start samples by configuration name. */
+  starts?: Readonly<Record<string, StartSamples>>;
+  sla: Sla;
+}
+
+/** A prediction with what it rests on. */
+export interface Predicted {
+  ms: number;
+  /** Samples it rests on (of the configuration it was scaled from, when scaled). */
+  samples: number;
+  /** Set when no sample was taken on this configuration: the configuration the samples came from. */
+  scaledFrom?: string;
+}
+
+/**
+ * Predictions for one workflow, per (task, configuration): execution time `a + b × input bytes`
+ * (fitted with an intercept; the SLA is the line plus the quantile of its residuals, a percentile
+ * of times), output bytes from input bytes, Redis transfer time `a + b × bytes` per configuration,
+ * cold and warm starts per configuration (as the gateway measured them), and the per-task overhead of
+ * completing. For a configuration without samples of a task, the samples of another are scaled by
+ * the configurations' CPU ratio when the task is CPU bound (its threads were busy over half the time),
+ * and taken as they are when it is not (or when no quota is enforced).
+ */
+export interface Predictions {
+  readonly sla: Sla;
+  /** Whether the workflow has any recorded run. */
+  readonly hasHistory: boolean;
+  execution(task: string, configuration: string, inputBytes: number): Predicted;
+  outputBytes(task: string, inputBytes: number): number;
+  /** Reading `bytes` from Redis, and writing them (encode + its share of the completion). */
+  fetchMs(configuration: string, bytes: number): number;
+  storeMs(configuration: string, bytes: number): number;
+  /** Completing a task: updating its dependents' counters (ms). */
+  updateMs(configuration: string): number;
+  /** From a hand-off to its start on an idle worker (ms). */
+  handoffMs(configuration: string): number;
+  coldStartMs(configuration: string): number;
+  /** Whether the task's samples show it CPU bound. */
+  cpuBound(task: string): boolean;
+  /** Samples of a task over every configuration. */
+  samplesOf(task: string): number;
+}
+
+/** Defaults when nothing was measured: a small task, loopback Redis, a Node process start. */
+export const PREDICTION_DEFAULTS = { executionMs: 1, fetchMs: 0.2, bytesPerMs: 200_000, updateMs: 0.3, handoffMs: 1, coldStartMs: 400 } as const;
+
+interface TaskModel {
+  exec: LinearModel;
+  samples: number;
+  cpu: number;
+}
+
+function model(samples: readonly TaskSample[], pick: (s: TaskSample) => number, q: number | undefined): LinearModel {
+  return fitLinear(
+    samples.map((s) => s.inputBytes),
+    samples.map(pick),
+    q,
+  );
+}
+
+function transferModel(samples: readonly TransferSample[], kind: TransferSample["kind"], q: number | undefined): LinearModel | undefined {
+  const list = samples.filter((s) => s.kind === kind);
+  if (list.length === 0) return undefined;
+  return fitLinear(
+    list.map((s) => s.bytes),
+    list.map((s) => s.ms),
+    q,
+  );
+}
+
+/** A percentile (or the mean) of `values`, or `fallback` when there are none. */
+function pick(values: readonly number[], q: number | undefined, fallback: number): number {
+  if (values.length === 0) return fallback;
+  return q === undefined ? mean(values) : quantile(values, q);
+}
+
+/**
+ * Builds the predictions of a workflow from its history and the configurations' start samples.
+ * Pure and bounded: it reads each (task, configuration) summary once.
+ * @example
+ * ```ts
+ * const p = buildPredictions({ history, configurations, sla: "p90" });
+ * p.execution("wc.ts#WordCount.count", "small", 120_000); // { ms: 14.2, samples: 48 }
+ * ```
+ */
+export function buildPredictions(inputs: PredictionInputs): Predictions {
+  const q = slaQuantile(inputs.sla);
+  const configs = new Map(inputs.configurations.map((c) => [c.name, c]));
+  const byTask = new Map<string, Map<string, TaskModel>>();
+  const allByTask = new Map<string, TaskSample[]>();
+  const byConfig = new Map<string, TaskSample[]>();
+  for (const t of inputs.history?.tasks ?? []) {
+    if (t.samples.length === 0) continue;
+    let m = byTask.get(t.task);
+    if (!m) byTask.set(t.task, (m = new Map()));
+    const cpu = t.samples.filter((s) => s.cpu >= 0).map((s) => s.cpu);
+    m.set(t.configuration, { exec: model(t.samples, (s) => s.executionMs, q), samples: t.samples.length, cpu: cpu.length > 0 ? quantile(cpu, 0.5) : -1 });
+    allByTask.set(t.task, [...(allByTask.get(t.task) ?? []), ...t.samples]);
+    byConfig.set(t.configuration, [...(byConfig.get(t.configuration) ?? []), ...t.samples]);
+  }
+  const outputs = new Map<string, LinearModel>();
+  for (const [task, samples] of allByTask)
+    outputs.set(
+      task,
+      model(samples, (s) => s.outputBytes, undefined),
+    );
+  const transfers = inputs.history?.transfers ?? {};
+  const pooled = Object.values(transfers).flat();
+  const fetchModels = new Map<string, LinearModel | undefined>();
+  const storeModels = new Map<string, LinearModel | undefined>();
+  const pooledFetch = transferModel(pooled, "fetch", q);
+  const pooledStore = transferModel(pooled, "store", q);
+  const transfer = (
+    cache: Map<string, LinearModel | undefined>,
+    kind: TransferSample["kind"],
+    pooledModel: LinearModel | undefined,
+    config: string,
+    bytes: number,
+  ): number => {
+    if (!cache.has(config)) cache.set(config, transferModel(transfers[config] ?? [], kind, q) ?? pooledModel);
+    const m = cache.get(config);
+    return m ? predictLinear(m, bytes) : PREDICTION_DEFAULTS.fetchMs + bytes / PREDICTION_DEFAULTS.bytesPerMs;
+  };
+  const perConfig = (config: string, f: (s: TaskSample) => number, quantileOf: number | undefined, fallback: number): number => {
+    const own = byConfig.get(config);
+    const list = own && own.length > 0 ? own : [...byConfig.values()].flat();
+    return pick(list.map(f), quantileOf, fallback);
+  };
+  const memo = new Map<string, number>();
+  const memoized = (key: string, f: () => number): number => {
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = f()));
+    return v;
+  };
+  const isCpuBound = (task: string): boolean => {
+    const models = byTask.get(task);
+    if (!models) return false;
+    const cpus = [...models.values()].map((m) => m.cpu).filter((c) => c >= 0);
+    return cpus.length > 0 && quantile(cpus, 0.5) >= 0.5;
+  };
+  const starts = inputs.starts ?? {};
+  return {
+    sla: inputs.sla,
+    hasHistory: (inputs.history?.runs ?? 0) > 0,
+    execution(task, configuration, inputBytes) {
+      const models = byTask.get(task);
+      const own = models?.get(configuration);
+      if (own) return { ms: predictLinear(own.exec, inputBytes), samples: own.samples };
+      if (!models || models.size === 0) return { ms: PREDICTION_DEFAULTS.executionMs, samples: 0 };
+      // The configuration with the most samples (then by name), scaled by CPU speed when CPU bound.
+      const [from, m] = [...models].sort((a, b) => b[1].samples - a[1].samples || (a[0] < b[0] ? -1 : 1))[0]!;
+      const source = configs.get(from);
+      const target = configs.get(configuration);
+      const scale = isCpuBound(task) && source && target ? threadSpeed(source) / threadSpeed(target) : 1;
+      return { ms: predictLinear(m.exec, inputBytes) * scale, samples: m.samples, scaledFrom: from };
+    },
+    outputBytes(task, inputBytes) {
+      const m = outputs.get(task);
+      return m ? predictLinear(m, inputBytes) : 8;
+    },
+    fetchMs: (configuration, bytes) => (bytes <= 0 ? 0 : transfer(fetchModels, "fetch", pooledFetch, configuration, bytes)),
+    storeMs: (configuration, bytes) => (bytes <= 0 ? 0 : transfer(storeModels, "store", pooledStore, configuration, bytes)),
+    updateMs: (configuration) => memoized(`u${configuration}`, () => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
+    handoffMs: (configuration) =>
+      memoized(`h${configuration}`, () => {
+        const warm = starts[configuration]?.warm ?? [];
+        if (warm.length > 0) return pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs);
+        // Hand-offs taken at once by an idle worker: the low end of the measured queue waits.
+        return perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+      }),
+    coldStartMs: (configuration) => memoized(`c${configuration}`, () => pick(starts[configuration]?.cold ?? [], q, PREDICTION_DEFAULTS.coldStartMs)),
+    cpuBound: isCpuBound,
+    samplesOf: (task) => [...(byTask.get(task)?.values() ?? [])].reduce((n, m) => n + m.samples, 0),
+  };
+}
