@@ -14,7 +14,15 @@ import type { Value } from "@taskloom/sdk/internal";
 import { ownTaskLogs } from "./thread-log-tag.js";
 import { toThreadError } from "./thread-error.js";
 import { findUnserializable } from "../codec/find-unserializable.js";
-import { METRICS_STRIDE, TaskMetric as M, type BatchItem, type BatchReply, type BatchRequest, type CompactItems, type ThreadError } from "../protocol/thread-messages.js";
+import {
+  METRICS_STRIDE,
+  TaskMetric as M,
+  type BatchItem,
+  type BatchReply,
+  type BatchRequest,
+  type CompactItems,
+  type ThreadError,
+} from "../protocol/thread-messages.js";
 
 type TaskModule = Record<string, Record<string, unknown> | undefined>;
 const modules = new Map<string, Promise<TaskModule>>();

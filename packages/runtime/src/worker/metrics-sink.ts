@@ -28,9 +28,7 @@ export function parseMetricsUpload(text: string, option = "--metrics"): MetricsU
   if ((name === "per-task" || name === "per-batch" || name === "at-exit") && arg === undefined) return { strategy: name };
   if (name === "periodic" && Number.isInteger(n) && n >= 1) return { strategy: "periodic", everyMs: n };
   if (name === "buffer" && Number.isInteger(n) && n >= 1) return { strategy: "buffer", records: n };
-  throw new InvalidOptionError(
-    `${option} must be per-task, per-batch, periodic:<ms>, buffer:<rows> or at-exit, got ${JSON.stringify(text)}`,
-  );
+  throw new InvalidOptionError(`${option} must be per-task, per-batch, periodic:<ms>, buffer:<rows> or at-exit, got ${JSON.stringify(text)}`);
 }
 
 /** TTL of a run's metrics written after the client's own cleanup (the client's default). */

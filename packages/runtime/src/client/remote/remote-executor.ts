@@ -20,7 +20,6 @@ import { remoteRunError } from "./remote-error.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
-import { taskNamesOf } from "../../protocol/manifest-check.js";
 import { countMetricsRows } from "../../report/metrics-record.js";
 import { getRunStartMetrics } from "../../store/start-metrics.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
