@@ -13,7 +13,8 @@ export async function runRemoteOutcome(
   executorOptions: RemoteRunOptions = {},
   runOptions: Omit<RunOptions, "redis"> = {},
 ): Promise<RemoteOutcome> {
-  const outcome = await createRemoteExecutor(url, executorOptions).run({
+  // The report's metrics are complete only once the workers uploaded them: wait for them.
+  const outcome = await createRemoteExecutor(url, { collectMetrics: true, ...executorOptions }).run({
     manifest: mod.manifest,
     workflow: mod.manifest.workflows.find((w) => w.name === workflow)!,
     bundleUrl: mod.bundleUrl,

@@ -46,7 +46,9 @@ export interface RemoteRunOptions {
   connection?: RedisConnection;
   /**
    * Wait for every task's metrics and read the recorded lengths before returning (for a report that
-   * is read at once, or the history). Implied by the `report` run option.
+   * is read at once, or the history). Implied by the `report` run option. Without it, the outcome's
+   * report is built on first read from the metrics that had arrived when the run ended (workers
+   * upload them after their completions).
    */
   collectMetrics?: boolean;
   /** How long to wait for metrics still being uploaded by workers (their upload strategy), ms. Default 1000. */
