@@ -22,8 +22,9 @@ export type {
   TaskFinishedEvent,
   TaskFailedEvent,
   TaskRetryingEvent,
+  TaskSkippedEvent,
 } from "./protocol/run-events.js";
-export type { RunReport, TaskReport, RunOutcome } from "./report/run-report.js";
+export type { RunReport, TaskReport, SkippedTaskReport, RunOutcome } from "./report/run-report.js";
 export { formatRunSummary } from "./report/format-summary.js";
 export { closeLocalPools } from "./threads/pool-set.js";
 export {

@@ -1,5 +1,6 @@
 import { Node, SyntaxKind, type Identifier } from "ts-morph";
 import type { ArrayItem, ObjectEntry, Value } from "@taskloom/sdk/internal";
+import { lowerBranchExpression } from "./lower-branch.js";
 import { lowerCall } from "./lower-call.js";
 import { NOT_LITERAL, literalValue, staticKey, unwrap } from "./literal-value.js";
 import { callsTask, lowerPure } from "./lower-pure.js";
@@ -52,9 +53,7 @@ export function lowerExpression(expr: Node, scope: Scope, wf: WorkflowState): Va
   }
   if (Node.isThisExpression(e)) return fail(e, wf, "thisOutsideCall", "`this` may only be used to call a task: this.method(...)");
   if (Node.isConditionalExpression(e)) {
-    if (callsTask(e.getWhenTrue(), scope, wf) || callsTask(e.getWhenFalse(), scope, wf)) {
-      return fail(e, wf, "controlFlow", "a conditional (?:) whose arms call tasks decides at run time which tasks run");
-    }
+    if (callsTask(e.getWhenTrue(), scope, wf) || callsTask(e.getWhenFalse(), scope, wf)) return lowerBranchExpression(e, scope, wf);
     return lowerPure(e, scope, wf);
   }
   if (Node.isBinaryExpression(e)) return lowerBinary(e, scope, wf);
@@ -109,9 +108,7 @@ function lowerBinary(e: Node & { getOperatorToken(): Node; getRight(): Node }, s
     return fail(e, wf, "reassignment", `\`${text}\` assigns to an existing binding`);
   }
   const lazy = op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken;
-  if (lazy && callsTask(e.getRight(), scope, wf)) {
-    return fail(e, wf, "controlFlow", `\`${text}\` whose right side calls a task decides at run time which tasks run`);
-  }
+  if (lazy && callsTask(e.getRight(), scope, wf)) return lowerBranchExpression(e, scope, wf);
   return lowerPure(e, scope, wf);
 }
 

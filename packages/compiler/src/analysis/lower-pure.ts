@@ -434,20 +434,6 @@ export function callsTask(node: Node, scope: Scope, wf: WorkflowState, locals: L
   return node.getFirstDescendant((d) => Node.isCallExpression(d) && isTaskCall(d, scope, wf, locals)) !== undefined;
 }
 
-/** Finishes an inline step: a literal when every input is a literal (folded now), else an inline node. */
-function finish(writer: PureWriter, expr: Node, wf: WorkflowState, scope: Scope, code: string): Value | null {
-  if (!writer.ok) return null;
-  if (writer.holes.every((h) => h.kind === "literal" || h.kind === "undefined")) {
-    const folded = foldConstant(code, writer.holes);
-    if (folded !== undefined) return folded;
-  }
-  const loc = wf.ctx.locationOf(expr);
-  const fn = wf.addInline(code, loc);
-  const id = wf.nextId("i");
-  scope.builder.nodes.push({ kind: "inline", id, fn, args: writer.holes, loc });
-  return { kind: "node", node: id };
-}
-
 /**
  * Lowers a pure expression (operators, template strings, pure built-ins, callbacks without tasks)
  * to an inline step: the task calls it contains become nodes before it, the whole becomes one
@@ -456,7 +442,23 @@ function finish(writer: PureWriter, expr: Node, wf: WorkflowState, scope: Scope,
 export function lowerPure(expr: Node, scope: Scope, wf: WorkflowState): Value | null {
   const writer = new PureWriter(expr, scope, wf);
   writer.visit(expr, new Set(), false);
-  return writer.ok ? finish(writer, expr, wf, scope, writer.code()) : null;
+  return writer.ok ? lowerGenerated(writer.code(), writer.holes, expr, scope, wf) : null;
+}
+
+/**
+ * An inline step whose function the compiler wrote itself (a `switch`'s selector) over `args`:
+ * folded when every argument is a constant.
+ */
+export function lowerGenerated(code: string, args: Value[], at: Node, scope: Scope, wf: WorkflowState): Value | null {
+  if (args.every((a) => a.kind === "literal" || a.kind === "undefined")) {
+    const folded = foldConstant(code, args);
+    if (folded !== undefined) return folded;
+  }
+  const loc = wf.ctx.locationOf(at);
+  const fn = wf.addInline(code, loc);
+  const id = wf.nextId("i");
+  scope.builder.nodes.push({ kind: "inline", id, fn, args, loc });
+  return { kind: "node", node: id };
 }
 
 /**

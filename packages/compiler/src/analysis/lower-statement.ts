@@ -4,14 +4,14 @@ import { unwrap } from "./literal-value.js";
 import { bindPattern } from "./lower-binding.js";
 import { lowerArrayItems, lowerExpression } from "./lower-expression.js";
 import { lowerForOf, pushItem } from "./lower-for-of.js";
-import type { Scope, WorkflowState } from "./workflow-scope.js";
+import type { Seq, SeqItem } from "./control-flow.js";
+import { lowerIf, lowerSwitch } from "./lower-branch.js";
+import { Scope, type WorkflowState } from "./workflow-scope.js";
 
 /** Which kind of body is lowered: it decides whether `return` is allowed. */
 export type BodyKind = "workflow" | "callback" | "loop";
 
 const CONTROL_FLOW: Record<string, string> = {
-  IfStatement: "an if statement",
-  SwitchStatement: "a switch statement",
   TryStatement: "a try statement",
   ThrowStatement: "a throw statement",
   BreakStatement: "a break statement",
@@ -30,13 +30,18 @@ const LOOPS: Record<string, string> = {
  * (`undefined` without one), or null when the returned expression failed.
  */
 export function lowerBody(statements: Statement[], scope: Scope, wf: WorkflowState, kind: BodyKind): Value | null {
+  return lowerSeq(
+    statements.map((node) => ({ node, scope })),
+    wf,
+    kind,
+  );
+}
+
+/** Lowers a statement sequence: a body, or a branch's arm followed by the rest of the body it may fall through to. */
+function lowerSeq(seq: Seq, wf: WorkflowState, kind: BodyKind): Value | null {
   let result: Value | null = { kind: "undefined" };
-  let returned = false;
-  for (const statement of statements) {
-    if (returned) {
-      wf.ctx.report(statement, "unreachable", "this statement comes after return and never runs");
-      break;
-    }
+  for (let i = 0; i < seq.length; i++) {
+    const { node: statement, scope } = seq[i] as SeqItem;
     const name = statement.getKindName();
     if (Node.isReturnStatement(statement)) {
       if (kind === "loop") {
@@ -45,15 +50,32 @@ export function lowerBody(statements: Statement[], scope: Scope, wf: WorkflowSta
       }
       const expr = statement.getExpression();
       result = expr === undefined ? { kind: "undefined" } : lowerExpression(expr, scope, wf);
-      returned = true;
-    } else if (Node.isVariableStatement(statement)) {
+      // What follows a return never runs (the rest of a body after a branch only in the arms that fall through).
+      const after = seq.slice(i + 1).find((s) => !s.continued);
+      if (after !== undefined) wf.ctx.report(after.node, "unreachable", "this statement comes after return and never runs");
+      return result;
+    }
+    if (Node.isIfStatement(statement) || Node.isSwitchStatement(statement)) {
+      const rest = seq.slice(i + 1);
+      const outcome = Node.isIfStatement(statement)
+        ? lowerIf(statement, scope, rest, wf, kind, lowerSeq)
+        : lowerSwitch(statement, scope, rest, wf, kind, lowerSeq);
+      if (outcome.consumed) return outcome.result;
+      continue;
+    }
+    if (Node.isBlock(statement)) {
+      const inner = new Scope(scope.builder, scope);
+      seq.splice(i + 1, 0, ...statement.getStatements().map((node) => ({ node, scope: inner, ...(seq[i]?.continued ? { continued: true } : {}) })));
+      continue;
+    }
+    if (Node.isVariableStatement(statement)) {
       lowerVariables(statement, scope, wf);
     } else if (Node.isExpressionStatement(statement)) {
       lowerExpressionStatement(statement.getExpression(), scope, wf);
     } else if (Node.isForOfStatement(statement)) {
       lowerForOf(statement, scope, wf);
     } else if (CONTROL_FLOW[name] !== undefined) {
-      wf.ctx.report(statement, "controlFlow", `${CONTROL_FLOW[name]} decides at run time what the workflow does`);
+      wf.ctx.report(statement, "controlFlow", `${CONTROL_FLOW[name]} is not part of a workflow body`);
     } else if (LOOPS[name] !== undefined) {
       wf.ctx.report(statement, "loop", `${LOOPS[name]} repeats a run-time number of times`);
     } else if (!Node.isEmptyStatement(statement) && !Node.isTypeAliasDeclaration(statement) && !Node.isInterfaceDeclaration(statement)) {

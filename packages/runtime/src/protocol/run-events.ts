@@ -47,7 +47,17 @@ export interface TaskRetryingEvent extends TaskEventBase {
 }
 
 /**
+ * The instance is in an arm of a branch that took another arm: it never runs. Inside a map of
+ * that arm, whose length is never known, `[*]` stands for its elements (`n5[*]`).
+ */
+export interface TaskSkippedEvent extends TaskEventBase {
+  type: "skipped";
+  /** The branch instance that took another arm (`b3`, `b3[2]` inside a map). */
+  branch: string;
+}
+
+/**
  * What `onEvent` receives during a run. Started/finished events of a batch arrive together when
  * the batch returns, but each carries its own time measured on the worker thread.
  */
-export type RunEvent = TaskQueuedEvent | TaskStartedEvent | TaskFinishedEvent | TaskFailedEvent | TaskRetryingEvent;
+export type RunEvent = TaskQueuedEvent | TaskStartedEvent | TaskFinishedEvent | TaskFailedEvent | TaskRetryingEvent | TaskSkippedEvent;

@@ -2,7 +2,7 @@ import type { PlanReport } from "../planning/plan-report.js";
 import { runCost, type WorkerSpan } from "../planning/run-cost.js";
 import { rowsOfRecord, type ParsedRow } from "./metrics-record.js";
 import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse } from "./optimization-uses.js";
-import type { RunReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
+import type { RunReport, SkippedTaskReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
 
 /** What a remote run's report is built from. */
 export interface RemoteReportInput {
@@ -26,6 +26,8 @@ export interface RemoteReportInput {
   plan?: PlanReport;
   /** Bytes of outputs written to Redis during the run (the run's counter). */
   bytesWritten?: number;
+  /** Tasks of branch arms the run did not take. */
+  skipped?: SkippedTaskReport[];
 }
 
 /** Builds the run report of a remote run from its metrics records; the latest record of an instance wins (a retry counts). */
@@ -107,8 +109,10 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
       batches: input.records.length,
       workers: spans.size,
       unreported: Math.max(0, input.known - tasks.length),
+      skipped: input.skipped?.length ?? 0,
     },
     tasks,
+    skipped: input.skipped ?? [],
     structure: input.structure,
     planner: input.planner,
     ...(input.plan ? { plan: input.plan } : {}),

@@ -1,7 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 import { runCost } from "../planning/run-cost.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
-import type { InputSources, RunReport, TaskReport } from "./run-report.js";
+import type { InputSources, RunReport, SkippedTaskReport, TaskReport } from "./run-report.js";
 
 /** The run's bookkeeping for one task instance; becomes a {@link TaskReport}. */
 export interface InstanceRecord {
@@ -49,6 +49,8 @@ export class ReportBuilder {
   private readonly t0 = performance.now();
   /** Messages sent to threads so far. */
   batches = 0;
+  /** Tasks of branch arms not taken, in the order the branches decided. */
+  readonly skipped: SkippedTaskReport[] = [];
 
   constructor(
     private readonly workflow: string,
@@ -160,8 +162,18 @@ export class ReportBuilder {
       finishedAt,
       makespanMs,
       tasksPerSecond: makespanMs > 0 ? (finished * 1000) / makespanMs : finished * 1000,
-      counts: { tasks: finished + failed, finished, failed, retries, batches: this.batches, workers: workers.size, unreported: 0 },
+      counts: {
+        tasks: finished + failed,
+        finished,
+        failed,
+        retries,
+        batches: this.batches,
+        workers: workers.size,
+        unreported: 0,
+        skipped: this.skipped.length,
+      },
       tasks,
+      skipped: [...this.skipped],
       structure: this.structure,
       planner: "local",
       cost: runCost([

@@ -103,8 +103,12 @@ export interface RunReport {
     workers: number;
     /** Task instances that completed but whose metrics did not reach the client (a worker's upload strategy). */
     unreported: number;
+    /** Tasks of branch arms not taken (see {@link RunReport.skipped}). */
+    skipped: number;
   };
   tasks: TaskReport[];
+  /** Tasks of branch arms that were not taken: they never ran. */
+  skipped: SkippedTaskReport[];
   /** Remote runs: the data-aware optimizations summed over the run, and the bytes of outputs stored in Redis. */
   optimizations?: OptimizationSummary & { bytesWritten?: number };
   /** Hash of the workflow's structure: the key of its history. */
@@ -115,6 +119,17 @@ export interface RunReport {
   plan?: PlanReport;
   /** Measured cost in GB-seconds, by the formula of `planning/run-cost.ts` (the one predictions use). */
   cost: RunCost;
+}
+
+/** A task in an arm of a branch that took another arm. */
+export interface SkippedTaskReport {
+  /** The instance id it would have had (`[*]` for every element of a map inside the arm). */
+  instanceId: string;
+  /** Stable task id, `file#Class.method`. */
+  task: string;
+  name: string;
+  /** The branch instance that took another arm. */
+  branch: string;
 }
 
 /** What `run(input, { report: true })` resolves to. */

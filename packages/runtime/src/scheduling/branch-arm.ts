@@ -1,4 +1,4 @@
-import type { BranchSelect } from "@taskloom/sdk/internal";
+import type { BranchSelect, GraphBody } from "@taskloom/sdk/internal";
 
 /**
  * The arm a branch takes for its test's run-time value (see {@link BranchSelect}): `truthy` and
@@ -22,4 +22,9 @@ export function armOf(select: BranchSelect, arms: number, value: unknown): numbe
       }
       return value;
   }
+}
+
+/** Whether a graph body has a branch node anywhere (map bodies and arms included). */
+export function hasBranches(body: GraphBody): boolean {
+  return body.nodes.some((n) => n.kind === "branch" || (n.kind === "map" && hasBranches(n.body)));
 }

@@ -2,7 +2,7 @@ import type { BranchSelect, Value, WorkflowIR } from "@taskloom/sdk/internal";
 import { armOf } from "./branch-arm.js";
 import { InlineFunctions } from "./inline-functions.js";
 import { resolveValue } from "./resolve-value.js";
-import { RunGraph } from "./run-graph.js";
+import { RunGraph, type SkippedTask } from "./run-graph.js";
 import type { TaskInstance } from "./task-instance.js";
 import { collectRefs } from "./value-ops.js";
 import type { ShapeRead } from "./shape-cache.js";
@@ -60,6 +60,10 @@ export class GraphReplica {
   private resultRefsCache: Set<string> | undefined;
   /** Arrays read from the input by the current graph's build (its shape). */
   private inputReads: ShapeRead[] = [];
+  /** Tasks of the branch arms the current graph did not take. */
+  private skippedTasks: SkippedTask[] = [];
+  /** Instances an unrecorded read (an expansion, a branch decision) needs the outputs of. */
+  private readonly readSources = new Set<string>();
 
   /**
    * @param lengths - lengths and branch decisions recorded so far (array key → length, test key
@@ -77,6 +81,7 @@ export class GraphReplica {
       this.graph = settled.graph;
       this.known = settled.known;
       this.direct = settled.direct;
+      this.skippedTasks = [...settled.skipped];
     } else {
       this.rebuild();
     }
@@ -132,12 +137,17 @@ export class GraphReplica {
   private rebuild(): void {
     for (;;) {
       // Never mutate the current graph and map in place: a settled one may be shared with other runs.
-      const source = new DetachableSource({ read: (v) => this.read(v), choose: (t, s, n) => this.choose(t, s, n) });
+      const source = new DetachableSource({
+        read: (v) => this.read(v),
+        choose: (t, s, n) => this.choose(t, s, n),
+        skipped: (tasks) => this.skippedTasks.push(...tasks),
+      });
       this.graph = new RunGraph(this.workflow, source);
       this.known = new Map();
       this.direct = new Map();
       this.late = undefined;
       this.inputReads = [];
+      this.skippedTasks = [];
       this.resultRefsCache = undefined;
       try {
         this.simulate(this.graph.start());
@@ -149,7 +159,7 @@ export class GraphReplica {
       if (this.blocked.size === 0) {
         // Settled: it never reads again, so it must not keep this run's input alive.
         source.detach();
-        const settled = { graph: this.graph, known: this.known, direct: this.direct };
+        const settled = { graph: this.graph, known: this.known, direct: this.direct, skipped: this.skippedTasks };
         settledGraphs.set(this.workflow, this.inputReads, lengthsKey(this.lengths), settled, this.graph.knownCount);
       }
       return;
@@ -165,11 +175,30 @@ export class GraphReplica {
       try {
         next = this.graph.complete(inst.id);
       } catch (error) {
-        if (error instanceof BlockedRead) throw new BlockedSimulation(inst.id);
+        if (error instanceof BlockedRead) {
+          for (const id of error.missing) this.readSources.add(id);
+          throw new BlockedSimulation(inst.id);
+        }
         throw error;
       }
       queue.push(...next);
     }
+  }
+
+  /**
+   * The tasks of the branch arms not taken, as far as the recorded decisions go (all of them once
+   * the run is done).
+   */
+  skipped(): readonly SkippedTask[] {
+    return this.skippedTasks;
+  }
+
+  /**
+   * Whether an expansion or a branch decision nobody recorded yet reads `id`'s output: it must be
+   * stored, since the instance that expands (the blocked one) may run on another worker.
+   */
+  feedsRead(id: string): boolean {
+    return this.readSources.has(id);
   }
 
   /** Whether completing `id` expands the graph (it reads a length nobody recorded yet). */

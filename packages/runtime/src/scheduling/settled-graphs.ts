@@ -4,7 +4,7 @@
  * changed and never read run data again; these are the pieces that keep it so.
  */
 import type { BranchSelect, Value } from "@taskloom/sdk/internal";
-import type { RunGraph } from "./run-graph.js";
+import type { RunGraph, SkippedTask } from "./run-graph.js";
 import { ShapeCache } from "./shape-cache.js";
 import type { TaskInstance } from "./task-instance.js";
 
@@ -13,6 +13,8 @@ export interface SettledGraph {
   graph: RunGraph;
   known: Map<string, TaskInstance>;
   direct: Map<string, readonly TaskInstance[]>;
+  /** The tasks of the branch arms not taken. */
+  skipped: readonly SkippedTask[];
 }
 
 /** Settled graphs by workflow and shape (see {@link ShapeCache}); the key is the recorded lengths. */
@@ -27,6 +29,7 @@ export function lengthsKey(lengths: ReadonlyMap<string, number>): string {
 export interface ReplicaReads {
   read(value: Value): unknown;
   choose(test: Value, select: BranchSelect, arms: number): number;
+  skipped(tasks: SkippedTask[]): void;
 }
 
 /** A graph's value source that reads through its replica until detached (then it must not read). */
@@ -39,6 +42,10 @@ export class DetachableSource {
 
   choose(test: Value, select: BranchSelect, arms: number): number {
     return this.live().choose(test, select, arms);
+  }
+
+  skipped(tasks: SkippedTask[]): void {
+    this.live().skipped(tasks);
   }
 
   private live(): ReplicaReads {

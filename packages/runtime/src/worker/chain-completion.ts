@@ -78,15 +78,26 @@ export async function completeChains(
   const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
   const sizeOf = new Map(chains.map((c, i) => [c.inst.id, sizes[i] ?? 0]));
   const plain: Chain[] = [];
+  // Expansions whose other sources are still running: after this batch's plain completions (they may be among them).
+  const waiting: Chain[] = [];
   for (const c of chains) {
     if (!run.replica.isBlocked(c.inst.id)) {
       plain.push(c);
       continue;
     }
-    const failure = await run.lock.with(true, () => completeExpanding(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out));
+    const failure = await tryExpanding(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out);
+    if (failure === "pending") {
+      waiting.push(c);
+      continue;
+    }
     if (failure) return { ...out, failure };
   }
   if (plain.length > 0) await run.lock.with(false, () => completePlain(ctx, run, plain, byId, sizeOf, out));
+  for (const c of waiting) {
+    const failure = await completeBlocked(ctx, run, c, byId.get(c.inst.id), sizeOf.get(c.inst.id) ?? 0, out);
+    if (failure === "plain") await run.lock.with(false, () => completePlain(ctx, run, [c], byId, sizeOf, out));
+    else if (failure) return { ...out, failure };
+  }
   const readyAt = Date.now();
   for (const c of out.next) c.readyAt = readyAt;
   await fillInputs(ctx, run, out);
@@ -119,7 +130,8 @@ async function completePlain(
     const results = run.replica.resultRefs();
     chains.forEach((c, n) => {
       const ds = deps[n]!;
-      const always = results.has(c.inst.id) || ds.length === 0 || ds.some((d) => groupOf(run.plan, d) !== ctx.group);
+      // An output that an unrecorded expansion reads is stored: the blocked source may expand elsewhere.
+      const always = results.has(c.inst.id) || ds.length === 0 || ds.some((d) => groupOf(run.plan, d) !== ctx.group) || run.replica.feedsRead(c.inst.id);
       items.push({ id: c.inst.id, always, dependents: dependentSpecs(run, ds, ctx.group) });
       for (const d of ds) if (d.deps.length <= MAX_INLINE_FETCH) fetch[d.id] = d.deps.filter((x) => !byId.has(x));
     });
@@ -350,6 +362,61 @@ async function completeExpanding(
   }
 }
 
+/** An expansion reads the output of an instance that has not completed yet (a test over two tasks). */
+class SourcesPending extends Error {
+  constructor(readonly id: string) {
+    super(`the output of ${id} is not in the store yet`);
+  }
+}
+
+/** Longest wait between two attempts of an expansion whose other sources are still running (ms). */
+const MAX_PENDING_DELAY_MS = 200;
+
+/**
+ * Completes a chain that expands the graph. The expansion may read outputs of instances still
+ * running elsewhere (a branch test or a fan-out over several tasks: the replica blocks only one of
+ * them): then it waits outside the run's lock and tries again, with the replica refreshed (newer
+ * lengths may have made another source the one that expands; then this one completes plainly).
+ */
+async function completeBlocked(
+  ctx: CompletionContext,
+  run: WorkerRun,
+  c: Chain,
+  output: unknown,
+  size: number,
+  out: Completed,
+): Promise<Completed["failure"] | "plain"> {
+  for (let attempt = 0; ; attempt++) {
+    await new Promise((r) => setTimeout(r, Math.min(MAX_PENDING_DELAY_MS, 5 * 2 ** attempt)));
+    const meta = attempt % 10 === 9 ? await ctx.store.getMeta(run.runId) : undefined;
+    if (run.over || (meta !== undefined && meta.status !== "running")) {
+      out.ended.push(c);
+      return undefined;
+    }
+    run.replica.refresh(await ctx.store.getLengths(run.runId));
+    if (!run.replica.isBlocked(c.inst.id)) return "plain";
+    const failure = await tryExpanding(ctx, run, c, output, size, out);
+    if (failure !== "pending") return failure;
+  }
+}
+
+/** One attempt at an expanding completion; `pending` when another source's output is not stored yet. */
+async function tryExpanding(
+  ctx: CompletionContext,
+  run: WorkerRun,
+  c: Chain,
+  output: unknown,
+  size: number,
+  out: Completed,
+): Promise<Completed["failure"] | "pending"> {
+  try {
+    return await run.lock.with(true, () => completeExpanding(ctx, run, c, output, size, out));
+  } catch (error) {
+    if (error instanceof SourcesPending) return "pending";
+    throw error;
+  }
+}
+
 async function expandWith(ctx: CompletionContext, run: WorkerRun, inst: TaskInstance, held: Map<string, unknown>): Promise<Expansion> {
   for (;;) {
     try {
@@ -359,7 +426,7 @@ async function expandWith(ctx: CompletionContext, run: WorkerRun, inst: TaskInst
       const values = await ctx.store.readOutputs(run.runId, error.missing);
       error.missing.forEach((id, i) => {
         const v = values[i];
-        if (v === undefined) throw new Error(`internal: the output of ${id} is not in the store`);
+        if (v === undefined) throw new SourcesPending(id);
         held.set(id, decodeRemote(v));
       });
     }

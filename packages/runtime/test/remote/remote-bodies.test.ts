@@ -1,11 +1,13 @@
 /**
- * Inline steps on real `dag-worker` processes: one between two tasks runs on the worker that
- * produced its input, with no Redis write of its own (the chain's bytes are those of the chain
- * without it), and one that throws fails the run with its place, unretried.
+ * Inline steps and branches on real `dag-worker` processes: an inline step between two tasks runs
+ * on the worker that produced its input, with no Redis write of its own (the chain's bytes are those
+ * of the chain without it), one that throws fails the run with its place, unretried; only the taken
+ * arms of branches run, the others' tasks are reported as skipped.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import type { RunEvent } from "../../dist/index.js";
 import { Body } from "../local/fixtures/body-tasks.js";
 import { runRemoteOutcome } from "./remote-outcome.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
@@ -51,5 +53,21 @@ describe("inline steps, remotely on two workers", () => {
     expect(inArgument.code).toBe("TL_INLINE_FAILED");
     expect(inArgument.message).toMatch(/inline step \S*#Body\.failInArgument\$1\) threw TypeError/);
     expect(inArgument.message).not.toMatch(/attempts/);
+  });
+
+  it("runs only the taken arms of branches, and reports the others' tasks as skipped when the run ends", async () => {
+    const guarded = await runRemoteOutcome(mod, "guarded", 4, url);
+    expect(guarded.result).toBe(Body.guarded(4));
+    expect(guarded.report.skipped).toEqual([expect.objectContaining({ name: "Body.boom", branch: "b1" })]);
+    const events: RunEvent[] = [];
+    const perElement = await runRemoteOutcome(mod, "perElement", [2, 3, 5], url, {}, { onEvent: (e) => events.push(e) });
+    expect(perElement.result).toEqual(Body.perElement([2, 3, 5]));
+    expect(perElement.report.counts.skipped).toBe(3);
+    expect(
+      events
+        .filter((e) => e.type === "skipped")
+        .map((e) => e.instanceId)
+        .sort(),
+    ).toEqual(["n2[0]", "n2[1]", "n2[2]"]);
   });
 });

@@ -1,5 +1,5 @@
 import type { SourceLocation } from "@taskloom/sdk/internal";
-import { RunGraph } from "../../scheduling/run-graph.js";
+import { RunGraph, type SkippedTask } from "../../scheduling/run-graph.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
 import { manifestInline, type InlineFunctions } from "../../scheduling/inline-functions.js";
 import type { TaskInstance } from "../../scheduling/task-instance.js";
@@ -71,7 +71,7 @@ export class LocalRun {
     // Main-thread values are copied into batch messages: an inline step's value is computed once per run.
     const inline = manifestInline(ctx.manifest).withMemo();
     this.inline = inline;
-    this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id), inline) });
+    this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id), inline), skipped: (tasks) => this.skipped(tasks) });
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
     this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
@@ -117,6 +117,16 @@ export class LocalRun {
       else this.dispatch();
     } catch (error) {
       this.fail(error);
+    }
+  }
+
+  /** A branch took another arm: its tasks never run; the report and the listeners hear of them. */
+  private skipped(tasks: readonly SkippedTask[]): void {
+    const at = Date.now();
+    for (const t of tasks) {
+      const name = this.taskName(t.task);
+      this.report.skipped.push({ instanceId: t.id, task: t.task, name, branch: t.branch });
+      if (this.ctx.options.onEvent) this.emit({ type: "skipped", instanceId: t.id, task: t.task, name, at, branch: t.branch });
     }
   }
 

@@ -23,7 +23,8 @@ import { buildRemoteReport } from "../../report/remote-report.js";
 import { countMetricsRows } from "../../report/metrics-record.js";
 import { getRunStartMetrics } from "../../store/start-metrics.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
-import type { RunReport } from "../../report/run-report.js";
+import type { RunReport, SkippedTaskReport } from "../../report/run-report.js";
+import { hasBranches } from "../../scheduling/branch-arm.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
 import { manifestBlob, submissionOf, type Submission } from "./submission.js";
@@ -134,15 +135,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     stopStallWatch = watchForStall(queue, store, runId, groupsOf(plan), options.stallCheckMs ?? 2000, () => settle("stalled"));
     await ended;
     if (outcome === "done") {
-      // One round trip for the result, the counters and the metrics (issued in the same tick).
+      // One round trip for the result, the counters, the metrics and (with branches) the decisions.
       const collect = options.collectMetrics === true || ctx.options.report;
       const [result, meta, first, lengths] = await Promise.all([
         readResult(store, runId, ctx, submission),
         store.getMeta(runId),
         store.getMetrics(runId),
-        collect ? store.getLengths(runId) : undefined,
+        collect || hasBranches(ctx.workflow) ? store.getLengths(runId) : undefined,
       ]);
       const finishedAt = Date.now();
+      const skipped = lengths && hasBranches(ctx.workflow) ? skippedTasks(ctx, lengths, finishedAt) : [];
       const known = meta?.known ?? submission.known;
       const build = (records: readonly string[], coldStarts?: ReadonlyMap<string, number>): RunReport =>
         buildRemoteReport({
@@ -157,6 +159,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           planner: plan.planner ?? "wukong",
           ...(meta ? { bytesWritten: meta.bytesWritten } : {}),
           ...(coldStarts ? { coldStarts } : {}),
+          skipped,
         });
       if (collect) {
         const [records, coldStarts] = await Promise.all([
@@ -233,6 +236,20 @@ async function awaitMetrics(store: RunStore, runId: string, records: string[], k
     await new Promise((r) => setTimeout(r, 20));
     records = await store.getMetrics(runId);
   }
+}
+
+/**
+ * The tasks of the branch arms the run did not take, from a replica built with every recorded
+ * decision; told to `onEvent` listeners as `skipped` events (at the end of a remote run).
+ */
+function skippedTasks(ctx: ExecutionContext, lengths: Map<string, number>, at: number): SkippedTaskReport[] {
+  const replica = new GraphReplica(ctx.workflow, ctx.input, lengths, manifestInline(ctx.manifest));
+  const names = taskNamesOf(ctx.manifest);
+  return replica.skipped().map((t) => {
+    const skipped = { instanceId: t.id, task: t.task, name: names.get(t.task) ?? t.task, branch: t.branch };
+    ctx.options.onEvent?.({ type: "skipped", ...skipped, at });
+    return skipped;
+  });
 }
 
 /** Cold starts a worker gateway measured for the run's workers (ms from spawn to their first task). */

@@ -1,10 +1,11 @@
 /**
- * Inline steps on worker threads: one between two tasks runs in their batch (no extra round trip),
- * and one that throws fails the run like the direct call, with the expression's place, unretried.
+ * Inline steps and branches on worker threads: an inline step between two tasks runs in their batch
+ * (no extra round trip), one that throws fails the run like the direct call, with the expression's
+ * place, unretried; only a branch's taken arm runs, the others' tasks are reported as skipped.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeLocalPools, type RunReport } from "@taskloom/runtime";
+import { closeLocalPools, type RunEvent, type RunReport } from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "./compile-for-test.js";
 import { Body } from "./fixtures/body-tasks.js";
 
@@ -55,5 +56,25 @@ describe("inline steps, locally", () => {
       /^task Body\.patient \(instance n2, \S+\) failed: the expression at \S*body-tasks\.ts:\d+:\d+ \(inline step \S*#Body\.failInArgument\$1\) threw TypeError/,
     );
     expect(error.report?.tasks.find((t) => t.task.endsWith("Body.patient"))?.attempts ?? 1).toBe(1);
+  });
+});
+
+describe("branches, locally", () => {
+  it("runs only the taken arm and reports the other arm's task as skipped, in events and in the report", async () => {
+    const events: RunEvent[] = [];
+    const { result, report } = await mod.handle<number, number>("guarded").run(4, { report: true, onEvent: (e) => events.push(e) });
+    expect(result).toBe(Body.guarded(4));
+    const skipped = events.filter((e) => e.type === "skipped");
+    expect(skipped).toEqual([expect.objectContaining({ type: "skipped", task: expect.stringMatching(/#Body\.boom$/), name: "Body.boom", branch: "b1" })]);
+    expect(report.skipped).toEqual([expect.objectContaining({ instanceId: skipped[0]?.instanceId, name: "Body.boom", branch: "b1" })]);
+    expect(report.counts.skipped).toBe(1);
+    expect(report.tasks.map((t) => t.name).sort()).toEqual(["Body.bump", "Body.twice"]);
+  });
+
+  it("decides per element of a fan-out: skipped instances carry the element's suffix", async () => {
+    const { result, report } = await mod.handle<number[], number[]>("perElement").run([2, 3, 5], { report: true });
+    expect(result).toEqual(Body.perElement([2, 3, 5]));
+    expect(report.skipped.map((s) => s.instanceId).sort()).toEqual(["n2[0]", "n2[1]", "n2[2]"]);
+    await expect(mod.handle<number[]>("perElement").run([2, 1])).rejects.toThrow(/boom\(1\) ran in an arm not taken/);
   });
 });
