@@ -1,3 +1,10 @@
+/**
+ * Task events of a run: what `onEvent` receives, the same on a local and a remote run, and the
+ * form in which remote workers publish them on the run's channel (`tl:{<run>}:events`, see
+ * store/redis-keys.ts), for the client and any other listener (a dashboard).
+ */
+import type { RunErrorRecord } from "./run-error-record.js";
+
 /** Fields every task event carries. */
 export interface TaskEventBase {
   /** Deterministic instance id, e.g. `n3[2]` or `r4~1.0`. */
@@ -6,8 +13,15 @@ export interface TaskEventBase {
   task: string;
   /** Display name: the task's `name` option or `Class.method`. */
   name: string;
-  /** When it happened, in ms since the epoch (measured in the worker for started/finished). */
+  /** When it happened, in ms since the epoch (measured where the task ran for started/finished). */
   at: number;
+}
+
+/** Where an attempt ran: the process (`local` for a local run, else the `dag-worker`'s id) and its thread. */
+export interface TaskEventPlace {
+  worker: string;
+  /** `worker_threads.threadId` within that process. */
+  thread: number;
 }
 
 /** The instance's inputs are ready; it waits for a thread. */
@@ -15,26 +29,25 @@ export interface TaskQueuedEvent extends TaskEventBase {
   type: "queued";
 }
 
-/** The instance started running on thread `worker` (attempt 1, 2, ...). */
-export interface TaskStartedEvent extends TaskEventBase {
+/** The instance started running (attempt 1, 2, ...). */
+export interface TaskStartedEvent extends TaskEventBase, TaskEventPlace {
   type: "started";
-  worker: number;
   attempt: number;
 }
 
 /** The instance finished; `durationMs` is its execution time on the thread. */
-export interface TaskFinishedEvent extends TaskEventBase {
+export interface TaskFinishedEvent extends TaskEventBase, TaskEventPlace {
   type: "finished";
-  worker: number;
   attempt: number;
   durationMs: number;
 }
 
-/** The attempt failed; `final` when no retry is left (the run fails). */
-export interface TaskFailedEvent extends TaskEventBase {
+/** The attempt failed; `final` when no retry is left (the run fails with `error`). */
+export interface TaskFailedEvent extends TaskEventBase, Partial<TaskEventPlace> {
   type: "failed";
   attempt: number;
   final: boolean;
+  /** The error the run rejects with when this attempt is final (a `TaskFailedError` or a subclass). */
   error: Error;
 }
 
@@ -57,7 +70,78 @@ export interface TaskSkippedEvent extends TaskEventBase {
 }
 
 /**
- * What `onEvent` receives during a run. Started/finished events of a batch arrive together when
- * the batch returns, but each carries its own time measured on the worker thread.
+ * What `onEvent` receives during a run, local or remote. Started/finished events of a batch
+ * arrive together when the batch returns, but each carries its own time measured on its thread.
  */
 export type RunEvent = TaskQueuedEvent | TaskStartedEvent | TaskFinishedEvent | TaskFailedEvent | TaskRetryingEvent | TaskSkippedEvent;
+
+/** The type names of {@link RunEvent}. */
+export type RunEventType = RunEvent["type"];
+
+/**
+ * One task event as a remote worker publishes it: a tuple, the task named by its index in the
+ * message's task table `t`.
+ *
+ * - `["queued", instanceId, task, at]`
+ * - `["started", instanceId, task, at, thread, attempt]`
+ * - `["finished", instanceId, task, at, thread, attempt, durationMs]`
+ * - `["failed", instanceId, task, at, thread, attempt, final (0 | 1), error record]`
+ * - `["retrying", instanceId, task, at, attempt, delayMs]`
+ * - `["skipped", instanceId, task, at, branch]`
+ */
+export type WireRunEvent =
+  | [type: "queued", instanceId: string, task: number, at: number]
+  | [type: "started", instanceId: string, task: number, at: number, thread: number, attempt: number]
+  | [type: "finished", instanceId: string, task: number, at: number, thread: number, attempt: number, durationMs: number]
+  | [type: "failed", instanceId: string, task: number, at: number, thread: number, attempt: number, final: 0 | 1, error: RunErrorRecord]
+  | [type: "retrying", instanceId: string, task: number, at: number, attempt: number, delayMs: number]
+  | [type: "skipped", instanceId: string, task: number, at: number, branch: string];
+
+/**
+ * One message on a run's channel from one worker: the events of one tick, published only while
+ * the run's metadata says someone listens (`events` flag: a client with `onEvent` or `progress`).
+ * Run status messages on the same channel are bare words (`done`, `failed`, `aborted`); an event
+ * message is JSON and starts with `{`.
+ */
+export interface RunEventMessage {
+  /** Id of the worker that published it. */
+  w: string;
+  /** Task ids the events name by index. */
+  t: string[];
+  e: WireRunEvent[];
+  /** Task instances created by fan-out expansions on this worker since its last message. */
+  k?: number;
+}
+
+/** Whether a message of a run's channel is an event message (else a run status word). */
+export function isRunEventMessage(text: string): boolean {
+  return text.charCodeAt(0) === 123; /* { */
+}
+
+/**
+ * Turns one wire event into a {@link RunEvent}.
+ * @param reviveError - builds the error of a `failed` event from its record.
+ */
+export function runEventOf(
+  message: RunEventMessage,
+  event: WireRunEvent,
+  nameOf: (task: string) => string,
+  reviveError: (record: RunErrorRecord) => Error,
+): RunEvent {
+  const task = message.t[event[2]] ?? "?";
+  const base = { instanceId: event[1], task, name: nameOf(task), at: event[3] };
+  switch (event[0]) {
+    case "queued":
+      return { type: "queued", ...base };
+    case "started":
+      return { type: "started", ...base, worker: message.w, thread: event[4], attempt: event[5] };
+    case "finished":
+      return { type: "finished", ...base, worker: message.w, thread: event[4], attempt: event[5], durationMs: event[6] };
+    case "failed":
+      return { type: "failed", ...base, worker: message.w, thread: event[4], attempt: event[5], final: event[6] === 1, error: reviveError(event[7]) };
+    case "retrying":
+      return { type: "retrying", ...base, attempt: event[4], delayMs: event[5] };
+    case "skipped":
+      return { type: "skipped", ...base, branch: event[4] };
+  }
+}

@@ -13,7 +13,8 @@ export interface InstanceRecord {
   queuedAt: number;
   startedAt: number | undefined;
   finishedAt: number | undefined;
-  worker: number | string | undefined;
+  worker: string | undefined;
+  thread: number | undefined;
   inputBytes: number;
   outputBytes: number;
   cold: boolean;
@@ -69,6 +70,7 @@ export class ReportBuilder {
       startedAt: undefined,
       finishedAt: undefined,
       worker: undefined,
+      thread: undefined,
       inputBytes: 0,
       outputBytes: 0,
       cold: false,
@@ -91,9 +93,11 @@ export class ReportBuilder {
     this.records.delete(instanceId);
   }
 
-  finish(record: InstanceRecord, worker: number | string, m: InstanceMeasures): void {
+  /** @param thread - the thread that ran it (a local run's only worker is `local`). */
+  finish(record: InstanceRecord, thread: number, m: InstanceMeasures): void {
     record.status = "finished";
-    record.worker = worker;
+    record.worker = "local";
+    record.thread = thread;
     record.startedAt = m.startedAt;
     record.finishedAt = m.finishedAt;
     record.inputBytes = m.inputBytes;
@@ -105,16 +109,17 @@ export class ReportBuilder {
     record.cpuFraction = m.cpuFraction;
   }
 
-  fail(record: InstanceRecord, worker: number | string | undefined, error: string): void {
+  fail(record: InstanceRecord, thread: number | undefined, error: string): void {
     record.status = "failed";
-    record.worker = worker ?? record.worker;
+    record.worker = "local";
+    record.thread = thread ?? record.thread;
     record.error = error;
   }
 
   build(status: RunReport["status"]): RunReport {
     const finishedAt = Date.now();
     const tasks: TaskReport[] = [];
-    const workers = new Set<number | string>();
+    const workers = new Set<number>();
     let finished = 0;
     let failed = 0;
     let retries = 0;
@@ -122,7 +127,7 @@ export class ReportBuilder {
       if (r.status !== "finished" && r.status !== "failed") continue;
       if (r.status === "finished") finished++;
       else failed++;
-      if (r.worker !== undefined) workers.add(r.worker);
+      if (r.thread !== undefined) workers.add(r.thread);
       retries += Math.max(0, r.attempts - 1);
       const thread = Math.min(r.threadBytes, r.inputBytes);
       const inputSources: InputSources = { memory: r.inputBytes - thread, thread, redis: 0 };
@@ -132,6 +137,7 @@ export class ReportBuilder {
         name: r.name,
         status: r.status,
         worker: r.worker,
+        thread: r.thread,
         attempts: r.attempts,
         queuedAt: r.queuedAt,
         startedAt: r.startedAt,
@@ -169,6 +175,7 @@ export class ReportBuilder {
         retries,
         batches: this.batches,
         workers: workers.size,
+        threads: workers.size,
         unreported: 0,
         skipped: this.skipped.length,
       },

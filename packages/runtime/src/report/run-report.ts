@@ -20,8 +20,10 @@ export interface TaskReport {
   /** Display name: the task's `name` option or `Class.method`. */
   name: string;
   status: "finished" | "failed";
-  /** Thread id (local) or worker id (remote) of the last attempt. */
-  worker: number | string | undefined;
+  /** The process that ran the last attempt: `local`, or the `dag-worker`'s id. */
+  worker: string | undefined;
+  /** Its thread (`worker_threads.threadId` in that process). */
+  thread: number | undefined;
   attempts: number;
   /** ms since the epoch. */
   queuedAt: number;
@@ -99,12 +101,14 @@ export interface RunReport {
     retries: number;
     /** Messages sent to worker threads (several instances per batch when many are ready). */
     batches: number;
-    /** Distinct threads or workers that ran tasks. */
+    /** Distinct threads (local) or worker processes (remote) that ran tasks. */
     workers: number;
     /** Task instances that completed but whose metrics did not reach the client (a worker's upload strategy). */
     unreported: number;
     /** Tasks of branch arms not taken (see {@link RunReport.skipped}). */
     skipped: number;
+    /** Distinct threads that ran tasks (over all worker processes). */
+    threads: number;
   };
   tasks: TaskReport[];
   /** Tasks of branch arms that were not taken: they never ran. */

@@ -6,6 +6,7 @@ import type {
   CompleteResult,
   RunErrorRecord,
   RunEventListener,
+  RunEventMessageListener,
   RunMeta,
   RunStatus,
   RunStore,
@@ -242,11 +243,17 @@ export class MemoryRunStore implements RunStore {
     setTimeout(() => this.metrics.delete(runId), metricsTtlS * 1000).unref();
   }
 
-  async watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>> {
+  async watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
     this.events.on(runId, listener);
+    if (onEvents) this.events.on(`${runId} events`, onEvents);
     return async () => {
       this.events.off(runId, listener);
+      if (onEvents) this.events.off(`${runId} events`, onEvents);
     };
+  }
+
+  async publishEvents(runId: string, message: string): Promise<void> {
+    queueMicrotask(() => this.events.emit(`${runId} events`, message));
   }
 
   async close(): Promise<void> {

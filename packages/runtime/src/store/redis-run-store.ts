@@ -2,6 +2,7 @@ import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
 import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
+import { isRunEventMessage } from "../protocol/run-events.js";
 import type {
   CompleteBatchRequest,
   CompleteBatchResult,
@@ -9,6 +10,7 @@ import type {
   CompleteResult,
   RunErrorRecord,
   RunEventListener,
+  RunEventMessageListener,
   RunMeta,
   RunStatus,
   RunStore,
@@ -28,7 +30,7 @@ type ScriptConn = RedisConnection & {
 export class RedisRunStore implements RunStore {
   private readonly conn: ScriptConn;
   private subscriber: RedisConnection | undefined;
-  private readonly listeners = new Map<string, Set<RunEventListener>>();
+  private readonly listeners = new Map<string, Set<{ status: RunEventListener; events: RunEventMessageListener | undefined }>>();
 
   /**
    * @param conn - an open connection; the store defines its scripts on it and does not close it.
@@ -66,6 +68,7 @@ export class RedisRunStore implements RunStore {
       ...meta,
       manifest: meta.manifest ?? "",
       optimizations: meta.optimizations ?? "",
+      events: meta.events ? "1" : "",
       known: String(meta.known),
       status: "running",
       bytesWritten: "0",
@@ -86,6 +89,7 @@ export class RedisRunStore implements RunStore {
       bytesWritten: Number(h.bytesWritten ?? 0),
       manifest: h.manifest ?? "",
       optimizations: h.optimizations ?? "",
+      events: h.events === "1",
     };
   }
 
@@ -214,12 +218,16 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.del(...runDataKeys(k)), this.conn.expire(k.metrics, metricsTtlS)]);
   }
 
-  async watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>> {
+  async watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
     const channel = this.keys(runId).events;
     if (!this.subscriber) {
       this.subscriber = await duplicateConnection(this.conn);
       this.subscriber.on("message", (ch: string, message: string) => {
-        for (const l of this.listeners.get(ch) ?? []) l(message as RunStatus);
+        const events = isRunEventMessage(message);
+        for (const l of this.listeners.get(ch) ?? []) {
+          if (!events) l.status(message as RunStatus);
+          else l.events?.(message);
+        }
       });
     }
     let set = this.listeners.get(channel);
@@ -228,14 +236,19 @@ export class RedisRunStore implements RunStore {
       this.listeners.set(channel, set);
       await this.subscriber.subscribe(channel);
     }
-    set.add(listener);
+    const entry = { status: listener, events: onEvents };
+    set.add(entry);
     return async () => {
-      set.delete(listener);
+      set.delete(entry);
       if (set.size === 0 && this.listeners.get(channel) === set) {
         this.listeners.delete(channel);
         await this.subscriber?.unsubscribe(channel);
       }
     };
+  }
+
+  async publishEvents(runId: string, message: string): Promise<void> {
+    await this.conn.publish(this.keys(runId).events, message);
   }
 
   async close(): Promise<void> {

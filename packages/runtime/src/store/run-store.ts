@@ -26,6 +26,8 @@ export interface RunMeta {
   manifest?: string;
   /** JSON of the run's OptimizationSettings; "" or absent for the defaults. */
   optimizations?: string;
+  /** Someone listens to the run's task events: workers publish them ({@link RunStore.publishEvents}). */
+  events?: boolean;
 }
 
 /** Stored metadata as read back by workers. */
@@ -151,6 +153,9 @@ import type { RunErrorRecord } from "../protocol/run-error-record.js";
 /** Listener of run events (`done`, `failed`, `aborted`). */
 export type RunEventListener = (event: RunStatus) => void;
 
+/** Listener of a run's task-event messages (JSON of a `RunEventMessage`, see protocol/run-events.ts). */
+export type RunEventMessageListener = (message: string) => void;
+
 /** Storage of runs and blobs. Every method is one round trip on Redis. */
 export interface RunStore {
   /** Stores a blob under its content hash unless present; returns whether it was written. */
@@ -183,6 +188,8 @@ export interface RunStore {
   /** Deletes every key of the run except its metrics, which expire after `metricsTtlS` seconds. */
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;
   /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */
-  watch(runId: string, listener: RunEventListener): Promise<() => Promise<void>>;
+  watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>>;
+  /** Publishes one task-event message (JSON of a `RunEventMessage`) on the run's channel. */
+  publishEvents(runId: string, message: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { handoffsByGroup } from "../store/task-queue.js";
 import type { Chain } from "./chain-batch.js";
 import { continueColocated, continueColocatedBatch } from "./colocated-chains.js";
 import type { WorkerRun } from "./worker-run-cache.js";
+import type { RunEventPublisher } from "./run-event-publisher.js";
 import { clusteredChain, keepsLarge, recordUse, type UseSink } from "./task-clustering.js";
 
 /** What completing needs from its worker. */
@@ -18,6 +19,8 @@ export interface CompletionContext {
   group: string;
   workerId: string;
   log: (line: string) => void;
+  /** Task events of runs someone listens to. */
+  events: RunEventPublisher;
   /** Threads that would stay idle now: neither running a batch nor wanted by a chain waiting to run. */
   freeThreads(): number;
 }
@@ -272,6 +275,7 @@ function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<strin
 }
 
 async function handOff(ctx: CompletionContext, run: WorkerRun, ready: TaskInstance[]): Promise<void> {
+  ctx.events.queued(run, ready);
   await Promise.all([...handoffsByGroup(run.plan, run.runId, ready)].map(([g, list]) => ctx.queue.push(g, list)));
 }
 
@@ -335,6 +339,7 @@ async function completeExpanding(
       continue;
     }
     if (res.written) out.stored.set(c.inst.id, encoded.length);
+    ctx.events.expanded(run, expansion.created.length);
     const ready = all.filter((d) => res.ready.includes(d.id));
     const mine = ready.filter((d) => groupOf(run.plan, d) === ctx.group);
     const keep = mine[0];

@@ -299,6 +299,9 @@ export class ChainRunner {
     this.pump();
     if (done.length === 0) return;
     const ran = done.map((c) => c.inst);
+    this.ctx.events.ran(run, ran, m, outcome.threadId, (i) => done[i]!.failures + 1);
+    // The run's `done` (published by the completion) must follow its last task events.
+    this.ctx.events.flush(run);
     const sizes = done.map((_, i) => m[i * METRICS_STRIDE + M.outputBytes] ?? 0);
     // Read before completing: a chain moves on to its next task there.
     const rows = done.map((c, i) => this.row(c, i, m, cold && i === 0));
@@ -325,6 +328,11 @@ export class ChainRunner {
       await this.failRun(run, inst, runErrorRecord(site, "graph", { name, message, stack, code, reason, loc }));
     }
     for (const c of res.ended) this.end(c);
+    if (run.events)
+      this.ctx.events.queued(
+        run,
+        res.next.map((c) => c.inst),
+      );
     for (const c of res.next) this.runnable.push(c);
     this.pump();
   }
@@ -383,8 +391,12 @@ export class ChainRunner {
     const options = c.run.taskOptions(c.inst.task);
     c.failures++;
     const retries = isDeterministicFailure(error) ? 0 : (options.retries ?? 0);
-    if (c.failures <= retries && !c.run.over) {
+    const final = !(c.failures <= retries && !c.run.over);
+    const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
+    this.ctx.events.failed(c.run, c.inst, c.failures, final, record, thread);
+    if (!final) {
       const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
+      this.ctx.events.retrying(c.run, c.inst, c.failures + 1, delay);
       this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
       setTimeout(() => {
         c.readyAt = Date.now();
@@ -393,7 +405,6 @@ export class ChainRunner {
       }, delay);
       return;
     }
-    const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
     void this.failRun(c.run, c.inst, record).finally(() => {
       c.observer?.ended(c.run, c.inst, false);
       this.end(c);
@@ -405,6 +416,7 @@ export class ChainRunner {
     this.ctx.runs.forget(run.runId);
     const tries = (record.detail?.attempts ?? 1) > 1 ? ` after ${record.detail?.attempts} attempts` : "";
     this.ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed${tries}: ${record.message}`);
+    this.ctx.events.flush(run);
     await this.ctx.store.fail(run.runId, record).catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record the error: ${error.message}`));
   }
 

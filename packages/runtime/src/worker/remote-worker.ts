@@ -12,6 +12,7 @@ import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "./gateway-observer.js";
 import { MetricsSink, type MetricsUpload } from "./metrics-sink.js";
 import { getHeapStatistics } from "node:v8";
+import { RunEventPublisher } from "./run-event-publisher.js";
 
 /** Options of {@link RemoteWorker}. */
 export interface RemoteWorkerOptions {
@@ -110,6 +111,7 @@ export class RemoteWorker {
       group: this.group,
       workerId: this.id,
       log,
+      events: new RunEventPublisher(store, this.id, log),
       observer: this.observer,
       released: () => {
         this.wake?.();

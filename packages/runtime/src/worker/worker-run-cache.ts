@@ -36,6 +36,8 @@ export interface WorkerRun {
   taskOptions(task: string): Readonly<TaskOptions>;
   /** Set once the run failed or ended here: its chains stop. */
   over: boolean;
+  /** Someone listens to the run's task events (the run's metadata says so): publish them. */
+  events: boolean;
   /**
    * The manifest's inline functions, with a memo for this run: the inline steps of chains'
    * arguments are computed on this thread from the inputs it holds (the values are then packed).
@@ -114,6 +116,7 @@ export class WorkerRunCache {
       bundleUrl: bundle.url,
       coldBundle: bundle.fresh,
       lastUsed: Date.now(),
+      events: meta.events === true,
       lock: new RunLock(),
       localDone: new Set(),
       over: false,

@@ -239,7 +239,8 @@ describe("local runtime: events, report, progress, exit", () => {
     expect(report.counts).toMatchObject({ tasks: 15, finished: 15, failed: 0, retries: 0 });
     expect(report.makespanMs).toBeGreaterThan(0);
     for (const t of report.tasks) {
-      expect(typeof t.worker).toBe("number");
+      expect(t.worker).toBe("local");
+      expect(typeof t.thread).toBe("number");
       expect(t.executionMs).toBeGreaterThanOrEqual(0);
       expect(t.queueWaitMs).toBeGreaterThanOrEqual(0);
       expect(t.inputBytes).toBeGreaterThan(0);

@@ -283,8 +283,8 @@ export class LocalRun {
         const attempt = record.attempts;
         const base = { instanceId: inst.id, task: inst.task, name: record.name };
         if (batch.seed[i] === 0) this.emit({ type: "queued", ...base, at: record.queuedAt });
-        this.emit({ type: "started", ...base, at: started, worker: reply.threadId, attempt });
-        this.emit({ type: "finished", ...base, at: finished, worker: reply.threadId, attempt, durationMs: finished - started });
+        this.emit({ type: "started", ...base, at: started, worker: "local", thread: reply.threadId, attempt });
+        this.emit({ type: "finished", ...base, at: finished, worker: "local", thread: reply.threadId, attempt, durationMs: finished - started });
       }
       if (this.detailed) {
         const t0 = performance.now();
@@ -329,7 +329,7 @@ export class LocalRun {
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
     const final = attempt > retries;
-    this.emit({ type: "failed", ...base, at: Date.now(), attempt, final, error });
+    this.emit({ type: "failed", ...base, at: Date.now(), worker: "local", ...(thread !== undefined ? { thread } : {}), attempt, final, error });
     if (final) {
       this.report.fail(record, thread, error.message);
       throw error;

@@ -17,6 +17,7 @@ import { GraphReplica } from "../../scheduling/graph-replica.js";
 import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
 import { RunStalledError, WorkerError } from "../../errors.js";
 import { remoteRunError } from "./remote-error.js";
+import { RemoteRunEvents } from "./remote-run-events.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
@@ -43,6 +44,11 @@ export interface RemoteRunOptions {
   stallCheckMs?: number;
   /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
   metricsTtlS?: number;
+  /**
+   * Ask workers to publish the run's task events on its channel even when this client has no
+   * `onEvent` or `progress` (for another listener, e.g. a dashboard). Default false.
+   */
+  events?: boolean;
   /** Connection to follow the run's log channel from (`logs` run option); set by the executor. */
   connection?: RedisConnection;
   /**
@@ -105,6 +111,8 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   if (ctx.options.signal?.aborted) settle("aborted");
   const timer = ctx.options.timeoutMs ? setTimeout(() => settle("timeout"), ctx.options.timeoutMs) : undefined;
   let stopLogs: (() => Promise<void>) | undefined;
+  const events = new RemoteRunEvents(ctx, submission.known);
+  const listening = events.wanted || options.events === true;
   try {
     // One round trip for the blob checks, the run's metadata and the subscription to its events.
     const [hasManifest, hasBundle] = await allSettled([
@@ -119,9 +127,14 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         known: submission.known,
         manifest: inline ? manifest.json : "",
         optimizations: JSON.stringify(ctx.options.optimizations),
+        events: listening,
       }),
       store
-        .watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")))
+        .watch(
+          runId,
+          (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")),
+          events.wanted ? events.onMessage : undefined,
+        )
         .then((u) => (unwatch = u)),
     ] as const);
     await Promise.all([
@@ -131,6 +144,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     // Follow the run's lines before any task can start, so that none is missed.
     if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
     if (submission.known === 0) settle("done");
+    if (events.wanted) events.queued(submission.roots);
     await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
     stopStallWatch = watchForStall(queue, store, runId, groupsOf(plan), options.stallCheckMs ?? 2000, () => settle("stalled"));
     await ended;
@@ -195,6 +209,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     }
     throw new RunAbortedError(ctx.options.signal?.reason);
   } finally {
+    events.finish(outcome !== "done");
     clearInterval(poll);
     stopStallWatch?.();
     if (timer) clearTimeout(timer);

@@ -8,7 +8,7 @@ import { InlineFunctions } from "../../scheduling/inline-functions.js";
 /** What a client needs from a run's graph: the roots to seed, the instance count, the result. */
 export interface Submission {
   /** Instances ready at submission (no dependencies), in the graph's order. */
-  roots: readonly Pick<TaskInstance, "id" | "nodeId">[];
+  roots: readonly Pick<TaskInstance, "id" | "nodeId" | "task">[];
   /** Task instances known at submission (the store counts completions up to it). */
   known: number;
   /** The workflow's result as a concrete value at submission. */
@@ -34,7 +34,7 @@ export function submissionOf(workflow: WorkflowIR, input: unknown, inline = Inli
   if (!submission) {
     const reader = new RecordingReader(input, inline);
     const graph = new RunGraph(workflow, reader);
-    const roots = graph.start().map(({ id, nodeId }) => ({ id, nodeId }));
+    const roots = graph.start().map(({ id, nodeId, task }) => ({ id, nodeId, task }));
     submission = { roots, known: graph.knownCount, result: graph.result() };
     submissions.set(workflow, reader.reads, "", submission, submission.known);
   }
