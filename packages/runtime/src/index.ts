@@ -23,7 +23,12 @@ export type {
   TaskFailedEvent,
   TaskRetryingEvent,
   TaskSkippedEvent,
+  TaskEventPlace,
+  RunEventType,
+  RunEventMessage,
+  WireRunEvent,
 } from "./protocol/run-events.js";
+export { runEventOf, isRunEventMessage } from "./protocol/run-events.js";
 export type { RunReport, TaskReport, SkippedTaskReport, RunOutcome } from "./report/run-report.js";
 export { formatRunSummary } from "./report/format-summary.js";
 export { closeLocalPools } from "./threads/pool-set.js";
