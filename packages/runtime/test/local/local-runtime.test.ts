@@ -140,7 +140,7 @@ describe("local runtime: large Maps and objects of numbers (columnar wire form)"
       const { result, report } = await handle<number[], { total: number; live: boolean }>("residentPair").run([1, 2, 3], { concurrency: 3, report: true });
       expect(result).toEqual(expected);
       expect(result.live).toBe(true);
-      expect(new Set(report.tasks.filter((t) => t.name.endsWith("bigCounts")).map((t) => t.worker)).size).toBe(3);
+      expect(new Set(report.tasks.filter((t) => t.name.endsWith("bigCounts")).map((t) => t.thread)).size).toBe(3);
     }
   });
 
