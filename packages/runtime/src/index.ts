@@ -76,3 +76,7 @@ export type { PlanReport, PlannedTask, PlannedConfiguration } from "./planning/p
 export type { RunCost, WorkerCost } from "./planning/run-cost.js";
 export type { Sla } from "./planning/sla.js";
 export type { WorkerConfiguration } from "./planning/worker-configuration.js";
+export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from "./dashboard/dashboard-server.js";
+export { DashboardError } from "./dashboard/dashboard-error.js";
+export type { RunSummaryView, RunUpdate, TaskView, TaskViewState } from "./dashboard/run-view.js";
+export type { DashboardGraph, DashboardNode } from "./dashboard/dashboard-graph.js";

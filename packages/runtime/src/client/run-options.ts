@@ -34,6 +34,8 @@ export interface RunOptions {
   optimizations?: OptimizationSwitches;
   /** With `redis`: outputs larger than this many bytes are large (clustering, delayed I/O). Default 1 MiB; a task's `largeOutputBytes` overrides it. */
   largeOutputBytes?: number;
+  /** Show the run live on this process's dashboard (127.0.0.1, a free port; the page's URL is printed on stderr). */
+  dashboard?: boolean;
   /** With `redis`: delayed I/O keeps a large output on its worker at most this long (ms) before storing it. Default 1000. */
   delayedIoMaxMs?: number;
 }
@@ -49,6 +51,7 @@ export interface ResolvedRunOptions {
   redis: string | undefined;
   logs: boolean | ((line: string, message: RunLogMessage) => void);
   optimizations: OptimizationSettings;
+  dashboard: boolean;
 }
 
 const KEYS = new Set([
@@ -63,6 +66,7 @@ const KEYS = new Set([
   "optimizations",
   "largeOutputBytes",
   "delayedIoMaxMs",
+  "dashboard",
 ]);
 
 function show(value: unknown): string {
@@ -105,6 +109,9 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
   if (o.redis !== undefined && (typeof o.redis !== "string" || !/^rediss?:\/\/|^unix:\/\//.test(o.redis))) {
     throw new InvalidOptionError(`options.redis must be a redis:// URL, got ${show(o.redis)}`);
   }
+  if (o.dashboard !== undefined && typeof o.dashboard !== "boolean") {
+    throw new InvalidOptionError(`options.dashboard must be a boolean, got ${show(o.dashboard)}`);
+  }
   if (o.logs !== undefined && typeof o.logs !== "boolean" && typeof o.logs !== "function") {
     throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${show(o.logs)}`);
   }
@@ -121,6 +128,7 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     redis: o.redis as string | undefined,
     logs: (o.logs as ResolvedRunOptions["logs"] | undefined) ?? false,
     optimizations: resolveOptimizations(o),
+    dashboard: o.dashboard === true,
   };
 }
 

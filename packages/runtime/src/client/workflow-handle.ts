@@ -5,6 +5,7 @@ import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
 import type { RunOutcome } from "../report/run-report.js";
+import { watchOnProcessDashboard } from "../dashboard/local-dashboard.js";
 import { resolveRunOptions, type RunOptions } from "./run-options.js";
 
 /** The input parameter of `run`: optional when the workflow takes no input. */
@@ -53,14 +54,24 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     if (bad) throw new ValueNotSerializableError(`input${bad.path}`, bad.what);
     if (options.signal?.aborted) throw new RunAbortedError(options.signal.reason);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
-    const outcome = await executor.run({
-      manifest,
-      workflow: ir!,
-      bundleUrl,
-      input,
-      options,
-    });
-    return options.report ? outcome : outcome.result;
+    const watched = options.dashboard ? await watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local") : undefined;
+    if (watched) {
+      const user = options.onEvent;
+      options.onEvent = user
+        ? (e) => {
+            watched.onEvent(e);
+            user(e);
+          }
+        : watched.onEvent;
+    }
+    try {
+      const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options });
+      watched?.end(true);
+      return options.report ? outcome : outcome.result;
+    } catch (error) {
+      watched?.end(false, error instanceof RunAbortedError);
+      throw error;
+    }
   }
   return { name: workflow, ir, run } as WorkflowHandle<I, R>;
 }

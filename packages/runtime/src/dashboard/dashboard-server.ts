@@ -1,0 +1,156 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DashboardError } from "./dashboard-error.js";
+import type { RunView } from "./run-view.js";
+
+/** Options of {@link startDashboardServer}. */
+export interface DashboardServerOptions {
+  /** Default 7430; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. Any other address needs `token`. */
+  host?: string;
+  /** Required as `Authorization: Bearer <token>` or `?token=` on every request when set. */
+  token?: string;
+  /** Let the process exit while the server (and its open streams) runs (in-process dashboards). */
+  unref?: boolean;
+  /** Most updates per second a stream sends per run. Default 10. */
+  maxUpdatesPerSecond?: number;
+}
+
+/** A running dashboard: its URL (with the token when there is one), its runs, and `close()`. */
+export interface DashboardServer {
+  readonly url: string;
+  /** The page of a run. */
+  runUrl(runId: string): string;
+  addRun(view: RunView): void;
+  readonly runs: Map<string, RunView>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+const ASSETS = new URL("../../dashboard-assets/", import.meta.url);
+const TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
+
+/**
+ * Serves the dashboard's pages and JSON API with node:http (see README, "Dashboard"):
+ * `GET /api/runs`, `GET /api/runs/<id>`, `GET /api/runs/<id>/events` (Server-Sent Events).
+ */
+export async function startDashboardServer(options: DashboardServerOptions = {}): Promise<DashboardServer> {
+  const host = options.host ?? "127.0.0.1";
+  const token = options.token;
+  if (!LOOPBACK.has(host) && !token) {
+    throw new DashboardError(
+      "TL_DASHBOARD_TOKEN",
+      `the dashboard may bind to ${host} (beyond loopback) only with a token (--token): its pages show task inputs and outputs`,
+    );
+  }
+  const runs = new Map<string, RunView>();
+  const minGapMs = 1000 / (options.maxUpdatesPerSecond ?? 10);
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
+      if (!res.headersSent) json(res, 500, { error: error.message });
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://dashboard");
+    if (token && req.headers.authorization !== `Bearer ${token}` && url.searchParams.get("token") !== token) {
+      json(res, 401, { error: "missing or wrong token: send Authorization: Bearer <token> or ?token=<token>" });
+      return;
+    }
+    const path = url.pathname;
+    if (req.method !== "GET") return json(res, 405, { error: `${req.method} is not supported` });
+    if (path === "/api/runs") {
+      const workflow = url.searchParams.get("workflow");
+      const status = url.searchParams.get("status");
+      const list = [...runs.values()]
+        .map((v) => v.summary())
+        .filter((s) => (!workflow || s.workflow === workflow) && (!status || s.status === status))
+        .sort((a, b) => b.startedAt - a.startedAt);
+      return json(res, 200, list);
+    }
+    const api = /^\/api\/runs\/([^/]+)(\/events)?$/.exec(path);
+    if (api) {
+      const view = runs.get(decodeURIComponent(api[1] as string));
+      if (!view) return json(res, 404, { error: `no run ${api[1]}` });
+      if (!api[2]) {
+        const summary = view.summary();
+        return json(res, 200, { ...summary, counts: summary.tasks, graph: view.graph, tasks: [...view.tasks.values()] });
+      }
+      const since = Number(req.headers["last-event-id"] ?? url.searchParams.get("lastEventId") ?? 0) || 0;
+      return stream(req, res, view, since);
+    }
+    if (path === "/" || /^\/runs\/[^/]+$/.test(path)) return asset(res, path === "/" ? "runs.html" : "run.html");
+    const file = /^\/assets\/([a-z-]+\.(?:js|css))$/.exec(path);
+    if (file) return asset(res, file[1] as string);
+    json(res, 404, { error: `no page ${path}` });
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, view: RunView, since: number): void {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    let sent = since;
+    let lastAt = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      timer = undefined;
+      lastAt = Date.now();
+      const update = view.changesSince(sent);
+      if (update.seq !== sent || sent === since) {
+        res.write(`id: ${update.seq}\nevent: update\ndata: ${JSON.stringify(update)}\n\n`);
+        sent = update.seq;
+      }
+      if (view.status !== "running") {
+        res.end(`event: end\ndata: ${JSON.stringify(view.status)}\n\n`);
+        stop();
+      }
+    };
+    const schedule = (): void => {
+      if (!timer) timer = setTimeout(flush, Math.max(0, lastAt + minGapMs - Date.now()));
+    };
+    const unlisten = view.onChange(schedule);
+    const stop = (): void => {
+      unlisten();
+      if (timer) clearTimeout(timer);
+    };
+    req.on("close", stop);
+    flush();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new DashboardError("TL_DASHBOARD_LISTEN", `the dashboard cannot listen on ${host}:${options.port ?? 7430}: ${error.message}`)),
+    );
+    server.listen(options.port ?? 7430, host, () => resolve());
+  });
+  if (options.unref) {
+    server.unref();
+    server.on("connection", (socket) => socket.unref());
+  }
+  const port = (server.address() as AddressInfo).port;
+  const base = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const withToken = (path: string): string => `${base}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+  return {
+    url: withToken("/"),
+    runUrl: (runId) => withToken(`/runs/${encodeURIComponent(runId)}`),
+    addRun: (view) => void runs.set(view.id, view),
+    runs,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+async function asset(res: ServerResponse, name: string): Promise<void> {
+  const body = await readFile(new URL(name, ASSETS));
+  res.writeHead(200, { "content-type": TYPES[name.split(".").pop() as string] ?? "application/octet-stream" });
+  res.end(body);
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from "node:crypto";
+import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
+import type { RunEvent } from "../protocol/run-events.js";
+import { dashboardGraphOf } from "./dashboard-graph.js";
+import { startDashboardServer, type DashboardServer } from "./dashboard-server.js";
+import { RunView } from "./run-view.js";
+
+let shared: Promise<DashboardServer> | undefined;
+
+/** The process's own dashboard (127.0.0.1, a free port, never keeping the process alive). */
+export function processDashboard(): Promise<DashboardServer> {
+  shared ??= startDashboardServer({ port: Number(process.env.TASKLOOM_DASHBOARD_PORT ?? 0), unref: true }).catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}
+
+/** A run shown on the process's dashboard: feed it events, then end it. */
+export interface WatchedRun {
+  readonly runId: string;
+  readonly url: string;
+  onEvent(event: RunEvent): void;
+  end(ok: boolean, aborted?: boolean): void;
+}
+
+/**
+ * Shows a run on the process's dashboard (`run(input, { dashboard: true })`): prints its page's
+ * URL on stderr and returns the sink for its events.
+ */
+export async function watchOnProcessDashboard(manifest: ModuleManifest, workflow: WorkflowIR, executor: "local" | "remote"): Promise<WatchedRun> {
+  const server = await processDashboard();
+  const runId = randomUUID();
+  const view = new RunView(runId, workflow.name, dashboardGraphOf(manifest, workflow), Date.now(), executor === "local" ? "local" : "wukong", executor);
+  server.addRun(view);
+  const url = server.runUrl(runId);
+  process.stderr.write(`taskloom dashboard: ${url}\n`);
+  return {
+    runId,
+    url,
+    onEvent: (event) => view.apply(event),
+    end: (ok, aborted) => view.end(ok ? "done" : aborted ? "aborted" : "failed"),
+  };
+}

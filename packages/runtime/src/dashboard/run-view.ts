@@ -1,0 +1,165 @@
+import type { RunEvent } from "../protocol/run-events.js";
+import type { DashboardGraph } from "./dashboard-graph.js";
+import { nodeOfInstance } from "./dashboard-graph.js";
+
+/** States a task instance shows on the dashboard. */
+export type TaskViewState = "waiting" | "ready" | "running" | "done" | "failed" | "retrying" | "skipped";
+
+/** One task instance as `GET /api/runs/<id>` and the event stream report it. */
+export interface TaskView {
+  instanceId: string;
+  /** Compiled node it belongs to. */
+  node: string;
+  task: string;
+  name: string;
+  state: TaskViewState;
+  worker?: string;
+  thread?: number;
+  attempt: number;
+  queuedAt?: number;
+  startedAt?: number;
+  endedAt?: number;
+  /** The error of the failed attempt: name, message and the original stack. */
+  error?: { name: string; message: string; stack: string };
+}
+
+export type RunViewStatus = "running" | "done" | "failed" | "aborted";
+
+/** A run as `GET /api/runs` lists it. */
+export interface RunSummaryView {
+  id: string;
+  workflow: string;
+  status: RunViewStatus;
+  startedAt: number;
+  makespanMs: number | undefined;
+  tasks: { total: number; done: number; failed: number };
+  planner: string;
+  source: "local" | "remote" | "history";
+}
+
+/** What one SSE message carries: the tasks changed since the previous one, and the run's summary. */
+export interface RunUpdate {
+  seq: number;
+  run: RunSummaryView;
+  tasks: TaskView[];
+}
+
+/**
+ * The live state of one run: its graph and every task instance, fed with {@link RunEvent}s. Every
+ * change stamps the task with a sequence number, so that a reader that saw up to `n` gets exactly
+ * the tasks changed since (`changesSince(n)`): a reconnect resumes without loss.
+ */
+export class RunView {
+  readonly tasks = new Map<string, TaskView>();
+  status: RunViewStatus = "running";
+  endedAt: number | undefined;
+  seq = 0;
+  private readonly changedAt = new Map<string, number>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    readonly id: string,
+    readonly workflow: string,
+    readonly graph: DashboardGraph,
+    readonly startedAt: number,
+    readonly planner: string,
+    readonly source: RunSummaryView["source"],
+  ) {}
+
+  private touch(task: TaskView): void {
+    this.changedAt.set(task.instanceId, ++this.seq);
+    for (const l of this.listeners) l();
+  }
+
+  private taskOf(event: RunEvent): TaskView {
+    let t = this.tasks.get(event.instanceId);
+    if (!t) {
+      t = { instanceId: event.instanceId, node: nodeOfInstance(event.instanceId), task: event.task, name: event.name, state: "waiting", attempt: 0 };
+      this.tasks.set(event.instanceId, t);
+    }
+    return t;
+  }
+
+  /** Applies one task event. */
+  apply(event: RunEvent): void {
+    const t = this.taskOf(event);
+    switch (event.type) {
+      case "queued":
+        if (t.state === "waiting") t.state = "ready";
+        t.queuedAt = event.at;
+        break;
+      case "started":
+        if (t.state !== "done") t.state = "running";
+        t.worker = event.worker;
+        t.thread = event.thread;
+        t.attempt = event.attempt;
+        t.startedAt = event.at;
+        break;
+      case "finished":
+        t.state = "done";
+        t.worker = event.worker;
+        t.thread = event.thread;
+        t.attempt = event.attempt;
+        t.startedAt = event.at - event.durationMs;
+        t.endedAt = event.at;
+        break;
+      case "failed": {
+        t.state = event.final ? "failed" : "retrying";
+        t.attempt = event.attempt;
+        t.endedAt = event.at;
+        if (event.worker !== undefined) t.worker = event.worker;
+        const e = event.error as Error & { originalStack?: string; originalName?: string; originalMessage?: string };
+        t.error = { name: e.originalName ?? e.name, message: e.originalMessage ?? e.message, stack: e.originalStack ?? e.stack ?? "" };
+        break;
+      }
+      case "retrying":
+        t.state = "retrying";
+        break;
+      case "skipped":
+        t.state = "skipped";
+        break;
+    }
+    this.touch(t);
+  }
+
+  /** The run ended. */
+  end(status: Exclude<RunViewStatus, "running">, at = Date.now()): void {
+    if (this.status !== "running") return;
+    this.status = status;
+    this.endedAt = at;
+    this.seq++;
+    for (const l of this.listeners) l();
+  }
+
+  summary(): RunSummaryView {
+    let done = 0;
+    let failed = 0;
+    for (const t of this.tasks.values()) {
+      if (t.state === "done") done++;
+      else if (t.state === "failed") failed++;
+    }
+    return {
+      id: this.id,
+      workflow: this.workflow,
+      status: this.status,
+      startedAt: this.startedAt,
+      makespanMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
+      tasks: { total: this.tasks.size, done, failed },
+      planner: this.planner,
+      source: this.source,
+    };
+  }
+
+  /** The tasks changed after sequence number `since` (all with 0), and the current summary. */
+  changesSince(since: number): RunUpdate {
+    const tasks: TaskView[] = [];
+    for (const [id, seq] of this.changedAt) if (seq > since) tasks.push(this.tasks.get(id) as TaskView);
+    return { seq: this.seq, run: this.summary(), tasks };
+  }
+
+  /** Calls `listener` after every change; returns the function that stops it. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

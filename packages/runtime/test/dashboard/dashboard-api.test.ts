@@ -1,0 +1,107 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeLocalPools, DashboardError, startDashboardServer, type RunUpdate, type TaskView, type WorkflowHandle } from "@taskloom/runtime";
+import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { readEvents, SCHEMAS } from "./dashboard-client.js";
+
+const work = createWorkDir();
+let mod: CompiledModule;
+
+beforeAll(async () => {
+  const compiled = await compileForTest(work.dir, [{ dir: join(import.meta.dirname, "fixtures"), entry: "dashboard-tasks.ts", name: "dash" }]);
+  mod = compiled.get("dash") as CompiledModule;
+});
+
+afterAll(async () => {
+  await closeLocalPools();
+  work.dispose();
+});
+
+/** Starts a run with `dashboard: true` and returns its page URL (printed on stderr) and its promise. */
+async function runWithDashboard(handle: WorkflowHandle<number[], number>, input: number[]): Promise<{ url: URL; done: Promise<unknown> }> {
+  const write = process.stderr.write.bind(process.stderr);
+  let printed: (url: string) => void = () => {};
+  const seen = new Promise<string>((r) => (printed = r));
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const m = /taskloom dashboard: (\S+)/.exec(String(chunk));
+    if (m) printed(m[1] as string);
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    const done = handle.run(input, { dashboard: true, concurrency: 2, report: true }).then(
+      (o) => o,
+      (e: unknown) => e,
+    );
+    return { url: new URL(await seen), done };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+describe("dashboard API", () => {
+  it("refuses to bind beyond loopback without a token, and enforces the token", async () => {
+    await expect(startDashboardServer({ host: "0.0.0.0", port: 0 })).rejects.toSatisfy((e) => e instanceof DashboardError && e.code === "TL_DASHBOARD_TOKEN");
+    const server = await startDashboardServer({ host: "0.0.0.0", port: 0, token: "s3cret" });
+    try {
+      const base = server.url.replace("0.0.0.0", "127.0.0.1").split("?")[0] as string;
+      expect(server.url).toContain("?token=s3cret");
+      expect((await fetch(`${base}api/runs`)).status).toBe(401);
+      expect((await fetch(`${base}api/runs?token=wrong`)).status).toBe(401);
+      expect((await fetch(`${base}`)).status).toBe(401);
+      const bearer = await fetch(`${base}api/runs`, { headers: { authorization: "Bearer s3cret" } });
+      expect(bearer.status).toBe(200);
+      expect(SCHEMAS.runs(await bearer.json(), "runs")).toEqual([]);
+      expect((await fetch(`${base}api/runs?token=s3cret`)).status).toBe(200);
+      expect((await fetch(`${base}?token=s3cret`)).headers.get("content-type")).toContain("text/html");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("serves a live local run: graph before tasks, SSE with sequence ids, a resume with Last-Event-ID loses nothing, at most 10 updates/s", async () => {
+    const xs = Array.from({ length: 40 }, (_, i) => i);
+    const { url, done } = await runWithDashboard(mod.handle<number[], number>("naps"), xs);
+    const runId = decodeURIComponent(url.pathname.split("/").pop() as string);
+    const api = `${url.origin}/api/runs/${encodeURIComponent(runId)}`;
+    const detail = (await (await fetch(api)).json()) as { graph: { nodes: { task?: string }[] }; tasks: TaskView[]; status: string };
+    expect(SCHEMAS.run(detail, "run")).toEqual([]);
+    expect(detail.graph.nodes.filter((n) => n.task?.endsWith("Dash.nap")).length).toBe(1);
+    const listed = (await (await fetch(`${url.origin}/api/runs?workflow=naps`)).json()) as { id: string }[];
+    expect(listed.map((r) => r.id)).toContain(runId);
+    const startedAt = Date.now();
+    const first = await readEvents(`${api}/events`, { stopAfter: 2 });
+    const lastId = first.at(-1)?.id as string;
+    const rest = await readEvents(`${api}/events`, { lastEventId: lastId });
+    const elapsedS = (Date.now() - startedAt) / 1000;
+    const outcome = (await done) as { report: { counts: { tasks: number }; tasks: { instanceId: string }[] } };
+    expect(rest.at(-1)?.event).toBe("end");
+    const updates = [...first, ...rest].filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdate);
+    for (const u of updates) expect(SCHEMAS.update(u, "update")).toEqual([]);
+    const ids = updates.map((u) => u.seq);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const final = new Map<string, TaskView>();
+    for (const u of updates) for (const t of u.tasks) final.set(t.instanceId, t);
+    expect(final.size).toBe(outcome.report.counts.tasks);
+    expect([...final.values()].every((t) => t.state === "done" && t.worker === "local")).toBe(true);
+    expect(new Set(final.keys())).toEqual(new Set(outcome.report.tasks.map((t) => t.instanceId)));
+    // Coalescing: a 41-task run of ~0.3 s sends a handful of updates, never more than 10 per second per stream.
+    expect(rest.filter((m) => m.event === "update").length).toBeLessThanOrEqual(Math.ceil(elapsedS * 10) + 2);
+    const after = (await (await fetch(api)).json()) as { status: string; counts: { total: number; done: number } };
+    expect(after.status).toBe("done");
+    expect(after.counts).toMatchObject({ total: 41, done: 41 });
+  });
+
+  it("shows a failing task's error with its original stack", async () => {
+    const { url, done } = await runWithDashboard(mod.handle<number[], number>("exploding"), [1, 2, 3]);
+    const error = (await done) as Error;
+    expect(error).toBeInstanceOf(Error);
+    const runId = decodeURIComponent(url.pathname.split("/").pop() as string);
+    const detail = (await (await fetch(`${url.origin}/api/runs/${encodeURIComponent(runId)}`)).json()) as { status: string; tasks: TaskView[] };
+    expect(SCHEMAS.run(detail, "run")).toEqual([]);
+    expect(detail.status).toBe("failed");
+    const failed = detail.tasks.find((t) => t.state === "failed");
+    expect(failed?.error?.name).toBe("RangeError");
+    expect(failed?.error?.message).toBe("exploded at 2");
+    expect(failed?.error?.stack).toContain("dashboard-tasks");
+  });
+});

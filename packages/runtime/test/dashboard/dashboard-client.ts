@@ -1,0 +1,118 @@
+/** Test helpers: read a dashboard's JSON API and its Server-Sent Events over real HTTP. */
+
+export interface SseMessage {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/**
+ * Reads the SSE stream at `url` until it ends or `stopAfter` messages arrived (then disconnects).
+ * @param lastEventId - sent as `Last-Event-ID` (a resume).
+ */
+export async function readEvents(
+  url: string,
+  options: { lastEventId?: string; stopAfter?: number; headers?: Record<string, string> } = {},
+): Promise<SseMessage[]> {
+  const controller = new AbortController();
+  const res = await fetch(url, {
+    headers: { ...(options.headers ?? {}), ...(options.lastEventId ? { "last-event-id": options.lastEventId } : {}) },
+    signal: controller.signal,
+  });
+  if (res.status !== 200 || !res.body) throw new Error(`GET ${url}: ${res.status}`);
+  const messages: SseMessage[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut = buffer.indexOf("\n\n");
+      while (cut >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const m: SseMessage = { event: "message", data: "" };
+        for (const line of block.split("\n")) {
+          const [k, ...rest] = line.split(": ");
+          const v = rest.join(": ");
+          if (k === "id") m.id = v;
+          else if (k === "event") m.event = v;
+          else if (k === "data") m.data += v;
+        }
+        messages.push(m);
+        if (options.stopAfter !== undefined && messages.length >= options.stopAfter) {
+          controller.abort();
+          return messages;
+        }
+        cut = buffer.indexOf("\n\n");
+      }
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  }
+  return messages;
+}
+
+type Check = (value: unknown, path: string) => string[];
+const t =
+  (type: string): Check =>
+  (v, p) =>
+    typeof v === type ? [] : [`${p}: expected ${type}, got ${JSON.stringify(v)}`];
+const optional =
+  (c: Check): Check =>
+  (v, p) =>
+    v === undefined ? [] : c(v, p);
+const oneOf =
+  (...values: string[]): Check =>
+  (v, p) =>
+    values.includes(v as string) ? [] : [`${p}: expected one of ${values.join(", ")}, got ${JSON.stringify(v)}`];
+const array =
+  (c: Check): Check =>
+  (v, p) =>
+    Array.isArray(v) ? v.flatMap((x, i) => c(x, `${p}[${i}]`)) : [`${p}: expected an array`];
+const object =
+  (shape: Record<string, Check>): Check =>
+  (v, p) =>
+    typeof v === "object" && v !== null
+      ? Object.entries(shape).flatMap(([k, c]) => c((v as Record<string, unknown>)[k], `${p}.${k}`))
+      : [`${p}: expected an object`];
+
+const runSummary = {
+  id: t("string"),
+  workflow: t("string"),
+  status: oneOf("running", "done", "failed", "aborted"),
+  startedAt: t("number"),
+  makespanMs: optional(t("number")),
+  tasks: object({ total: t("number"), done: t("number"), failed: t("number") }),
+  planner: t("string"),
+};
+const taskView = object({
+  instanceId: t("string"),
+  node: t("string"),
+  task: t("string"),
+  name: t("string"),
+  state: oneOf("waiting", "ready", "running", "done", "failed", "retrying", "skipped"),
+  worker: optional(t("string")),
+  thread: optional(t("number")),
+  attempt: t("number"),
+  startedAt: optional(t("number")),
+  endedAt: optional(t("number")),
+  error: optional(object({ name: t("string"), message: t("string"), stack: t("string") })),
+});
+
+/** The documented shapes of the API's responses: each returns the list of mismatches. */
+export const SCHEMAS = {
+  runs: array(object(runSummary)),
+  run: object({
+    ...runSummary,
+    tasks: (v, p) => array(taskView)(v, p),
+    counts: object({ total: t("number"), done: t("number"), failed: t("number") }),
+    graph: object({
+      nodes: array(object({ id: t("string"), kind: oneOf("task", "map", "reduce", "inline", "branch"), name: t("string") })),
+      edges: array(object({ from: t("string"), to: t("string") })),
+    }),
+  }),
+  update: object({ seq: t("number"), run: object(runSummary), tasks: array(taskView) }),
+};
