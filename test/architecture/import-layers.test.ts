@@ -26,10 +26,14 @@ describe("import layers", () => {
     write("packages/runtime/src/client/b.ts", `import { y } from "../scheduling/a.js";\nexport const x = 1;\n`);
     write("packages/runtime/src/client/local/c.ts", `import("../remote/d.js");\n`);
     write("packages/runtime/src/client/remote/d.ts", `export {};\n`);
+    write("packages/runtime/src/gateway/e.ts", `import type { Redis } from "ioredis";\n`);
+    write("packages/runtime/src/store/f.ts", `import { Redis } from "ioredis";\n`);
     const problems = checkImportLayers(tmp);
     expect(problems).toContain("packages/sdk/src/index.ts:1: package sdk must not import @taskloom/compiler (allowed: none)");
     expect(problems.some((p) => p.startsWith("packages/runtime/src/scheduling/a.ts:2: scheduling/ must not import client"))).toBe(true);
     expect(problems.some((p) => p.startsWith("packages/runtime/src/client/local/c.ts:1: client/local/ must not import client/remote/"))).toBe(true);
+    expect(problems).toContain("packages/runtime/src/gateway/e.ts:1: gateway/ must not import ioredis; only store/ may");
+    expect(problems.some((p) => p.startsWith("packages/runtime/src/store/f.ts"))).toBe(false);
     expect(problems.some((p) => /import cycle between runtime folders: (scheduling → client → scheduling|client → scheduling → client)/.test(p))).toBe(true);
   });
 

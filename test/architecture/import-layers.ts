@@ -33,6 +33,11 @@ export const RUNTIME_LAYERS: Record<string, readonly string[]> = {
 /** Sub-folders that must not import each other (local and remote submission share only `client/`). */
 export const SIBLINGS_APART: readonly [string, string][] = [["client/local", "client/remote"]];
 
+/** Outside packages that only some runtime folders may import: all Redis access goes through store/. */
+export const RUNTIME_PACKAGE_HOMES: Record<string, readonly string[]> = {
+  ioredis: ["store"],
+};
+
 /** Which of our packages each package may import (by package name). */
 export const PACKAGE_DEPENDENCIES: Record<string, readonly string[]> = {
   sdk: [],
@@ -91,6 +96,9 @@ export function checkImportLayers(repoRoot: string): string[] {
         if (ours && ours !== pkg && !allowed.includes(ours)) {
           problems.push(`${where(line)}: package ${pkg} must not import @taskloom/${ours} (allowed: ${allowed.join(", ") || "none"})`);
         }
+        const home = pkg === "runtime" ? RUNTIME_PACKAGE_HOMES[specifier] : undefined;
+        const layer = layerOf(srcRoot, file);
+        if (home && !home.includes(layer)) problems.push(`${where(line)}: ${layer}/ must not import ${specifier}; only ${home.join(", ")}/ may`);
         if (!specifier.startsWith(".")) continue;
         const target = resolve(dirname(file), specifier);
         if (!target.startsWith(srcRoot + sep)) {

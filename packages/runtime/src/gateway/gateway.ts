@@ -1,7 +1,8 @@
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { RedisRunStore } from "../store/redis-run-store.js";
+import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { GatewayStore } from "../store/gateway-store.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { LogRelay } from "./log-relay.js";
 import { startStatusServer } from "./status-server.js";
@@ -41,7 +42,8 @@ export interface GatewayStatus {
 
 /**
  * A worker gateway: one {@link WorkerPool} per resource configuration, a shared ledger, log relay
- * and status endpoint. Create it with {@link createGateway}; {@link Gateway.stop} stops every worker.
+ * and status endpoint. Create it with {@link createGateway} (which connects to Redis first, a
+ * standalone server or a Cluster); {@link Gateway.stop} stops every worker.
  */
 export class Gateway {
   readonly ledger = new WorkerLedger();
@@ -49,7 +51,7 @@ export class Gateway {
   /** Port of the status endpoint once started. */
   port = 0;
   readonly #options: GatewayOptions;
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #relay: LogRelay;
   readonly #startedAt = Date.now();
   #server: Server | undefined;
@@ -58,17 +60,19 @@ export class Gateway {
   #lastError = "";
   readonly #onExit = (): void => this.killAll();
 
-  constructor(options: GatewayOptions) {
+  /** @param redis - an open connection (see {@link connectRedis}); the gateway closes it when it stops. */
+  constructor(options: GatewayOptions, redis: RedisConnection) {
     this.#options = options;
-    this.#redis = new Redis(options.redisUrl, { lazyConnect: true, enableAutoPipelining: true, maxRetriesPerRequest: 2 });
+    this.#redis = redis;
+    const records = new GatewayStore(redis, options.config.keyPrefix);
     const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-    this.#relay = new LogRelay({ write, redis: this.#redis });
+    this.#relay = new LogRelay({ write, store: records });
     this.#redis.on("error", (error: Error) => this.#report("redis", error));
     const context = {
       settings: options.config,
       ledger: this.ledger,
       relay: this.#relay,
-      redis: this.#redis,
+      records,
       redisUrl: options.redisUrl,
       store: new RedisRunStore(this.#redis, options.config.keyPrefix),
       workerScript: options.workerScript ?? defaultWorkerScript(),
@@ -77,9 +81,8 @@ export class Gateway {
     this.pools = options.config.configurations.map((config) => new WorkerPool(config, context));
   }
 
-  /** Connects to Redis, opens the status endpoint and starts supervising. */
+  /** Opens the status endpoint and starts supervising. */
   async start(): Promise<void> {
-    await this.#redis.connect();
     const { port, server } = await startStatusServer(this.#options.config.statusPort, () => this.status());
     this.port = port;
     this.#server = server;
@@ -149,9 +152,15 @@ export class Gateway {
   }
 }
 
-/** Creates a gateway and starts it. */
+/** Connects to Redis (failing with `TL_REDIS_URL` / `TL_REDIS_UNREACHABLE`), creates a gateway and starts it. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
-  const gateway = new Gateway(options);
-  await gateway.start();
+  const redis = await connectRedis(options.redisUrl);
+  const gateway = new Gateway(options, redis);
+  try {
+    await gateway.start();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   return gateway;
 }

@@ -1,13 +1,13 @@
-import type { Redis } from "ioredis";
 import type { WorkerRecord } from "./worker-ledger.js";
-import { runLogChannel, type RunLogLine } from "../store/run-log-channel.js";
+import type { RunLogLine } from "../store/run-log-channel.js";
+import type { GatewayStore } from "../store/gateway-store.js";
 
 /** Where relayed lines go: the gateway's stdout, and each run's log channel on Redis. */
 export interface LogRelayOptions {
   /** Writes one finished line (the gateway's stdout by default). */
   write: (line: string) => void;
   /** Publishes lines that belong to a run; undefined to publish nothing. */
-  redis: Redis | undefined;
+  store: GatewayStore | undefined;
 }
 
 /**
@@ -30,7 +30,7 @@ export class LogRelay {
     const task = owner ?? (only ? { run: only.run, task: only.task } : undefined);
     const where = task ? ` run=${task.run} task=${task.task}` : held.length > 1 ? ` tasks=${held.map((t) => `${t.run}/${t.task}`).join(",")}` : "";
     this.#options.write(`[${record.id}${where}${stream === "err" ? " stderr" : ""}] ${line}`);
-    if (task && this.#options.redis) {
+    if (task && this.#options.store) {
       const message: RunLogLine = {
         kind: "log",
         run: task.run,
@@ -41,7 +41,7 @@ export class LogRelay {
         line,
         ts: Date.now(),
       };
-      this.#options.redis.publish(runLogChannel(task.run), JSON.stringify(message)).catch(() => undefined);
+      void this.#options.store.publish(message);
     }
   }
 

@@ -1,11 +1,10 @@
-import type { Redis } from "ioredis";
 import type { RunStore } from "../store/run-store.js";
 import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
 import type { LogRelay } from "./log-relay.js";
-import { probeQueue, type QueueDepth } from "./queue-probe.js";
+import type { QueueDepth } from "../store/queue-probe.js";
+import type { GatewayStore } from "../store/gateway-store.js";
 import type { RunTaskFailure } from "../store/run-log-channel.js";
-import { recordStartMetric } from "../store/start-metrics.js";
-import { failRun, recordTaskFailure } from "../store/task-failure-record.js";
+import { failRun } from "../store/task-failure-record.js";
 import type { HeldTask, WorkerLedger, WorkerRecord } from "./worker-ledger.js";
 import { spawnWorkerProcess, type WorkerProcess } from "./worker-process.js";
 import { parseWorkerEvent } from "../protocol/worker-protocol.js";
@@ -16,7 +15,8 @@ export interface WorkerPoolContext {
   readonly settings: GatewayConfig;
   readonly ledger: WorkerLedger;
   readonly relay: LogRelay;
-  readonly redis: Redis;
+  /** The gateway's records in Redis: log channels, failure records, start metrics, queue depth. */
+  readonly records: GatewayStore;
   /** The remote runtime's run store: a task failure the gateway decides fails its run there. */
   readonly store: RunStore;
   readonly redisUrl: string;
@@ -59,7 +59,7 @@ export class WorkerPool {
   async tick(now = Date.now()): Promise<void> {
     const { ledger } = this.#context;
     const live = ledger.live(this.config.name);
-    this.depth = await probeQueue(this.#context.redis, this.config.queueKey, new Set(live.map((r) => r.id)));
+    this.depth = await this.#context.records.probeQueue(this.config.queueKey, new Set(live.map((r) => r.id)));
     const active = live.filter((r) => r.state !== "stopping");
     const free = active.reduce((sum, r) => sum + Math.max(0, r.concurrency - r.tasks.size), 0);
     // Orphaned entries are claimed by any live worker after their lease: one worker is enough.
@@ -201,15 +201,17 @@ export class WorkerPool {
     const now = Date.now();
     const enqueuedAt = entryId ? Number(entryId.split("-")[0]) : Number.NaN;
     const ms = fresh ? now - record.startedAt : Number.isFinite(enqueuedAt) ? Math.max(0, now - enqueuedAt) : null;
-    recordStartMetric(this.#context.redis, {
-      run,
-      task,
-      worker: record.id,
-      config: record.config,
-      kind: fresh ? "cold" : "warm",
-      ms,
-      bootMs: record.coldStartMs ?? null,
-    }).catch((error: Error) => this.#context.relay.notice(`cannot store start metric: ${error.message}`));
+    this.#context.records
+      .recordStartMetric({
+        run,
+        task,
+        worker: record.id,
+        config: record.config,
+        kind: fresh ? "cold" : "warm",
+        ms,
+        bootMs: record.coldStartMs ?? null,
+      })
+      .catch((error: Error) => this.#context.relay.notice(`cannot store start metric: ${error.message}`));
   }
 
   #onExit(record: WorkerRecord, code: number | null, signal: string | null): void {
@@ -263,7 +265,7 @@ export class WorkerPool {
       memoryMb: this.config.memoryMb,
       ts: Date.now(),
     };
-    await recordTaskFailure(this.#context.redis, failure);
+    await this.#context.records.recordTaskFailure(failure);
     if (reason === "gateway-shutdown" || (task.attempt ?? 1) > (task.retries ?? 0)) {
       await failRun(this.#context.store, failure);
     }

@@ -1,5 +1,5 @@
 import type { ResourceConfiguration } from "./gateway-config.js";
-import { runLogChannel, type RunStallNotice, type RunTaskFailure } from "../store/run-log-channel.js";
+import type { RunStallNotice, RunTaskFailure } from "../store/run-log-channel.js";
 import type { HeldTask, WorkerRecord } from "./worker-ledger.js";
 import type { WorkerPoolContext } from "./worker-pool.js";
 
@@ -64,7 +64,7 @@ export class WorkerWatch {
         message: text,
         ts: now,
       };
-      this.#context.redis.publish(runLogChannel(task.run), JSON.stringify(notice)).catch(() => undefined);
+      void this.#context.records.publish(notice);
     }
   }
 }

@@ -4,6 +4,11 @@ import { RedisConnectionError } from "../errors.js";
 /** An ioredis connection: a standalone server or a cluster. */
 export type RedisConnection = Redis | Cluster;
 
+/** Whether `conn` is a Redis Cluster client. */
+export function isCluster(conn: RedisConnection): conn is Cluster {
+  return conn instanceof Cluster;
+}
+
 /** Options of {@link connectRedis}. */
 export interface ConnectRedisOptions {
   /** Milliseconds to wait for the first connection before failing. Default 5000. */

@@ -28,6 +28,12 @@ export interface RunKeys {
   readonly metrics: string;
   /** Pub/sub channel announcing `done` / `failed` / `aborted`. */
   readonly events: string;
+  /** Pub/sub channel of the run's worker log lines and gateway notices (`logs` run option). */
+  readonly logs: string;
+  /** List: how a gateway's workers came to run the run's first tasks (cold/warm). Expires with the metrics. */
+  readonly starts: string;
+  /** Hash: task id → why the gateway stopped its worker or saw it die (timeout, oom, shutdown). */
+  readonly gatewayFailures: string;
 }
 
 /** Checks that a run id is safe inside a hash tag: no braces, no whitespace. */
@@ -56,12 +62,25 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     error: `${base}:err`,
     metrics: `${base}:metrics`,
     events: `${base}:events`,
+    logs: `${base}:logs`,
+    starts: `${base}:starts`,
+    gatewayFailures: `${base}:gateway-failures`,
   };
 }
 
-/** Every key of a run that is deleted when the run ends (all but metrics). */
+/** Every key of a run that is deleted when the run ends (all but the metrics and the start metrics). */
 export function runDataKeys(keys: RunKeys): string[] {
-  return [keys.meta, keys.done, keys.counts, keys.outputs, keys.lengths, keys.error];
+  return [keys.meta, keys.done, keys.counts, keys.outputs, keys.lengths, keys.error, keys.gatewayFailures];
+}
+
+/** The keys of a run that outlive it, with the metrics TTL. */
+export function runMetricsKeys(keys: RunKeys): string[] {
+  return [keys.metrics, keys.starts];
+}
+
+/** Hash of a gateway's running totals of start times per configuration (`<config>:<kind>:count`, `…:ms`), for planners. */
+export function startStatsKey(prefix: string): string {
+  return `${prefix}:gateway-start-stats`;
 }
 
 /** The pattern that matches every key of run `runId` (for SCAN in tests and cleanup checks). */

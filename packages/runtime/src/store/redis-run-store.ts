@@ -1,4 +1,4 @@
-import { blobKey, runDataKeys, runKeys, type RunKeys } from "./redis-keys.js";
+import { blobKey, runDataKeys, runKeys, runMetricsKeys, type RunKeys } from "./redis-keys.js";
 import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
@@ -215,7 +215,7 @@ export class RedisRunStore implements RunStore {
 
   async deleteRun(runId: string, metricsTtlS: number): Promise<void> {
     const k = this.keys(runId);
-    await Promise.all([this.conn.del(...runDataKeys(k)), this.conn.expire(k.metrics, metricsTtlS)]);
+    await Promise.all([this.conn.del(...runDataKeys(k)), ...runMetricsKeys(k).map((key) => this.conn.expire(key, metricsTtlS))]);
   }
 
   async watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {

@@ -1,9 +1,5 @@
-import { Redis, type Cluster } from "ioredis";
-
-/** The pub/sub channel carrying a run's worker log lines and gateway notices, as they happen. */
-export function runLogChannel(run: string): string {
-  return `taskloom:logs:{${run}}`;
-}
+import { DEFAULT_KEY_PREFIX, runKeys } from "./redis-keys.js";
+import { connectRedis, duplicateConnection, type RedisConnection } from "./redis-connection.js";
 
 /** A line a worker wrote while it worked on a task of the run. */
 export interface RunLogLine {
@@ -21,7 +17,7 @@ export interface RunLogLine {
 /**
  * The gateway stopped a task for good, or saw it die: `timeout` (it overran its `timeoutMs`),
  * `oom` (its worker hit the configuration's heap limit), `gateway-shutdown` (the gateway stopped
- * mid-run). The same record is stored with {@link recordTaskFailure} for the runtime to read.
+ * mid-run). The same record is stored with `GatewayStore.recordTaskFailure` for the runtime to read.
  */
 export interface RunTaskFailure {
   kind: "task-failed";
@@ -57,18 +53,19 @@ export type RunLogMessage = RunLogLine | RunTaskFailure | RunStallNotice;
  * @param redis - the Redis the gateway publishes to: a URL, or a connection to duplicate.
  * @param run - the run id.
  * @param onMessage - called with each line or notice as the gateway relays it.
+ * @param options.prefix - the deployment's key prefix (default `tl`).
  * @returns a function that unsubscribes and closes the connection.
  * @example
  * const stop = await subscribeRunLogs("redis://127.0.0.1:6379", runId, (m) => m.kind === "log" && console.log(m.line));
  */
 export async function subscribeRunLogs(
-  redis: string | Redis | Cluster,
+  redis: string | RedisConnection,
   run: string,
   onMessage: (message: RunLogMessage) => void,
+  options: { prefix?: string } = {},
 ): Promise<() => Promise<void>> {
-  const subscriber = typeof redis === "string" ? new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 1 }) : redis.duplicate();
-  if (subscriber.status === "wait") await subscriber.connect();
-  const channel = runLogChannel(run);
+  const channel = runKeys(options.prefix ?? DEFAULT_KEY_PREFIX, run).logs;
+  const subscriber = typeof redis === "string" ? await connectRedis(redis) : await duplicateConnection(redis);
   subscriber.on("message", (from: string, text: string) => {
     if (from !== channel) return;
     try {

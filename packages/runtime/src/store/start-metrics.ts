@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { DEFAULT_KEY_PREFIX, runKeys } from "./redis-keys.js";
 import type { RedisConnection } from "./redis-connection.js";
 
 /** How a worker came to run a run's first task on it: freshly started (cold) or already running (warm). */
@@ -18,29 +18,12 @@ export interface StartMetric {
   bootMs: number | null;
 }
 
-const TTL_SECONDS = 7 * 24 * 3600;
-
-/** List of the run's {@link StartMetric}s (JSON), beside the run's other metrics. */
-export function runStartMetricsKey(run: string): string {
-  return `taskloom:metrics:{${run}}:starts`;
-}
-
-/** Hash of running totals per configuration: `<config>:<kind>:count` and `<config>:<kind>:ms`. */
-export const START_STATS_KEY = "taskloom:metrics:gateway-start-stats";
-
-/** Stores one start metric with the run, and adds it to the per-configuration totals planners read. */
-export async function recordStartMetric(redis: Redis, metric: StartMetric): Promise<void> {
-  const key = runStartMetricsKey(metric.run);
-  const tx = redis.multi().rpush(key, JSON.stringify(metric)).expire(key, TTL_SECONDS);
-  if (metric.ms !== null) {
-    tx.hincrby(START_STATS_KEY, `${metric.config}:${metric.kind}:count`, 1);
-    tx.hincrby(START_STATS_KEY, `${metric.config}:${metric.kind}:ms`, Math.round(metric.ms));
-  }
-  await tx.exec();
-}
-
-/** The start metrics stored for a run, in the order they happened. */
-export async function getRunStartMetrics(redis: RedisConnection, run: string): Promise<StartMetric[]> {
-  const items = await redis.lrange(runStartMetricsKey(run), 0, -1);
+/**
+ * The start metrics stored for a run, in the order they happened (a gateway records them; they
+ * expire with the run's metrics).
+ * @param options.prefix - the deployment's key prefix (default `tl`).
+ */
+export async function getRunStartMetrics(redis: RedisConnection, run: string, options: { prefix?: string } = {}): Promise<StartMetric[]> {
+  const items = await redis.lrange(runKeys(options.prefix ?? DEFAULT_KEY_PREFIX, run).starts, 0, -1);
   return items.map((item) => JSON.parse(item) as StartMetric);
 }

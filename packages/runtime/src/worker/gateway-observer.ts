@@ -5,10 +5,9 @@
  * `task-end` through a {@link TaskObserver}, written synchronously on fd 1 (worker-event-writer.ts)
  * in order with the tasks' own lines, which worker threads write there too (thread-log-tag.ts).
  */
-import type { Redis, Cluster } from "ioredis";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import type { WorkerRun } from "./worker-run-cache.js";
-import { getGatewayTaskFailure } from "../store/task-failure-record.js";
+import type { GatewayStore } from "../store/gateway-store.js";
 import { emitWorkerEvent } from "../protocol/worker-event-writer.js";
 import { taskNameOf } from "../protocol/manifest-check.js";
 
@@ -33,14 +32,14 @@ export function underGateway(): boolean {
  * The observer of a worker under a gateway, or `undefined` elsewhere. Task options come from the
  * manifest; the attempt is 1 plus the attempt of the gateway's last failure record of the task.
  */
-export function gatewayTaskObserver(redis: Redis | Cluster): TaskObserver | undefined {
+export function gatewayTaskObserver(records: GatewayStore): TaskObserver | undefined {
   if (!underGateway()) return undefined;
   const observer = (entryId: string | undefined): TaskObserver => ({
     ready: () => emitWorkerEvent({ event: "ready" }),
     forHandoff: (id) => observer(id),
     async started(run, inst) {
       const options = run.taskOptions(inst.task);
-      const failure = await getGatewayTaskFailure(redis, run.runId, inst.id).catch(() => undefined);
+      const failure = await records.taskFailure(run.runId, inst.id).catch(() => undefined);
       emitWorkerEvent({
         event: "task-start",
         run: run.runId,

@@ -10,6 +10,7 @@ import { InvalidOptionError } from "@taskloom/sdk";
 import { ChainRunner } from "./chain-runner.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "./gateway-observer.js";
+import { GatewayStore } from "../store/gateway-store.js";
 import { MetricsSink, type MetricsUpload } from "./metrics-sink.js";
 import { getHeapStatistics } from "node:v8";
 import { RunEventPublisher } from "./run-event-publisher.js";
@@ -97,7 +98,7 @@ export class RemoteWorker {
     this.group = options.group ?? "default";
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
     this.slots = positive("maxHeld", options.maxHeld, DEFAULT_MAX_HELD);
-    this.observer = gatewayTaskObserver(conn);
+    this.observer = gatewayTaskObserver(new GatewayStore(conn, options.prefix));
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
     this.cache = new WorkerRunCache(store);
     this.metrics = new MetricsSink(store, options.metrics ?? { strategy: "per-batch" }, log);

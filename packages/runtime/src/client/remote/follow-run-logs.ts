@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import { subscribeRunLogs, type RunLogMessage } from "../../store/run-log-channel.js";
 
 /** What `run(input, { redis, logs })` does with a run's lines: print them, or hand them to a function. */
@@ -28,13 +28,18 @@ const DRAIN_MAX_MS = 1000;
  * to the function, and returns a function that, once the run has ended, waits for the lines still
  * on their way (until none came for 100 ms, at most 1 s) and unsubscribes.
  */
-export async function followRunLogs(redis: Redis | Cluster, run: string, logs: RunLogsOption): Promise<() => Promise<void>> {
+export async function followRunLogs(redis: RedisConnection, run: string, logs: RunLogsOption, prefix?: string): Promise<() => Promise<void>> {
   const sink = typeof logs === "function" ? logs : (line: string) => void process.stdout.write(`${line}\n`);
   let last = Date.now();
-  const unsubscribe = await subscribeRunLogs(redis, run, (message) => {
-    last = Date.now();
-    sink(formatRunLogMessage(message), message);
-  });
+  const unsubscribe = await subscribeRunLogs(
+    redis,
+    run,
+    (message) => {
+      last = Date.now();
+      sink(formatRunLogMessage(message), message);
+    },
+    { prefix },
+  );
   return async () => {
     const deadline = Date.now() + DRAIN_MAX_MS;
     while (Date.now() - last < QUIET_MS && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -7,8 +7,7 @@ import { manifestInline } from "../../scheduling/inline-functions.js";
 import { collectRefs } from "../../scheduling/value-ops.js";
 import type { Value } from "@taskloom/sdk/internal";
 import { RedisRunStore } from "../../store/redis-run-store.js";
-import { Cluster } from "ioredis";
-import { connectRedis, unrefConnection, type RedisConnection } from "../../store/redis-connection.js";
+import { connectRedis, isCluster, unrefConnection, type RedisConnection } from "../../store/redis-connection.js";
 import { followRunLogs } from "./follow-run-logs.js";
 import type { RunStore, StoredRunMeta } from "../../store/run-store.js";
 import { RedisTaskQueue } from "../../store/redis-task-queue.js";
@@ -142,7 +141,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
     ]);
     // Follow the run's lines before any task can start, so that none is missed.
-    if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs);
+    if (ctx.options.logs && options.connection) stopLogs = await followRunLogs(options.connection, runId, ctx.options.logs, options.prefix);
     if (submission.known === 0) settle("done");
     if (events.wanted) events.queued(submission.roots);
     await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
@@ -178,7 +177,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       if (collect) {
         const [records, coldStarts] = await Promise.all([
           awaitMetrics(store, runId, first, known, options.metricsWaitMs ?? 1000),
-          options.connection ? coldStartsOf(options.connection, runId) : undefined,
+          options.connection ? coldStartsOf(options.connection, runId, options.prefix) : undefined,
         ]);
         return { result, runId, bytesWritten: meta?.bytesWritten ?? 0, report: build(records, coldStarts), ...(lengths ? { lengths } : {}) };
       }
@@ -268,8 +267,8 @@ function skippedTasks(ctx: ExecutionContext, lengths: Map<string, number>, at: n
 }
 
 /** Cold starts a worker gateway measured for the run's workers (ms from spawn to their first task). */
-async function coldStartsOf(conn: RedisConnection, runId: string): Promise<Map<string, number>> {
-  const starts = await getRunStartMetrics(conn, runId).catch(() => []);
+async function coldStartsOf(conn: RedisConnection, runId: string, prefix: string | undefined): Promise<Map<string, number>> {
+  const starts = await getRunStartMetrics(conn, runId, { prefix }).catch(() => []);
   const out = new Map<string, number>();
   for (const s of starts) if (s.kind === "cold" && s.ms !== null) out.set(s.worker, s.ms);
   return out;
@@ -316,7 +315,7 @@ function sharedClient(url: string, prefix: string | undefined): Promise<SharedCl
   let p = clients.get(key);
   if (!p) {
     const created: Promise<SharedClient | "cluster"> = connectRedis(url).then((conn) => {
-      if (conn instanceof Cluster) {
+      if (isCluster(conn)) {
         conn.disconnect();
         return "cluster";
       }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 
 /** What a configuration's queue holds right now. */
 export interface QueueDepth {
@@ -20,10 +20,10 @@ function field(info: unknown[], name: string): unknown {
  * stream length while no group exists) and entries pending on consumers that are not alive.
  * @param liveConsumers - consumer names of this configuration's live workers (their ledger ids).
  */
-export async function probeQueue(redis: Redis, queueKey: string, liveConsumers: ReadonlySet<string>): Promise<QueueDepth> {
+export async function probeQueue(redis: RedisConnection, queueKey: string, liveConsumers: ReadonlySet<string>): Promise<QueueDepth> {
   let groups: unknown[][];
   try {
-    groups = (await redis.call("XINFO", "GROUPS", queueKey)) as unknown[][];
+    groups = (await redis.xinfo("GROUPS", queueKey)) as unknown[][];
   } catch (error) {
     if (/no such key/i.test((error as Error).message)) return { waiting: 0, orphaned: 0, held: new Map() };
     throw error;
