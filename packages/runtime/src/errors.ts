@@ -22,10 +22,10 @@
  * | {@link ExecutorUnavailableError} | `TL_EXECUTOR_UNAVAILABLE` | the remote executor is not installed |
  * | `RunGraphError` | `TL_MAP_NOT_ARRAY`, `TL_EMPTY_REDUCE` | a fan-out over a non-array, a `treeReduce` of nothing |
  */
-import { TaskloomError, isTaskloomError } from "@taskloom/sdk";
+import { InvalidOptionError, TaskloomError, isTaskloomError } from "@taskloom/sdk";
 import type { SourceLocation } from "@taskloom/sdk/internal";
 
-export { TaskloomError, isTaskloomError };
+export { InvalidOptionError, TaskloomError, isTaskloomError };
 
 /** Marker property set on every runtime error (beside the SDK's), so it is recognised across realms. */
 export const RUNTIME_ERROR_MARKER = "__taskloomRuntimeError" as const;

@@ -35,6 +35,7 @@ export { closeLocalPools } from "./threads/pool-set.js";
 export {
   TaskloomError,
   isTaskloomError,
+  InvalidOptionError,
   RuntimeError,
   TaskFailedError,
   TaskTimeoutError,

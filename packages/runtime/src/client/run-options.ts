@@ -69,6 +69,33 @@ const KEYS = new Set([
   "dashboard",
 ]);
 
+/** Options of local runs only, and why a remote run has no use for them. */
+const LOCAL_ONLY: Record<string, string> = {
+  concurrency: "a remote run's threads are its workers' (dag-worker --concurrency, a gateway configuration's threads)",
+};
+
+/** Options of remote runs only (`redis`), and why a local run has no use for them. */
+const REMOTE_ONLY: Record<string, string> = {
+  logs: "lines are relayed by a worker gateway",
+  optimizations: "the data-aware optimizations decide what goes through Redis",
+  largeOutputBytes: "it sizes outputs for clustering and delayed I/O, which only remote runs do",
+  delayedIoMaxMs: "delayed I/O keeps outputs on remote workers",
+};
+
+/** Rejects an option that has no meaning for the run's mode (local, or remote with `redis`), naming it. */
+function checkMode(o: Record<string, unknown>): void {
+  const remote = o.redis !== undefined;
+  for (const [key, why] of Object.entries(remote ? LOCAL_ONLY : REMOTE_ONLY)) {
+    const value = o[key];
+    if (value === undefined || (key === "logs" && value === false)) continue;
+    throw new InvalidOptionError(
+      remote
+        ? `options.${key} has no meaning on a remote run (options.redis is set): ${why}`
+        : `options.${key} needs options.redis: ${why}; a local run does not use it`,
+    );
+  }
+}
+
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return "a function";
@@ -115,9 +142,7 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
   if (o.logs !== undefined && typeof o.logs !== "boolean" && typeof o.logs !== "function") {
     throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${show(o.logs)}`);
   }
-  if (o.logs !== undefined && o.logs !== false && o.redis === undefined) {
-    throw new InvalidOptionError("options.logs needs options.redis: lines are relayed by a worker gateway");
-  }
+  checkMode(o);
   return {
     concurrency: positiveInteger("concurrency", o.concurrency) ?? availableParallelism(),
     signal: o.signal as AbortSignal | undefined,
