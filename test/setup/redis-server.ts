@@ -45,24 +45,25 @@ async function freePorts(count: number, cluster: boolean): Promise<number[]> {
   return out;
 }
 
-async function waitForPing(port: number, child: ChildProcess, log: () => string): Promise<void> {
+async function waitForPing(port: number, child: ChildProcess, log: () => string, cli: string[] = []): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited: ${log()}`);
-    const ping = spawnSync("redis-cli", ["-p", String(port), "ping"], { encoding: "utf8" });
+    const ping = spawnSync("redis-cli", ["-p", String(port), ...cli, "ping"], { encoding: "utf8" });
     if (ping.stdout.trim() === "PONG") return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`redis-server on port ${port} did not answer PING within 10 s: ${log()}`);
 }
 
-async function startNode(port: number, extra: string[], dir: string): Promise<ChildProcess> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra];
+async function startNode(port: number, extra: string[], dir: string, cli: string[] = [], tls = false): Promise<ChildProcess> {
+  const ports = tls ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)];
+  const args = [...ports, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extra];
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  await waitForPing(port, child, () => out.slice(-2000));
+  await waitForPing(port, child, () => out.slice(-2000), cli);
   return child;
 }
 
@@ -89,6 +90,26 @@ export async function startRedisServer(): Promise<RedisHandle> {
   const dir = mkdtempSync(join(tmpdir(), "taskloom-redis-"));
   const child = await startNode(port, [], dir);
   return { url: `redis://127.0.0.1:${port}`, ports: [port], stop: () => stopAll([child], dir) };
+}
+
+/** What {@link startCustomRedisServer} starts: extra server arguments, and how redis-cli reaches it. */
+export interface CustomRedisOptions {
+  /** Extra redis-server arguments (`--user`, `--tls-cert-file`, ...). */
+  args: string[];
+  /** redis-cli arguments for the readiness PING (`--user`, `--pass`, `--tls`, `--cacert`). */
+  cli: string[];
+  /** Listen with TLS only (`--port 0 --tls-port <port>`). */
+  tls?: boolean;
+}
+
+/** Starts one standalone redis-server with extra arguments (ACL users, TLS) on a free private port. */
+export async function startCustomRedisServer(options: CustomRedisOptions): Promise<RedisHandle> {
+  checkBinary("redis-server");
+  checkBinary("redis-cli");
+  const [port] = (await freePorts(1, false)) as [number];
+  const dir = mkdtempSync(join(tmpdir(), "taskloom-redis-"));
+  const child = await startNode(port, options.args, dir, options.cli, options.tls);
+  return { url: `${options.tls ? "rediss" : "redis"}://127.0.0.1:${port}`, ports: [port], stop: () => stopAll([child], dir) };
 }
 
 /** Starts a 3-master Redis Cluster on loopback (no replicas) and waits until it reports ok. */

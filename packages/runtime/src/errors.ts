@@ -17,6 +17,7 @@
  * | {@link GatewayShutdownError} | `TL_GATEWAY_SHUTDOWN` | the worker gateway stopped while a task ran |
  * | {@link WorkerError} | `TL_WORKER_INTERNAL` | a remote worker failed outside any task |
  * | {@link RedisConnectionError} | `TL_REDIS_URL`, `TL_REDIS_UNREACHABLE` | a bad Redis URL, or no Redis there |
+ * | {@link RedisAuthError} | `TL_REDIS_AUTH` | Redis refused the URL's user and password (or wants some) |
  * | {@link ManifestError} | `TL_MANIFEST` | the manifest is of another IR version, or lacks a workflow |
  * | {@link BundleError} | `TL_BUNDLE` | the task bundle fails to load where tasks run |
  * | {@link ExecutorUnavailableError} | `TL_EXECUTOR_UNAVAILABLE` | the remote executor is not installed |
@@ -221,9 +222,17 @@ export class WorkerError extends RuntimeError {
 
 /** A Redis URL is malformed (`TL_REDIS_URL`), or no Redis answers there (`TL_REDIS_UNREACHABLE`). */
 export class RedisConnectionError extends RuntimeError {
-  constructor(code: "TL_REDIS_URL" | "TL_REDIS_UNREACHABLE", message: string, options?: { cause?: unknown }) {
+  constructor(code: "TL_REDIS_URL" | "TL_REDIS_UNREACHABLE" | "TL_REDIS_AUTH", message: string, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = "RedisConnectionError";
+  }
+}
+
+/** Redis refused the credentials of the URL (`WRONGPASS`), or asks for some (`NOAUTH`). The message shows the URL redacted. */
+export class RedisAuthError extends RedisConnectionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TL_REDIS_AUTH", message, options);
+    this.name = "RedisAuthError";
   }
 }
 

@@ -48,6 +48,7 @@ export {
   GatewayShutdownError,
   WorkerError,
   RedisConnectionError,
+  RedisAuthError,
   ExecutorUnavailableError,
   ManifestError,
   BundleError,

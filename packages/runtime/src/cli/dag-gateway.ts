@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { createGateway } from "../gateway/gateway.js";
 import { loadGatewayConfig } from "../gateway/gateway-config.js";
+import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
 
 const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]
@@ -39,10 +40,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  if (!values.redis || !values.config) throw new Error(`--redis and --config are required\n${USAGE}`);
+  const redis = values.redis ?? process.env[REDIS_URL_ENV];
+  if (!redis || !values.config) throw new Error(`--redis (or ${REDIS_URL_ENV}) and --config are required\n${USAGE}`);
   const config = loadGatewayConfig(values.config);
   const gateway = await createGateway({
-    redisUrl: values.redis,
+    redisUrl: redis,
     config: port === undefined ? config : { ...config, statusPort: port },
     ...(values.worker ? { workerScript: values.worker } : {}),
   });
@@ -59,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error & { code?: string }) => {
-    console.error(`dag-gateway: ${error.message}`);
+    console.error(`dag-gateway: ${redactRedisUrl(error.message)}${error.code ? ` (${error.code})` : ""}`);
     process.exit(error.code === "TL_GATEWAY_CONFIG" ? 2 : 1);
   },
 );

@@ -5,6 +5,7 @@
  * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM.
  */
 import { parseArgs } from "node:util";
+import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { RemoteWorker } from "../worker/remote-worker.js";
 import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
 
@@ -46,9 +47,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const redis = values.redis;
-  if (typeof redis !== "string") {
-    process.stderr.write(`dag-worker: --redis <url> is required\n${USAGE}\n`);
+  const redis = values.redis ?? process.env[REDIS_URL_ENV];
+  if (typeof redis !== "string" || redis === "") {
+    process.stderr.write(`dag-worker: --redis <url> (or ${REDIS_URL_ENV}) is required\n${USAGE}\n`);
     process.exit(2);
   }
   const memoryMb = int("memory-mb", values["memory-mb"] as string | undefined);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     const e = error as { code?: string; message: string };
-    process.stderr.write(`dag-worker: ${e.message}${e.code ? ` (${e.code})` : ""}\n`);
+    process.stderr.write(`dag-worker: ${redactRedisUrl(e.message)}${e.code ? ` (${e.code})` : ""}\n`);
     process.exit(1);
   }
   const shutdown = (signal: string): void => {

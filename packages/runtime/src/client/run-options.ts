@@ -3,6 +3,7 @@ import { InvalidOptionError, type OptimizationSwitches, validateOptimizationSwit
 import { defaultOptimizationSettings, type OptimizationSettings } from "../scheduling/optimizations.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { ProgressOptions } from "../report/progress-bar.js";
+import { redactRedisUrl } from "../store/redis-url.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
 
 /** Options of `handle.run(input, options)`. */
@@ -134,7 +135,9 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     throw new InvalidOptionError(`options.report must be a boolean, got ${show(o.report)}`);
   }
   if (o.redis !== undefined && (typeof o.redis !== "string" || !/^rediss?:\/\/|^unix:\/\//.test(o.redis))) {
-    throw new InvalidOptionError(`options.redis must be a redis:// URL, got ${show(o.redis)}`);
+    throw new InvalidOptionError(
+      `options.redis must be a redis:// URL, got ${typeof o.redis === "string" ? JSON.stringify(redactRedisUrl(o.redis)) : show(o.redis)}`,
+    );
   }
   if (o.dashboard !== undefined && typeof o.dashboard !== "boolean") {
     throw new InvalidOptionError(`options.dashboard must be a boolean, got ${show(o.dashboard)}`);

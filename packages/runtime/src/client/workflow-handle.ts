@@ -1,3 +1,4 @@
+import { redactRedisUrl } from "../store/redis-url.js";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import { ExecutorUnavailableError, ManifestError, RunAbortedError, ValueNotSerializableError } from "../errors.js";
 import { findUnserializable } from "../codec/find-unserializable.js";
@@ -85,7 +86,9 @@ async function remoteExecutor(redis: string): Promise<Executor> {
     factory = getRemoteExecutorFactory();
   }
   if (!factory) {
-    throw new ExecutorUnavailableError(`options.redis (${redis}) needs the remote executor, which is not available in this build of @taskloom/runtime`);
+    throw new ExecutorUnavailableError(
+      `options.redis (${redactRedisUrl(redis)}) needs the remote executor, which is not available in this build of @taskloom/runtime`,
+    );
   }
   return factory(redis);
 }

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { RedisRunStore } from "../store/redis-run-store.js";
-import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { connectRedis, redactRedisUrl, type RedisConnection } from "../store/redis-connection.js";
 import { GatewayStore } from "../store/gateway-store.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { LogRelay } from "./log-relay.js";
@@ -146,7 +146,7 @@ export class Gateway {
   }
 
   #report(where: string, error: Error): void {
-    const text = `${where}: ${error.message}`;
+    const text = redactRedisUrl(`${where}: ${error.message}`);
     if (text !== this.#lastError) this.#relay.notice(text);
     this.#lastError = text;
   }

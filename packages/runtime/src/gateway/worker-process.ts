@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { REDIS_URL_ENV } from "../store/redis-url.js";
 import { GatewayError } from "./gateway-error.js";
 import type { ResourceConfiguration } from "./gateway-config.js";
 
@@ -38,7 +39,8 @@ const GUARD = new URL("../worker/child-guard.js", import.meta.url).href;
 /**
  * Starts one `dag-worker` for a configuration, in its own process group, with its V8 heap limited
  * to `config.memoryMb` (`--max-old-space-size`; the worker also gets `--memory-mb` for each of its
- * threads), holding at most `config.threads` hand-offs (`--max-held`).
+ * threads), holding at most `config.threads` hand-offs (`--max-held`). The Redis URL goes in the
+ * environment (`TASKLOOM_REDIS_URL`), not the command line, which `ps` shows to every user.
  */
 export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
   const { config } = options;
@@ -47,8 +49,6 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
     "--import",
     GUARD,
     options.workerScript,
-    "--redis",
-    options.redisUrl,
     "--group",
     config.name,
     "--concurrency",
@@ -68,7 +68,7 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TASKLOOM_GATEWAY: "1", TASKLOOM_WORKER_ID: options.id, TASKLOOM_WORKER_GROUP: config.name },
+    env: { ...process.env, TASKLOOM_GATEWAY: "1", TASKLOOM_WORKER_ID: options.id, TASKLOOM_WORKER_GROUP: config.name, [REDIS_URL_ENV]: options.redisUrl },
   });
   if (child.pid === undefined) {
     throw new GatewayError("TL_GATEWAY_SPAWN", `cannot start a worker for configuration "${config.name}" (${options.workerScript})`);

@@ -31,7 +31,7 @@ export type { RunKeys } from "../store/redis-keys.js";
 export type * from "../store/run-store.js";
 export { MemoryRunStore } from "../store/memory-run-store.js";
 export { RedisRunStore } from "../store/redis-run-store.js";
-export { connectRedis, parseRedisUrl, type RedisConnection } from "../store/redis-connection.js";
+export { connectRedis, parseRedisUrl, redactRedisUrl, redisOptionsFromUrl, type RedisConnection } from "../store/redis-connection.js";
 export type { TaskQueue, Handoff, Delivery } from "../store/task-queue.js";
 export { MemoryTaskQueue } from "../store/memory-task-queue.js";
 export { RedisTaskQueue } from "../store/redis-task-queue.js";

@@ -1,5 +1,8 @@
 import { Cluster, Redis } from "ioredis";
-import { RedisConnectionError } from "../errors.js";
+import { RedisAuthError, RedisConnectionError } from "../errors.js";
+import { REDIS_CA_ENV, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.js";
+
+export { parseRedisUrl, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.js";
 
 /** An ioredis connection: a standalone server or a cluster. */
 export type RedisConnection = Redis | Cluster;
@@ -17,22 +20,9 @@ export interface ConnectRedisOptions {
   autoPipelining?: boolean;
 }
 
-/** Validates a Redis URL and returns it parsed; the error names the option and the value. */
-export function parseRedisUrl(url: string, option = "redis"): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new RedisConnectionError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
-  }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new RedisConnectionError("TL_REDIS_URL", `${option} must be a redis:// or rediss:// URL, got ${JSON.stringify(url)}`);
-  }
-  return parsed;
-}
-
 function standalone(url: string, options: ConnectRedisOptions): Redis {
-  return new Redis(url, {
+  return new Redis({
+    ...redisOptionsFromUrl(url),
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
     maxRetriesPerRequest: 3,
@@ -41,52 +31,71 @@ function standalone(url: string, options: ConnectRedisOptions): Redis {
   });
 }
 
-async function open(conn: Redis, url: string): Promise<void> {
+const AUTH_REFUSED = /WRONGPASS|NOAUTH|invalid password|invalid username|AUTH failed|no password is set/i;
+
+/**
+ * The error for a failed first connection to `url`: `TL_REDIS_AUTH` when Redis refused the
+ * credentials (or wants some), else `TL_REDIS_UNREACHABLE` with the underlying reason (a TLS
+ * failure, a refused connection), the URL always redacted. `seen` is the last `error` event of
+ * the connection, which says more than ioredis' `Connection is closed`.
+ */
+export function connectFailure(url: string, error: unknown, seen: Error | undefined, what = "Redis"): RedisConnectionError {
+  const shown = redactRedisUrl(url);
+  const reason = redactRedisUrl(seen?.message ?? (error as Error).message);
+  if (AUTH_REFUSED.test(reason)) {
+    const hint = /NOAUTH/i.test(reason) ? "; put the user and password in the URL: redis://user:password@host:port" : "";
+    return new RedisAuthError(`${what} at ${shown} refused the credentials: ${reason}${hint}`, { cause: seen ?? error });
+  }
+  const hint = /certificate|self.signed|SSL|TLS/i.test(reason) ? ` (a rediss:// server's CA is read from ?ca=<file> or ${REDIS_CA_ENV})` : "";
+  return new RedisConnectionError("TL_REDIS_UNREACHABLE", `cannot connect to ${what} at ${shown}: ${reason}${hint}`, { cause: seen ?? error });
+}
+
+/** Connects `conn` (created with `lazyConnect`), failing with {@link connectFailure}'s error. */
+export async function openConnection(conn: RedisConnection, url: string, what = "Redis"): Promise<void> {
+  let seen: Error | undefined;
+  const remember = (error: Error): void => {
+    seen = error;
+  };
+  conn.on("error", remember);
   try {
     await conn.connect();
   } catch (error) {
     conn.disconnect();
-    throw new RedisConnectionError("TL_REDIS_UNREACHABLE", `cannot connect to Redis at ${url}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw connectFailure(url, error, seen, what);
+  } finally {
+    conn.off("error", remember);
   }
 }
 
 /**
  * Connects to Redis at `url`, detecting a Redis Cluster (`cluster_enabled:1`) and then connecting
- * as a cluster client. Fails with `TL_REDIS_URL` for a bad URL and `TL_REDIS_UNREACHABLE` when
- * nothing answers.
+ * as a cluster client. Fails with `TL_REDIS_URL` for a bad URL, `TL_REDIS_AUTH` for refused
+ * credentials and `TL_REDIS_UNREACHABLE` when nothing answers.
  * @example
  * ```ts
  * const redis = await connectRedis("redis://127.0.0.1:6400");
  * ```
  */
 export async function connectRedis(url: string, options: ConnectRedisOptions = {}): Promise<RedisConnection> {
-  const parsed = parseRedisUrl(url);
+  const { host, port, username, password, tls } = redisOptionsFromUrl(url);
   const probe = standalone(url, options);
   probe.on("error", () => {});
-  await open(probe, url);
+  await openConnection(probe, url);
   const info = await probe.info("cluster");
   if (!/cluster_enabled:1/.test(info)) return probe;
   probe.disconnect();
-  const cluster = new Cluster([{ host: parsed.hostname, port: Number(parsed.port || 6379) }], {
+  const cluster = new Cluster([{ host: host as string, port: port as number }], {
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
     redisOptions: {
-      username: parsed.username || undefined,
-      password: parsed.password || undefined,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       connectTimeout: options.connectTimeoutMs ?? 5000,
     },
   });
   cluster.on("error", () => {});
-  try {
-    await cluster.connect();
-  } catch (error) {
-    cluster.disconnect();
-    throw new RedisConnectionError("TL_REDIS_UNREACHABLE", `cannot connect to Redis Cluster at ${url}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  await openConnection(cluster, url, "Redis Cluster");
   return cluster;
 }
 

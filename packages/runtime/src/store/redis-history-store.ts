@@ -1,3 +1,4 @@
+import { redactRedisUrl } from "./redis-url.js";
 import { HistoryError } from "../errors.js";
 import type { HistoryStore } from "../history/history-store.js";
 import {
@@ -203,7 +204,5 @@ export async function createRedisHistory(redis: string | RedisConnection, option
   const prefix = options.prefix ?? DEFAULT_KEY_PREFIX;
   if (typeof redis !== "string") return new RedisHistoryStore(redis, prefix, "(shared connection)", false);
   const conn = await connectRedis(redis);
-  const url = new URL(redis);
-  url.password = "";
-  return new RedisHistoryStore(conn, prefix, url.toString(), true);
+  return new RedisHistoryStore(conn, prefix, redactRedisUrl(redis), true);
 }
