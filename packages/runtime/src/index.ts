@@ -82,3 +82,10 @@ export { startDashboardServer, type DashboardServer, type DashboardServerOptions
 export { DashboardError } from "./dashboard/dashboard-error.js";
 export type { RunSummaryView, RunUpdate, TaskView, TaskViewState } from "./dashboard/run-view.js";
 export type { DashboardGraph, DashboardNode } from "./dashboard/dashboard-graph.js";
+export type { Planner, PlanInput, PlannerOptions, PlannedRun } from "./planning/planner.js";
+export { plannedRun } from "./planning/planner.js";
+export type { Placement, SimulatedRun } from "./planning/simulate.js";
+export { simulate } from "./planning/simulate.js";
+export { wukongPlanner, uniformPlanner, nonUniformPlanner, PLANNERS, resolvePlanner, colocationKeys, fastestConfiguration } from "./planning/planners.js";
+export { buildPredictions, type Predictions, type PredictionInputs } from "./planning/predictions.js";
+export type { PlanGraph } from "./planning/plan-graph.js";

@@ -1,0 +1,284 @@
+import { EventQueue } from "./event-queue.js";
+import type { PlanGraph } from "./plan-graph.js";
+import type { Predictions } from "./predictions.js";
+import { runCost, type RunCost } from "./run-cost.js";
+import type { WorkerConfiguration } from "./worker-configuration.js";
+
+/** Where each instance of a plan graph runs: its group (configuration) and co-location key, by index. */
+export interface Placement {
+  groups: readonly string[];
+  colocate: readonly (string | undefined)[];
+}
+
+/** One simulated worker. */
+export interface SimulatedWorker {
+  /** `<configuration>#<n>`, n counting from 1 in the order the run used them. */
+  name: string;
+  configuration: string;
+  /** Cold start paid by the run (0 for a warm worker left by an earlier run). */
+  coldStartMs: number;
+}
+
+/** Predicted times of every instance (ms after submission) and what they rest on. */
+export interface SimulatedRun {
+  startMs: Float64Array;
+  endMs: Float64Array;
+  executionMs: Float64Array;
+  transferMs: Float64Array;
+  /** Cold start of the worker an instance was the first task of (when the run started that worker). */
+  coldStartMs: Float64Array;
+  samples: Int32Array;
+  /** Index in {@link workers} of the worker each instance runs on. */
+  worker: Int32Array;
+  workers: SimulatedWorker[];
+  /** The dependency whose completion made each instance ready (−1 for roots). */
+  maker: Int32Array;
+  makespanMs: number;
+  cost: RunCost;
+  /** Instance indices of the critical path, first to last. */
+  criticalPath: number[];
+}
+
+/** Per-instance sizes of a plan graph under predictions: configuration-independent, computed once per plan. */
+export interface GraphSizes {
+  inputBytes: Float64Array;
+  outputBytes: Float64Array;
+}
+
+export function graphSizes(graph: PlanGraph, predictions: Predictions): GraphSizes {
+  const inputBytes = new Float64Array(graph.size);
+  const outputBytes = new Float64Array(graph.size);
+  for (let i = 0; i < graph.size; i++) {
+    let bytes = graph.staticBytes[i]!;
+    for (const d of graph.deps[i]!) bytes += outputBytes[d]!;
+    inputBytes[i] = bytes;
+    outputBytes[i] = predictions.outputBytes(graph.tasks[i]!, bytes);
+  }
+  return { inputBytes, outputBytes };
+}
+
+/** A configuration used for a group no configuration is published for (the default group of a gateway-less test, say). */
+export function assumedConfiguration(name: string): WorkerConfiguration {
+  return { name, memoryMb: 1024, cpus: undefined, cpusEnforced: false, threads: 1, maxWorkers: 64, keepAliveMs: 60_000 };
+}
+
+const READY = 0;
+const END = 1;
+const UP = 2;
+
+interface Worker {
+  config: WorkerConfiguration;
+  free: number;
+  /** Instances continued on this worker (co-located chains) waiting for one of its threads. */
+  local: number[];
+  up: boolean;
+  idleSince: number;
+}
+
+/**
+ * Simulates a run of `graph` under `placement`, as the remote runtime runs it: roots are handed off
+ * at submission; a worker that completes an instance's last dependency continues with the first
+ * dependent of its group (no hand-off), runs the dependents with its co-location key on its own
+ * threads, and hands the others off to their group's queue, where the oldest worker with a free
+ * thread takes them, or the gateway starts a worker (a cold start) while the configuration has
+ * fewer than `maxWorkers`; else they wait. Warm workers of earlier runs take work without a cold
+ * start while their keep-alive lasts. An output is stored in Redis when a dependent may read it
+ * elsewhere or the client reads it; a dependent on another worker fetches it.
+ * Deterministic: events are ordered by time, then by the order they were made.
+ */
+export function simulate(
+  graph: PlanGraph,
+  predictions: Predictions,
+  configurations: ReadonlyMap<string, WorkerConfiguration>,
+  placement: Placement,
+  sizes: GraphSizes = graphSizes(graph, predictions),
+): SimulatedRun {
+  const n = graph.size;
+  const startMs = new Float64Array(n);
+  const endMs = new Float64Array(n);
+  const executionMs = new Float64Array(n);
+  const transferMs = new Float64Array(n);
+  const coldStartMs = new Float64Array(n);
+  const samples = new Int32Array(n);
+  const workerOf = new Int32Array(n).fill(-1);
+  const maker = new Int32Array(n).fill(-1);
+  const pending = new Int32Array(n);
+  for (let i = 0; i < n; i++) pending[i] = graph.deps[i]!.length;
+  const configOf = (group: string): WorkerConfiguration => configurations.get(group) ?? assumedConfiguration(group);
+  const workers: Worker[] = [];
+  const simWorkers: SimulatedWorker[] = [];
+  const byGroup = new Map<string, { list: number[]; queue: number[]; head: number; starting: number; alive: number }>();
+  const pool = (group: string) => {
+    let p = byGroup.get(group);
+    if (!p) {
+      p = { list: [], queue: [], head: 0, starting: 0, alive: 0 };
+      byGroup.set(group, p);
+      const config = configOf(group);
+      for (const left of config.warmWorkers ?? []) {
+        if (p.alive >= config.maxWorkers) break;
+        p.list.push(addWorker(config, true, left - config.keepAliveMs));
+        p.alive++;
+      }
+    }
+    return p;
+  };
+  const counts = new Map<string, number>();
+  function addWorker(config: WorkerConfiguration, up: boolean, idleSince: number): number {
+    const k = (counts.get(config.name) ?? 0) + 1;
+    counts.set(config.name, k);
+    workers.push({ config, free: up ? config.threads : 0, local: [], up, idleSince });
+    simWorkers.push({ name: `${config.name}#${k}`, configuration: config.name, coldStartMs: up ? 0 : predictions.coldStartMs(config.name) });
+    return workers.length - 1;
+  }
+  const stores = (i: number): boolean => {
+    const ds = graph.dependents[i]!;
+    return graph.results.has(i) || ds.length !== 1 || placement.groups[ds[0]!] !== placement.groups[i];
+  };
+  const events = new EventQueue();
+  const start = (i: number, w: number, t: number): void => {
+    const worker = workers[w]!;
+    const config = worker.config.name;
+    workerOf[i] = w;
+    startMs[i] = t;
+    let fetch = 0;
+    for (const d of graph.deps[i]!) if (workerOf[d] !== w) fetch += predictions.fetchMs(config, sizes.outputBytes[d]!);
+    const exec = predictions.execution(graph.tasks[i]!, config, sizes.inputBytes[i]!);
+    const store = stores(i) ? predictions.storeMs(config, sizes.outputBytes[i]!) : 0;
+    executionMs[i] = exec.ms;
+    samples[i] = exec.scaledFrom === undefined ? exec.samples : 0;
+    transferMs[i] = fetch + store;
+    endMs[i] = t + fetch + exec.ms + store + predictions.updateMs(config);
+    events.push(endMs[i]!, END, i);
+  };
+  /** A thread of `w` is free at `t`: its co-located work first, then its group's queue. */
+  const takeWork = (w: number, t: number): void => {
+    const worker = workers[w]!;
+    const p = pool(worker.config.name);
+    const next = worker.local.length > 0 ? worker.local.shift() : p.head < p.queue.length ? p.queue[p.head++] : undefined;
+    if (next === undefined) {
+      worker.free++;
+      worker.idleSince = t;
+      return;
+    }
+    start(next, w, t);
+  };
+  const handOff = (i: number, t: number): void => {
+    const group = placement.groups[i]!;
+    const p = pool(group);
+    const config = configOf(group);
+    for (const w of p.list) {
+      const worker = workers[w]!;
+      if (!worker.up || worker.free === 0) continue;
+      if (t - worker.idleSince > config.keepAliveMs && worker.free === config.threads) {
+        // Idle past its keep-alive: the gateway stopped it.
+        worker.up = false;
+        worker.free = 0;
+        p.alive--;
+        continue;
+      }
+      worker.free--;
+      start(i, w, t);
+      return;
+    }
+    p.queue.push(i);
+    const waiting = p.queue.length - p.head;
+    if (p.alive < config.maxWorkers && waiting > p.starting * config.threads) {
+      const w = addWorker(config, false, t);
+      p.list.push(w);
+      p.alive++;
+      p.starting++;
+      events.push(t + simWorkers[w]!.coldStartMs, UP, w);
+    }
+  };
+  for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.handoffMs(placement.groups[i]!), READY, i);
+  while (events.size > 0) {
+    const [t, kind, x] = events.pop();
+    if (kind === READY) {
+      handOff(x, t);
+      continue;
+    }
+    if (kind === UP) {
+      const worker = workers[x]!;
+      const p = pool(worker.config.name);
+      p.starting--;
+      worker.up = true;
+      worker.idleSince = t;
+      for (let k = 0; k < worker.config.threads; k++) {
+        const before = p.head;
+        takeWork(x, t);
+        if (p.head !== before) coldStartMs[p.queue[before]!] = simWorkers[x]!.coldStartMs;
+      }
+      continue;
+    }
+    // END of instance x on worker w.
+    const w = workerOf[x]!;
+    const group = placement.groups[x]!;
+    const key = placement.colocate[x];
+    let kept = false;
+    for (const d of graph.dependents[x]!) {
+      if (--pending[d]! > 0) continue;
+      maker[d] = x;
+      const sameGroup = placement.groups[d] === group;
+      if (sameGroup && !kept) {
+        kept = true;
+        start(d, w, t);
+      } else if (sameGroup && key !== undefined && placement.colocate[d] === key) {
+        const worker = workers[w]!;
+        if (worker.free > 0) {
+          worker.free--;
+          start(d, w, t);
+        } else worker.local.push(d);
+      } else events.push(t + predictions.handoffMs(placement.groups[d]!), READY, d);
+    }
+    if (!kept) takeWork(w, t);
+  }
+  let makespanMs = 0;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (last < 0 || endMs[i]! > makespanMs) {
+      makespanMs = endMs[i]!;
+      last = i;
+    }
+  }
+  const criticalPath: number[] = [];
+  for (let i = last; i >= 0; i = maker[i]!) criticalPath.push(i);
+  criticalPath.reverse();
+  return {
+    startMs,
+    endMs,
+    executionMs,
+    transferMs,
+    coldStartMs,
+    samples,
+    worker: workerOf,
+    workers: simWorkers,
+    maker,
+    makespanMs,
+    cost: costOf(n, startMs, endMs, workerOf, simWorkers, workers),
+    criticalPath,
+  };
+}
+
+function costOf(n: number, startMs: Float64Array, endMs: Float64Array, workerOf: Int32Array, sim: SimulatedWorker[], workers: Worker[]): RunCost {
+  const first = new Float64Array(sim.length).fill(Number.POSITIVE_INFINITY);
+  const lastEnd = new Float64Array(sim.length);
+  for (let i = 0; i < n; i++) {
+    const w = workerOf[i]!;
+    if (w < 0) continue;
+    first[w] = Math.min(first[w]!, startMs[i]!);
+    lastEnd[w] = Math.max(lastEnd[w]!, endMs[i]!);
+  }
+  const spans = [];
+  for (let w = 0; w < sim.length; w++) {
+    if (first[w] === Number.POSITIVE_INFINITY) continue;
+    spans.push({
+      worker: sim[w]!.name,
+      configuration: sim[w]!.configuration,
+      memoryMb: workers[w]!.config.memoryMb,
+      firstStartMs: first[w]!,
+      lastEndMs: lastEnd[w]!,
+      coldStartMs: sim[w]!.coldStartMs,
+    });
+  }
+  return runCost(spans);
+}
