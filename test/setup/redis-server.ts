@@ -142,3 +142,58 @@ export async function startRedisCluster(): Promise<RedisHandle> {
   }
   return { url: `redis://127.0.0.1:${ports[0]}`, ports, stop: () => stopAll(children, dir) };
 }
+
+/** A redis-server that a test stops, starts again (same port, same data directory), or freezes. */
+export interface RestartableRedis {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM: with `appendonly`, it writes its AOF first) and waits for its exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and directory (with its AOF, if persistence is on). */
+  start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open, nothing answers. `resume()` thaws it. */
+  pause(): void;
+  resume(): void;
+  /** Stops it and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a private redis-server that a test may restart: with `persistence`, `--appendonly yes
+ * --appendfsync everysec` (a restart keeps the data); without, no AOF and no RDB (a restart comes
+ * back empty).
+ */
+export async function startRestartableRedis(persistence: boolean): Promise<RestartableRedis> {
+  checkBinary("redis-server");
+  checkBinary("redis-cli");
+  const [port] = (await freePorts(1, false)) as [number];
+  const dir = mkdtempSync(join(tmpdir(), "taskloom-redis-restart-"));
+  const extra = persistence ? ["--appendonly", "yes", "--appendfsync", "everysec"] : [];
+  let child: ChildProcess | undefined = await startNode(port, extra, dir);
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    c.kill("SIGCONT");
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGTERM");
+      setTimeout(() => c.kill("SIGKILL"), 5000).unref();
+    });
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop,
+    start: async () => {
+      if (child) throw new Error("redis-server is running already");
+      child = await startNode(port, extra, dir);
+    },
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

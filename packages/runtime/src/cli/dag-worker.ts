@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /**
  * `dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>]
- * [--max-held <n>] [--worker-id <id>] [--metrics <strategy>]`:
- * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM.
+ * [--max-held <n>] [--worker-id <id>] [--metrics <strategy>] [--grace-ms <n>]`:
+ * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM
+ * (within `--grace-ms`, whatever state Redis is in), and when the process that started it exits.
  */
 import { parseArgs } from "node:util";
 import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { RemoteWorker } from "../worker/remote-worker.js";
 import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
+import { isRedisUnavailable } from "../store/redis-errors.js";
+import { watchParent } from "./parent-watch.js";
 
 const USAGE =
-  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>] [--metrics per-task|per-batch|periodic:<ms>|buffer:<rows>|at-exit]";
+  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>] [--metrics per-task|per-batch|periodic:<ms>|buffer:<rows>|at-exit] [--grace-ms <n>]";
+
+/** Default of --grace-ms: how long held work may take to finish after SIGTERM. */
+const DEFAULT_GRACE_MS = 10_000;
 
 function int(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -37,6 +43,7 @@ async function main(): Promise<void> {
         "max-held": { type: "string" },
         "worker-id": { type: "string" },
         metrics: { type: "string" },
+        "grace-ms": { type: "string" },
       },
     }));
   } catch (error) {
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
   const concurrency = int("concurrency", values.concurrency as string | undefined);
   const leaseMs = int("lease-ms", values["lease-ms"] as string | undefined);
   const maxHeld = int("max-held", values["max-held"] as string | undefined);
+  const graceMs = int("grace-ms", values["grace-ms"] as string | undefined) ?? DEFAULT_GRACE_MS;
   const id = (values["worker-id"] as string | undefined) ?? process.env.TASKLOOM_WORKER_ID;
   let metrics: MetricsUpload | undefined;
   try {
@@ -81,15 +89,27 @@ async function main(): Promise<void> {
     process.stderr.write(`dag-worker: ${redactRedisUrl(e.message)}${e.code ? ` (${e.code})` : ""}\n`);
     process.exit(1);
   }
-  const shutdown = (signal: string): void => {
-    process.stdout.write(`dag-worker: ${signal}, finishing held work\n`);
-    worker.stop().then(
+  let stopping = false;
+  const shutdown = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`dag-worker: ${why}, finishing held work\n`);
+    // A backstop: the worker exits within its grace time (plus its last flushes) whatever happens.
+    setTimeout(() => process.exit(1), graceMs + 2000).unref();
+    worker.stop(graceMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  watchParent(() => shutdown("its parent process exited"));
 }
+
+// A Redis error must never end the worker: a stray rejection is logged (its work is redelivered).
+process.on("unhandledRejection", (reason) => {
+  if (!isRedisUnavailable(reason)) throw reason;
+  process.stderr.write(`dag-worker: Redis error (${(reason as Error).message}); carrying on\n`);
+});
 
 void main();

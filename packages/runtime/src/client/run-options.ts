@@ -39,7 +39,15 @@ export interface RunOptions {
   dashboard?: boolean;
   /** With `redis`: delayed I/O keeps a large output on its worker at most this long (ms) before storing it. Default 1000. */
   delayedIoMaxMs?: number;
+  /**
+   * With `redis`: the run rejects with `TL_REDIS_UNREACHABLE` once Redis has not answered for this
+   * long (ms). Shorter outages are ridden out: workers reconnect and the run goes on. Default 30000.
+   */
+  redisOutageMs?: number;
 }
+
+/** Default of {@link RunOptions.redisOutageMs}. */
+export const DEFAULT_REDIS_OUTAGE_MS = 30_000;
 
 /** {@link RunOptions} after validation and defaults. */
 export interface ResolvedRunOptions {
@@ -53,6 +61,7 @@ export interface ResolvedRunOptions {
   logs: boolean | ((line: string, message: RunLogMessage) => void);
   optimizations: OptimizationSettings;
   dashboard: boolean;
+  redisOutageMs: number;
 }
 
 const KEYS = new Set([
@@ -68,6 +77,7 @@ const KEYS = new Set([
   "largeOutputBytes",
   "delayedIoMaxMs",
   "dashboard",
+  "redisOutageMs",
 ]);
 
 /** Options of local runs only, and why a remote run has no use for them. */
@@ -157,6 +167,7 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     logs: (o.logs as ResolvedRunOptions["logs"] | undefined) ?? false,
     optimizations: resolveOptimizations(o),
     dashboard: o.dashboard === true,
+    redisOutageMs: positiveInteger("redisOutageMs", o.redisOutageMs) ?? DEFAULT_REDIS_OUTAGE_MS,
   };
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { RedisRunStore } from "../store/redis-run-store.js";
 import { connectRedis, redactRedisUrl, type RedisConnection } from "../store/redis-connection.js";
 import { GatewayStore } from "../store/gateway-store.js";
+import { beforeDeadline } from "../store/redis-errors.js";
 import type { GatewayConfig } from "./gateway-config.js";
 import { LogRelay } from "./log-relay.js";
 import { startStatusServer } from "./status-server.js";
@@ -121,10 +122,13 @@ export class Gateway {
   stop(why = "stopped"): Promise<void> {
     this.#stopping ??= (async () => {
       this.#relay.notice(`stopping (${why}): ${this.ledger.live().length} worker(s) to stop`);
-      await this.#loop;
-      await Promise.all(this.pools.map((pool) => pool.shutdown(why)));
+      // Every wait on Redis is bounded (it may be down, or stuck): the gateway stops within its grace.
+      const grace = this.#options.config.stopGraceMs;
+      await beforeDeadline(this.#loop ?? Promise.resolve(), Date.now() + grace);
+      await Promise.all(this.pools.map((pool) => pool.shutdown(why, grace)));
       this.#server?.close();
-      await this.#redis.quit().catch(() => this.#redis.disconnect());
+      await beforeDeadline(this.#redis.quit(), Date.now() + 500);
+      this.#redis.disconnect();
       process.off("exit", this.#onExit);
       this.#relay.notice("stopped; no worker left");
     })();

@@ -1,3 +1,4 @@
+import { beforeDeadline } from "../store/redis-errors.js";
 import type { RunStore } from "../store/run-store.js";
 import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
 import type { LogRelay } from "./log-relay.js";
@@ -107,9 +108,9 @@ export class WorkerPool {
    * Stops every worker of the pool and resolves when all have exited. Tasks they held are
    * recorded as failed with `reason` (`gateway-shutdown`), so that their runs fail instead of hanging.
    */
-  async shutdown(why: string): Promise<void> {
+  async shutdown(why: string, graceMs: number): Promise<void> {
     const live = this.#context.ledger.live(this.config.name);
-    await Promise.all(
+    const recorded = Promise.all(
       live.flatMap((record) =>
         [...record.tasks.values()].map((task) =>
           this.#fail(
@@ -120,7 +121,9 @@ export class WorkerPool {
           ),
         ),
       ),
-    ).catch(() => undefined);
+    );
+    // Recording needs Redis: bounded by the grace time (with Redis down the runs' clients notice on their own).
+    await beforeDeadline(recorded, Date.now() + graceMs);
     for (const record of live) this.stop(record, "shutdown");
     await Promise.all(live.map((record) => this.#exits.get(record.id)));
   }

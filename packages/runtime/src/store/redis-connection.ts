@@ -20,14 +20,26 @@ export interface ConnectRedisOptions {
   autoPipelining?: boolean;
 }
 
+/** Longest wait between two reconnection attempts (ms): a connection never gives up. */
+export const MAX_RECONNECT_DELAY_MS = 2000;
+
+/** Reconnects forever, 100 ms, 200 ms, ... up to {@link MAX_RECONNECT_DELAY_MS} between attempts. */
+const reconnectForever = (times: number): number => Math.min(times * 100, MAX_RECONNECT_DELAY_MS);
+
+/** A replica promoted away from us answers READONLY: reconnect (to the new primary) and resend the command. */
+const reconnectOnReadonly = (error: Error): 2 | false => (/^READONLY/.test(error.message) ? 2 : false);
+
 function standalone(url: string, options: ConnectRedisOptions): Redis {
   return new Redis({
     ...redisOptionsFromUrl(url),
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
+    // Commands issued while Redis is down reject after a few reconnection attempts (the callers
+    // retry or hand their work back); the connection itself reconnects forever.
     maxRetriesPerRequest: 3,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    retryStrategy: (times) => (times > 20 ? null : Math.min(times * 100, 1000)),
+    retryStrategy: reconnectForever,
+    reconnectOnError: reconnectOnReadonly,
   });
 }
 
@@ -87,7 +99,10 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   const cluster = new Cluster([{ host: host as string, port: port as number }], {
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
+    clusterRetryStrategy: reconnectForever,
     redisOptions: {
+      maxRetriesPerRequest: 3,
+      reconnectOnError: reconnectOnReadonly,
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(tls !== undefined ? { tls } : {}),

@@ -42,15 +42,35 @@ export class RedisTaskQueue implements TaskQueue {
   private ensure(group: string): Promise<void> {
     let p = this.ready.get(group);
     if (!p) {
-      p = this.conn.xgroup("CREATE", queueKey(this.prefix, group), CONSUMER_GROUP, "0", "MKSTREAM").then(
+      const created = this.conn.xgroup("CREATE", queueKey(this.prefix, group), CONSUMER_GROUP, "0", "MKSTREAM").then(
         () => undefined,
         (error: Error) => {
-          if (!/BUSYGROUP/.test(error.message)) throw error;
+          if (/BUSYGROUP/.test(error.message)) return;
+          // Not created (Redis down): the next call tries again.
+          if (this.ready.get(group) === created) this.ready.delete(group);
+          throw error;
         },
       );
+      p = created;
       this.ready.set(group, p);
     }
     return p;
+  }
+
+  /**
+   * Runs `command` on `group`'s stream; when the consumer group is gone (Redis restarted without
+   * its data, or the stream was deleted), creates it again and retries once.
+   */
+  private async withGroup<T>(group: string, command: () => Promise<T>): Promise<T> {
+    await this.ensure(group);
+    try {
+      return await command();
+    } catch (error) {
+      if (!/^NOGROUP/.test((error as Error).message)) throw error;
+      this.ready.delete(group);
+      await this.ensure(group);
+      return command();
+    }
   }
 
   async push(group: string, handoffs: Handoff[]): Promise<void> {
@@ -70,7 +90,10 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   async receive(group: string, consumer: string, count: number, blockMs: number): Promise<Delivery[]> {
-    await this.ensure(group);
+    return this.withGroup(group, () => this.read(group, consumer, count, blockMs));
+  }
+
+  private async read(group: string, consumer: string, count: number, blockMs: number): Promise<Delivery[]> {
     const key = queueKey(this.prefix, group);
     let conn: RedisConnection = this.conn;
     if (blockMs > 0) {
@@ -98,12 +121,9 @@ export class RedisTaskQueue implements TaskQueue {
   }
 
   async claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]> {
-    await this.ensure(group);
-    const reply = (await this.conn.xautoclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, leaseMs, "0-0", "COUNT", count)) as [
-      string,
-      (StreamEntry | null)[],
-      string[]?,
-    ];
+    const reply = (await this.withGroup(group, () =>
+      this.conn.xautoclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, leaseMs, "0-0", "COUNT", count),
+    )) as [string, (StreamEntry | null)[], string[]?];
     return reply[1].filter((e): e is StreamEntry => Array.isArray(e)).map(toDelivery);
   }
 

@@ -38,6 +38,8 @@ export interface Chain {
  */
 export class AckToken {
   refs = 0;
+  /** Handed back to the queue (Redis failed under it): never acknowledged here, another delivery redoes it. */
+  handedBack = false;
   constructor(readonly ids: string[]) {}
 }
 

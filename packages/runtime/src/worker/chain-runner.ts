@@ -14,6 +14,7 @@ import type { UseSink } from "./task-clustering.js";
 import { isDeterministicFailure } from "../protocol/task-failure.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRuntimeError } from "../errors.js";
+import { isRedisUnavailable } from "../store/redis-errors.js";
 import { InlineStepError } from "../scheduling/inline-functions.js";
 import { runErrorRecord, taskErrorRecord } from "./run-error-record.js";
 
@@ -54,6 +55,9 @@ class NoInputs extends Map<string, unknown> {
 }
 const NO_INPUTS: Map<string, unknown> = new NoInputs();
 
+/** Delay before retrying acknowledgements that failed (Redis down). */
+const ACK_RETRY_MS = 500;
+
 /** Work per batch on a thread, once task times are known (ms). */
 const TARGET_BATCH_MS = 4;
 const MAX_BATCH = 256;
@@ -66,7 +70,6 @@ const MAX_BATCH = 256;
 export class ChainRunner {
   private runnable: Chain[] = [];
   private inFlight = 0;
-  private heldCount = 0;
   private readonly heldIds = new Set<string>();
   private meanMs = -1;
   private acks: string[] = [];
@@ -112,7 +115,7 @@ export class ChainRunner {
 
   /** Deliveries not yet acknowledged. */
   get held(): number {
-    return this.heldCount;
+    return this.heldIds.size;
   }
 
   /** Ids of the deliveries held (for lease heartbeats). */
@@ -123,7 +126,6 @@ export class ChainRunner {
   /** Takes deliveries read from the queue; resolves once they are queued to run (or dropped). */
   async accept(deliveries: Delivery[]): Promise<void> {
     for (const d of deliveries) this.heldIds.add(d.id);
-    this.heldCount += deliveries.length;
     const byRun = new Map<string, Delivery[]>();
     for (const d of deliveries) {
       const list = byRun.get(d.runId);
@@ -135,10 +137,28 @@ export class ChainRunner {
   }
 
   private async acceptRun(runId: string, list: Delivery[]): Promise<void> {
+    const chains: Chain[] = [];
+    const seen = new Set<string>();
+    try {
+      await this.prepareRun(runId, list, chains, seen);
+    } catch (error) {
+      if (!isRedisUnavailable(error)) throw error;
+      // Redis failed while the run or the inputs were read: hand the deliveries back (none of them ran).
+      this.handBack(
+        chains,
+        list.filter((d) => !seen.has(d.id)).map((d) => d.id),
+        error as Error,
+      );
+    }
+  }
+
+  /** Builds the chains of `list` (into `chains`; `seen` gets each delivery made a chain or released). */
+  private async prepareRun(runId: string, list: Delivery[], chains: Chain[], seen: Set<string>): Promise<void> {
     let run: WorkerRun | undefined;
     try {
       run = await this.ctx.runs.get(runId);
     } catch (error) {
+      if (isRedisUnavailable(error)) throw error;
       const e = error as Error & { code?: string };
       this.ctx.log(`run ${runId}: ${e.message}`);
       const kind = e.code === "TL_BUNDLE" ? "bundle" : "worker";
@@ -155,7 +175,6 @@ export class ChainRunner {
         })
         .catch(() => false);
     }
-    const chains: Chain[] = [];
     for (const d of list) {
       const token = new AckToken([d.id]);
       token.refs = 1;
@@ -164,6 +183,7 @@ export class ChainRunner {
         run.replica.refresh(await this.ctx.store.getLengths(runId));
         inst = run.replica.instance(d.instanceId);
       }
+      seen.add(d.id);
       if (!run || run.over || !inst) {
         if (run && !inst) this.ctx.log(`run ${runId} has no instance ${d.instanceId} with the recorded lengths`);
         this.release([token]);
@@ -212,22 +232,56 @@ export class ChainRunner {
   }
 
   private release(tokens: AckToken[]): void {
-    for (const t of tokens) if (--t.refs === 0) this.acks.push(...t.ids);
+    for (const t of tokens) if (--t.refs === 0 && !t.handedBack) for (const id of t.ids) this.acks.push(id);
+    this.scheduleAck(0);
+  }
+
+  /** Chains ending in the same tick are acknowledged in one call; a failed call is retried after `delayMs`. */
+  private scheduleAck(delayMs: number): void {
     if (this.acks.length === 0 || this.ackScheduled) return;
-    // Chains ending in the same tick are acknowledged in one call.
     this.ackScheduled = true;
-    setImmediate(() => {
+    const flush = (): void => {
       this.ackScheduled = false;
       const ids = this.acks.splice(0);
       this.ctx.queue.ack(this.ctx.group, ids).then(
-        () => {
-          for (const id of ids) this.heldIds.delete(id);
-          this.heldCount -= ids.length;
-          this.ctx.released();
+        () => this.forgetHeld(ids),
+        (error: Error) => {
+          // The consumer group is gone (Redis came back empty): so are these entries.
+          if (/^NOGROUP/.test(error.message)) return this.forgetHeld(ids);
+          this.ctx.log(`worker ${this.ctx.workerId}: ack of ${ids.length} hand-offs failed, retrying: ${error.message}`);
+          for (const id of ids) this.acks.push(id);
+          this.scheduleAck(ACK_RETRY_MS);
         },
-        (error: Error) => this.ctx.log(`worker ${this.ctx.workerId}: ack failed: ${error.message}`),
       );
-    });
+    };
+    if (delayMs > 0) setTimeout(flush, delayMs);
+    else setImmediate(flush);
+  }
+
+  private forgetHeld(ids: readonly string[]): void {
+    for (const id of ids) this.heldIds.delete(id);
+    this.ctx.released();
+  }
+
+  /**
+   * Redis failed under these chains (a command rejected while it was down): they stop here and
+   * their deliveries are handed back, unacknowledged and no longer renewed, so that after the
+   * lease a worker (maybe this one) takes them over and redoes them (completions are idempotent;
+   * a redelivered completion hands on what the first one made ready).
+   */
+  private handBack(chains: readonly Chain[], ids: readonly string[], error: Error): void {
+    const back: string[] = [...ids];
+    for (const c of chains) {
+      for (const t of c.tokens) {
+        if (t.handedBack) continue;
+        t.handedBack = true;
+        back.push(...t.ids);
+      }
+      c.tokens = [];
+    }
+    if (back.length === 0) return;
+    this.ctx.log(`worker ${this.ctx.workerId}: Redis failed (${error.message}); ${back.length} hand-offs handed back for redelivery`);
+    this.forgetHeld(back);
   }
 
   private end(c: Chain): void {
@@ -422,6 +476,11 @@ export class ChainRunner {
 
   /** An internal error must not leave the client waiting: record it as the run's error. */
   private internal(batch: Chain[], error: Error): void {
+    if (isRedisUnavailable(error)) {
+      this.handBack(batch, [], error);
+      this.pump();
+      return;
+    }
     const c = batch[0]!;
     this.ctx.log(`run ${c.run.runId} task ${c.inst.id}: worker error ${error.stack ?? error.message}`);
     // A runtime error of the run's own (an inline step that threw) fails it as such; anything else is the worker's.

@@ -3,6 +3,8 @@ import { randomUUID } from "node:crypto";
 import { leasePool, releasePool, type SharedPool } from "../threads/pool-set.js";
 import { RedisRunStore } from "../store/redis-run-store.js";
 import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
+import { RedisOutageLog } from "./redis-outage-log.js";
+import { beforeDeadline } from "../store/redis-errors.js";
 import type { RunStore } from "../store/run-store.js";
 import { RedisTaskQueue } from "../store/redis-task-queue.js";
 import type { Delivery, TaskQueue } from "../store/task-queue.js";
@@ -86,6 +88,7 @@ export class RemoteWorker {
   private readonly observer: TaskObserver | undefined;
   private readonly runner: ChainRunner;
   private readonly metrics: MetricsSink;
+  private readonly outage: RedisOutageLog;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -101,6 +104,14 @@ export class RemoteWorker {
     this.observer = gatewayTaskObserver(new GatewayStore(conn, options.prefix));
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
     this.cache = new WorkerRunCache(store);
+    this.outage = new RedisOutageLog(`worker ${this.id}`, log);
+    // After a reconnection, the runs whose state Redis lost (restarted empty) are dropped.
+    let reconnecting = false;
+    conn.on("close", () => (reconnecting = true));
+    conn.on("ready", () => {
+      if (reconnecting) void this.dropLostRuns();
+      reconnecting = false;
+    });
     this.metrics = new MetricsSink(store, options.metrics ?? { strategy: "per-batch" }, log);
     this.runner = new ChainRunner({
       metrics: this.metrics,
@@ -139,9 +150,21 @@ export class RemoteWorker {
   private async heartbeat(): Promise<void> {
     try {
       await this.queue.touch(this.group, this.id, this.runner.heldDeliveries());
+      this.outage.ok();
       this.cache.sweep(60_000);
     } catch (error) {
-      this.log(`worker ${this.id} heartbeat failed: ${(error as Error).message}`);
+      this.outage.failed("cannot renew its leases", error as Error);
+    }
+  }
+
+  private async dropLostRuns(): Promise<void> {
+    try {
+      for (const id of await this.cache.dropLost()) {
+        this.log(`run ${id}: its state is gone from Redis (restarted without persistence, or flushed); its work here is dropped`);
+      }
+      this.outage.ok();
+    } catch (error) {
+      this.outage.failed("cannot check its runs", error as Error);
     }
   }
 
@@ -161,13 +184,16 @@ export class RemoteWorker {
           for (const d of deliveries) this.log(`run ${d.runId} task ${d.instanceId} reclaimed after a lease of ${this.leaseMs} ms`);
         }
         if (deliveries.length === 0) deliveries = await this.queue.receive(this.group, this.id, free, 200);
+        this.outage.ok();
       } catch (error) {
         if (this.stopping) break;
-        this.log(`worker ${this.id} cannot read its queue: ${(error as Error).message}`);
+        this.outage.failed("cannot read its queue", error as Error);
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
-      if (deliveries.length > 0) await this.runner.accept(deliveries);
+      if (deliveries.length > 0) {
+        await this.runner.accept(deliveries).catch((error: Error) => this.log(`worker ${this.id}: cannot take hand-offs: ${error.stack ?? error.message}`));
+      }
     }
   }
 
@@ -185,12 +211,12 @@ export class RemoteWorker {
     this.stopping = true;
     this.wake?.();
     const deadline = Date.now() + graceMs;
-    await this.loopDone;
+    // Whatever state Redis is in (down, or stuck without answering), each wait ends by the deadline.
+    await beforeDeadline(this.loopDone, deadline);
     while (this.runner.held > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     clearInterval(this.timer);
-    await this.metrics.close();
-    await this.queue.close();
-    await this.store.close();
+    await beforeDeadline(this.metrics.close(), Math.max(deadline, Date.now() + 1000));
+    await beforeDeadline(Promise.all([this.queue.close(), this.store.close()]), Math.max(deadline, Date.now() + 200));
     this.conn.disconnect();
     await this.runner.close();
     await releasePool(this.pool, true);

@@ -86,6 +86,24 @@ export class WorkerRunCache {
     this.runs.delete(runId);
   }
 
+  /**
+   * Checks every cached run against the store (after Redis came back): a run whose metadata is gone
+   * (Redis restarted without persistence, or flushed) is over here, and forgotten. Returns their ids.
+   */
+  async dropLost(): Promise<string[]> {
+    const lost: string[] = [];
+    await Promise.all(
+      [...this.runs].map(async ([id, p]) => {
+        const run = await p.catch(() => undefined);
+        if (!run || run.over || (await this.store.getMeta(id)) !== undefined) return;
+        run.over = true;
+        if (this.runs.get(id) === p) this.runs.delete(id);
+        lost.push(id);
+      }),
+    );
+    return lost;
+  }
+
   /** Forgets runs unused for `idleMs`. */
   sweep(idleMs: number): void {
     const cutoff = Date.now() - idleMs;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { ExecutionContext, ExecutionOutcome, Executor } from "../executor.js";
-import { RunAbortedError, RunTimeoutError } from "../../errors.js";
+import { RedisConnectionError, RunAbortedError, RunStateLostError, RunTimeoutError, isTaskloomError } from "../../errors.js";
+import { beforeDeadline, isRedisUnavailable } from "../../store/redis-errors.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
 import { manifestInline } from "../../scheduling/inline-functions.js";
 import { collectRefs } from "../../scheduling/value-ops.js";
@@ -69,6 +70,9 @@ export interface RemoteOutcome extends ExecutionOutcome {
   lengths?: Map<string, number>;
 }
 
+/** How long a run that did not succeed waits for its keys to be deleted (Redis may be down). */
+const CLEANUP_AFTER_FAILURE_MS = 3000;
+
 /** Manifests up to this size (JSON characters) travel inside the run's metadata. */
 const INLINE_MANIFEST_BYTES = 64 * 1024;
 
@@ -87,7 +91,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   // A small manifest travels inside the run's metadata; a large one is stored once per hash.
   const inline = manifest.json.length <= INLINE_MANIFEST_BYTES;
   const input = encodeRemote(ctx.input);
-  let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | undefined;
+  let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | "lost" | "unreachable" | undefined;
   let stopStallWatch: (() => void) | undefined;
   let wake: () => void = () => {};
   const ended = new Promise<void>((r) => (wake = r));
@@ -96,11 +100,18 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     wake();
   };
   let unwatch: (() => Promise<void>) | undefined;
+  // The poll also watches Redis itself: metadata gone once the run was created means Redis lost
+  // the run's state; no answer for `redisOutageMs` means it is unreachable.
+  let created = false;
+  let lastAnswer = Date.now();
   const poll = setInterval(() => {
+    if (Date.now() - lastAnswer > ctx.options.redisOutageMs) settle("unreachable");
     void store.getMeta(runId).then(
       (m: StoredRunMeta | undefined) => {
-        if (!m) settle("aborted");
-        else if (m.status !== "running") settle(m.status === "done" ? "done" : m.status === "failed" ? "failed" : "aborted");
+        lastAnswer = Date.now();
+        if (!m) {
+          if (created) settle("lost");
+        } else if (m.status !== "running") settle(m.status === "done" ? "done" : m.status === "failed" ? "failed" : "aborted");
       },
       () => undefined,
     );
@@ -117,17 +128,21 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     const [hasManifest, hasBundle] = await allSettled([
       inline || store.hasBlob("manifest", manifest.hash),
       store.hasBlob("bundle", bundleHash),
-      store.createRun(runId, {
-        manifestHash: manifest.hash,
-        bundleHash,
-        workflow: ctx.workflow.name,
-        input,
-        plan: JSON.stringify(plan),
-        known: submission.known,
-        manifest: inline ? manifest.json : "",
-        optimizations: JSON.stringify(ctx.options.optimizations),
-        events: listening,
-      }),
+      store
+        .createRun(runId, {
+          manifestHash: manifest.hash,
+          bundleHash,
+          workflow: ctx.workflow.name,
+          input,
+          plan: JSON.stringify(plan),
+          known: submission.known,
+          manifest: inline ? manifest.json : "",
+          optimizations: JSON.stringify(ctx.options.optimizations),
+          events: listening,
+        })
+        .then(() => {
+          created = true;
+        }),
       store
         .watch(
           runId,
@@ -198,6 +213,18 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       const replica = new GraphReplica(ctx.workflow, ctx.input, lengths);
       throw remoteRunError(record, { workflow: ctx.workflow, instance: (id) => replica.instance(id), taskName: (task) => taskNameOf(ctx.manifest, task) });
     }
+    if (outcome === "lost") {
+      throw new RunStateLostError(
+        runId,
+        `run ${runId} of ${ctx.workflow.name}: Redis lost the run's state (its metadata is gone: Redis restarted without persistence, was flushed, or evicted the run's keys); the run cannot finish. Keep runs across restarts with appendonly yes (see the README, Redis persistence)`,
+      );
+    }
+    if (outcome === "unreachable") {
+      throw new RedisConnectionError(
+        "TL_REDIS_UNREACHABLE",
+        `Redis did not answer for ${ctx.options.redisOutageMs} ms (redisOutageMs) during run ${runId} of ${ctx.workflow.name}; the run was given up`,
+      );
+    }
     await store.abort(runId);
     if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
     if (outcome === "stalled") {
@@ -214,11 +241,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     if (timer) clearTimeout(timer);
     // A run that did not finish may leave hand-offs behind: workers would read them for nothing,
     // and a worker gateway would start workers for them.
-    if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
     ctx.options.signal?.removeEventListener("abort", onAbort);
-    await unwatch?.();
-    await stopLogs?.();
-    await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
+    // Bounded: after a Redis outage these may not be answered (the keys then expire with Redis' own policy).
+    const cleanup = async (): Promise<void> => {
+      if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
+      await unwatch?.();
+      await stopLogs?.();
+      await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
+    };
+    if (outcome === "done") await cleanup();
+    else await beforeDeadline(cleanup(), Date.now() + CLEANUP_AFTER_FAILURE_MS);
   }
 }
 
@@ -345,21 +377,32 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
       // The shared sockets are unref'd: this timer keeps the process alive while the run lasts.
       const alive = setInterval(() => {}, 1 << 30);
       try {
-        const shared = await sharedClient(redisUrl, options.prefix);
-        if (shared !== "cluster") return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
-        const conn = await connectRedis(redisUrl);
-        const store = new RedisRunStore(conn, options.prefix);
-        const queue = new RedisTaskQueue(conn, options.prefix);
-        try {
-          return await runRemote(store, queue, ctx, { ...options, connection: conn });
-        } finally {
-          await store.close();
-          await queue.close();
-          conn.disconnect();
+        return await runOn(ctx);
+      } catch (error) {
+        // A command that Redis did not answer (down mid-submission, or while reading the result).
+        if (!isTaskloomError(error) && isRedisUnavailable(error)) {
+          throw new RedisConnectionError("TL_REDIS_UNREACHABLE", `Redis did not answer during a run of ${ctx.workflow.name}: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
+        throw error;
       } finally {
         clearInterval(alive);
       }
     },
   };
+  async function runOn(ctx: ExecutionContext): Promise<ExecutionOutcome> {
+    const shared = await sharedClient(redisUrl, options.prefix);
+    if (shared !== "cluster") return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+    const conn = await connectRedis(redisUrl);
+    const store = new RedisRunStore(conn, options.prefix);
+    const queue = new RedisTaskQueue(conn, options.prefix);
+    try {
+      return await runRemote(store, queue, ctx, { ...options, connection: conn });
+    } finally {
+      await store.close();
+      await queue.close();
+      conn.disconnect();
+    }
+  }
 }
