@@ -15,10 +15,13 @@ end
 
 /** Lua: `fetch(out, ids)` adds the stored outputs of `ids` (those present) to `out`, in one HMGET. */
 const FETCH_OUTPUTS = `local function fetch(out, wanted)
-  if wanted and #wanted > 0 then
-    local values = redis.call('HMGET', KEYS[4], unpack(wanted))
+  if not wanted then return end
+  -- In chunks: unpack() of more than ~8,000 values overflows Lua's C stack.
+  for first = 1, #wanted, 4000 do
+    local last = math.min(first + 3999, #wanted)
+    local values = redis.call('HMGET', KEYS[4], unpack(wanted, first, last))
     for k, v in ipairs(values) do
-      if v then out[wanted[k]] = v end
+      if v then out[wanted[first + k - 1]] = v end
     end
   end
 end
@@ -268,9 +271,14 @@ return #ARGV - 1
 
 /** Acknowledges and deletes delivered hand-offs. KEYS: stream. ARGV: consumer group, ids… */
 export const ACK_SCRIPT = `
-local group = table.remove(ARGV, 1)
-redis.call('XACK', KEYS[1], group, unpack(ARGV))
-return redis.call('XDEL', KEYS[1], unpack(ARGV))
+local group = ARGV[1]
+local deleted = 0
+for first = 2, #ARGV, 4000 do
+  local last = math.min(first + 3999, #ARGV)
+  redis.call('XACK', KEYS[1], group, unpack(ARGV, first, last))
+  deleted = deleted + redis.call('XDEL', KEYS[1], unpack(ARGV, first, last))
+end
+return deleted
 `;
 
 /**

@@ -17,6 +17,9 @@ import type {
   StoredRunMeta,
 } from "./run-store.js";
 
+/** Outputs read per HMGET. */
+const READ_CHUNK = 5_000;
+
 type ScriptConn = RedisConnection & {
   tlComplete(...args: string[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
@@ -188,8 +191,11 @@ export class RedisRunStore implements RunStore {
 
   async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {
     if (ids.length === 0) return [];
-    const values = await this.conn.hmget(this.keys(runId).outputs, ...ids);
-    return values.map((v) => v ?? undefined);
+    const key = this.keys(runId).outputs;
+    // Chunked: a command with ~100,000 arguments overflows the stack (a 100,000-wide fan-in).
+    const chunks: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < ids.length; i += READ_CHUNK) chunks.push(this.conn.hmget(key, ...ids.slice(i, i + READ_CHUNK)));
+    return (await Promise.all(chunks)).flat().map((v) => v ?? undefined);
   }
 
   async writeOutputs(runId: string, entries: [string, string][]): Promise<void> {

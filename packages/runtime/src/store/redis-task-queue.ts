@@ -112,12 +112,14 @@ export class RedisTaskQueue implements TaskQueue {
   async ack(group: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const key = queueKey(this.prefix, group);
-    await this.conn.tlAck(key, CONSUMER_GROUP, ...ids);
+    for (let i = 0; i < ids.length; i += PUSH_CHUNK) await this.conn.tlAck(key, CONSUMER_GROUP, ...ids.slice(i, i + PUSH_CHUNK));
   }
 
   async touch(group: string, consumer: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.conn.xclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, 0, ...ids, "JUSTID");
+    for (let i = 0; i < ids.length; i += PUSH_CHUNK) {
+      await this.conn.xclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, 0, ...ids.slice(i, i + PUSH_CHUNK), "JUSTID");
+    }
   }
 
   async claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]> {
