@@ -23,6 +23,8 @@ export class WorkerWatch {
   readonly #config: ResourceConfiguration;
   readonly #context: WorkerPoolContext;
   readonly #actions: WorkerWatchActions;
+  /** Workers being stopped for a timeout: a check that runs while the failure is being recorded skips them. */
+  readonly #timingOut = new WeakSet<WorkerRecord>();
 
   constructor(config: ResourceConfiguration, context: WorkerPoolContext, actions: WorkerWatchActions) {
     this.#config = config;
@@ -33,12 +35,13 @@ export class WorkerWatch {
   async check(workers: readonly WorkerRecord[], now: number): Promise<void> {
     const { settings } = this.#context;
     for (const record of workers) {
-      if (record.tasks.size === 0 || record.state === "stopping") continue;
+      if (record.tasks.size === 0 || record.state === "stopping" || this.#timingOut.has(record)) continue;
       const overdue = [...record.tasks.values()].find((t) => t.timeoutMs !== undefined && now - t.since > t.timeoutMs + settings.timeoutGraceMs);
       if (overdue) {
         const message =
           `${label(overdue)} exceeded its timeoutMs of ${overdue.timeoutMs} ms on worker ${record.id} ` +
           `(configuration "${this.#config.name}"); the gateway stopped the worker`;
+        this.#timingOut.add(record);
         await this.#actions.fail(record, overdue, "timeout", message).catch(() => undefined);
         this.#actions.stop(record, "timeout", "SIGKILL");
         continue;

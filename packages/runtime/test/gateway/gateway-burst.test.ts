@@ -27,7 +27,7 @@ afterAll(async () => {
 describe("dag-gateway: a burst of work on a configuration with at most 2 workers", () => {
   it("starts at most 2 workers, never over-commits one, tags each line with its task, reuses workers warm, and stops all after the keep-alive", async () => {
     const gw = await GatewayHarness.start(url, {
-      configurations: [{ name: "default", memoryMb: 256, threads: 2, maxWorkers: 2, keepAliveMs: 1000 }],
+      configurations: [{ name: "default", memoryMb: 256, threads: 2, maxWorkers: 2, keepAliveMs: 3000 }],
     });
     harnesses.push(gw);
     const xs = Array.from({ length: 12 }, (_, i) => i + 1);

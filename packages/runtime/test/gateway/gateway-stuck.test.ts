@@ -93,7 +93,7 @@ describe("dag-gateway: a worker stuck in an endless task", () => {
       [1, "default#1"],
       [2, "default#2"],
     ]);
-    expect(gw.find(/^\[default#2@\w+ run=[\w-]+ task=n\d+\] spinning delta line 2$/)).toBeDefined();
+    expect(gw.find(/^\[default#2@\w+ run=[\w-]+ task=n\d+\] spinning delta line \d+$/)).toBeDefined();
     await waitUntil(
       "both workers to exit",
       async () => (await gw.status()).workers.filter((w) => w.state === "exited" && w.stopReason === "timeout").length === 2,
