@@ -4,7 +4,7 @@
  * a cycle between folders.
  *
  * Runtime folders are named by where their code runs. A folder may import only the folders listed
- * for it (and itself); the root files `index.ts` and `internal/` may import anything.
+ * for it (and itself); the root file `index.ts` may import anything.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -26,7 +26,6 @@ export const RUNTIME_LAYERS: Record<string, readonly string[]> = {
   worker: ["errors.ts", "codec", "scheduling", "protocol", "store", "threads", "report"],
   gateway: ["errors.ts", "codec", "scheduling", "protocol", "planning", "store", "report"],
   cli: ["*"],
-  internal: ["*"],
   "index.ts": ["*"],
 };
 

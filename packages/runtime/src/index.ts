@@ -32,6 +32,9 @@ export { runEventOf, isRunEventMessage } from "./protocol/run-events.js";
 export type { RunReport, TaskReport, SkippedTaskReport, RunOutcome } from "./report/run-report.js";
 export { formatRunSummary } from "./report/format-summary.js";
 export { closeLocalPools } from "./threads/pool-set.js";
+export { createRemoteExecutor, type RemoteRunOptions, type RemoteOutcome } from "./client/remote/remote-executor.js";
+export { getRunStartMetrics, type StartMetric } from "./store/start-metrics.js";
+export { subscribeRunLogs, type RunLogMessage, type RunLogLine, type RunTaskFailure, type RunStallNotice } from "./store/run-log-channel.js";
 export {
   TaskloomError,
   isTaskloomError,
