@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,remote]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
@@ -12,12 +12,13 @@
 import { availableParallelism, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { formatTable } from "./lib/table.js";
+import { benchBodies } from "./sections/bodies.js";
 import { benchDataExamples } from "./sections/data-examples.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
 import { benchRemoteSection } from "./sections/remote.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "remote"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   console.log(`Taskloom benchmarks: ${warmup} warm-up (remote: ${remoteWarmup}) + ${runs} timed runs per system, medians quoted.`);
   console.log(`Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}.`);
 
-  const compileError = only.has("shapes") || only.has("data") ? await compileBenchModules() : undefined;
+  const compileError = only.has("shapes") || only.has("data") || only.has("bodies") ? await compileBenchModules() : undefined;
   if (only.has("shapes")) {
     const { rows, notes } = await benchLocalShapes(options, compileError);
     console.log(`\n== Local scheduling shapes ==\n${formatTable(rows)}`);
@@ -53,6 +54,11 @@ async function main(): Promise<void> {
     const rows = await benchDataExamples(options, compileError);
     console.log(`\n== Data-heavy examples ==\n${formatTable(rows)}`);
     console.log("Goal: taskloom local ≥ 1.6× vs direct sequential on 2 cores.");
+  }
+  if (only.has("bodies")) {
+    const lines = await benchBodies(options, compileError);
+    console.log(`\n== Workflow bodies: inline expressions vs tasks ==\n${lines.join("\n")}`);
+    console.log("Goals: inline S1 at least as fast as the task version (task/inline ≥ 1) locally and remotely; inline x*2+1 under 5 µs per element.");
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${await benchRemoteSection(runs, remoteWarmup)}`);

@@ -11,6 +11,7 @@ export const BENCH_MODULES = [
   "examples/tree-reduction/tree-reduction.ts",
   "bench/workflows/fanout.ts",
   "bench/workflows/chain.ts",
+  "bench/workflows/bodies.ts",
   "examples/wordcount/wordcount.ts",
   "examples/gemm/gemm.ts",
 ] as const;

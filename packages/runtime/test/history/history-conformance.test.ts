@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { HISTORY_LIMITS, createRedisHistory, createSqliteHistory, type HistoryRun, type HistoryStore, type TaskSample } from "../../dist/index.js";
-import { connectRedis } from "../../dist/internal/index.js";
+import { connectRedis } from "../../dist/store/redis-connection.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tl-history-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { RedisRunStore, connectRedis } from "../../dist/internal/index.js";
+import { connectRedis } from "../../dist/store/redis-connection.js";
+import { RedisRunStore } from "../../dist/store/redis-run-store.js";
 import { backends, meta, req, type Backend } from "./store-backends.js";
 
 describe.each(backends)("%s backend", (_name, make) => {

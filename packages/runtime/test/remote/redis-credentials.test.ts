@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redactRedisUrl } from "../../dist/internal/index.js";
+import { redactRedisUrl } from "../../dist/store/redis-url.js";
 import { startCustomRedisServer, type RedisHandle } from "../../../../test/setup/redis-server.js";
 import { makeTlsFiles } from "../../../../test/setup/tls-certs.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";

@@ -1,17 +1,13 @@
 /** The in-memory and the Redis backends of the store contracts, for conformance suites. */
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
-import {
-  MemoryRunStore,
-  MemoryTaskQueue,
-  RedisRunStore,
-  RedisTaskQueue,
-  connectRedis,
-  type RedisConnection,
-  type RunStore,
-  type TaskQueue,
-  type CompleteRequest,
-} from "../../dist/internal/index.js";
+import { MemoryRunStore } from "../../dist/store/memory-run-store.js";
+import { MemoryTaskQueue } from "../../dist/store/memory-task-queue.js";
+import { connectRedis, type RedisConnection } from "../../dist/store/redis-connection.js";
+import { RedisRunStore } from "../../dist/store/redis-run-store.js";
+import { RedisTaskQueue } from "../../dist/store/redis-task-queue.js";
+import type { CompleteRequest, RunStore } from "../../dist/store/run-store.js";
+import type { TaskQueue } from "../../dist/store/task-queue.js";
 
 export interface Backend {
   store: RunStore;
