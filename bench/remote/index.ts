@@ -14,7 +14,8 @@ import { benchFanout } from "../workflows/fanout.dag.js";
 
 const BIN = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-worker.js", import.meta.url));
 
-async function startWorker(url: string): Promise<ChildProcess> {
+/** Starts a `dag-worker` (2 threads) on `url` and resolves once it serves its group. */
+export async function startWorker(url: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve) => {
     let out = "";

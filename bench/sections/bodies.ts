@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { closeLocalPools } from "@taskloom/runtime";
 import { startRedisServer } from "../../test/setup/redis-server.js";
+import { startWorker } from "../remote/index.js";
 import { expectEqual, measurePair, type MeasureOptions, type PairedStats } from "../lib/stats.js";
 import { range } from "../lib/shapes.js";
 import { loadHandle, type BenchHandle } from "../taskloom-local.js";
 
-const BIN = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-worker.js", import.meta.url));
 const SOURCE = "bench/workflows/bodies.ts";
 const LEAVES = range(1024);
 const WIDE = range(10_000);
@@ -58,22 +56,6 @@ async function pairs(mode: string, run: (name: string) => Promise<Run>, options:
     line(`${mode} 10,000-wide map, x*2+1 as a task vs inline`, m, "task", "inline"),
     `${mode} inline x*2+1 per element: ${perElement.toFixed(2)} µs (map with the inline step minus the same map without it, ${base.a.median.toFixed(1)} → ${base.b.median.toFixed(1)} ms; goal < 5 µs)`,
   ];
-}
-
-async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve) => {
-    let out = "";
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (!out.includes("serving group")) return;
-      child.stdout?.off("data", onData);
-      resolve();
-    };
-    child.stdout?.on("data", onData);
-  });
-  child.stdout?.resume();
-  return child;
 }
 
 /**
