@@ -12,6 +12,8 @@ export interface ExecutionContext {
   /** The workflow's input. */
   input: unknown;
   options: ResolvedRunOptions;
+  /** The run's id (`report.runId`); a fresh UUID when absent. */
+  runId?: string;
 }
 
 /** What an executor resolves to; it rejects with a runtime error (carrying a partial `report`). */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { redactRedisUrl } from "../store/redis-url.js";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import { ExecutorUnavailableError, ManifestError, RunAbortedError, ValueNotSerializableError } from "../errors.js";
@@ -55,7 +56,8 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     if (bad) throw new ValueNotSerializableError(`input${bad.path}`, bad.what);
     if (options.signal?.aborted) throw new RunAbortedError(options.signal.reason);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
-    const watched = options.dashboard ? await watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local") : undefined;
+    const runId = randomUUID();
+    const watched = options.dashboard ? await watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId) : undefined;
     if (watched) {
       const user = options.onEvent;
       options.onEvent = user
@@ -66,7 +68,7 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
         : watched.onEvent;
     }
     try {
-      const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options });
+      const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options, runId });
       watched?.end(true);
       return options.report ? outcome : outcome.result;
     } catch (error) {

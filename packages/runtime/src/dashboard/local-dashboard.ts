@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import type { RunEvent } from "../protocol/run-events.js";
 import { dashboardGraphOf } from "./dashboard-graph.js";
@@ -28,9 +27,13 @@ export interface WatchedRun {
  * Shows a run on the process's dashboard (`run(input, { dashboard: true })`): prints its page's
  * URL on stderr and returns the sink for its events.
  */
-export async function watchOnProcessDashboard(manifest: ModuleManifest, workflow: WorkflowIR, executor: "local" | "remote"): Promise<WatchedRun> {
+export async function watchOnProcessDashboard(
+  manifest: ModuleManifest,
+  workflow: WorkflowIR,
+  executor: "local" | "remote",
+  runId: string,
+): Promise<WatchedRun> {
   const server = await processDashboard();
-  const runId = randomUUID();
   const view = new RunView(runId, workflow.name, dashboardGraphOf(manifest, workflow), Date.now(), executor === "local" ? "local" : "wukong", executor);
   server.addRun(view);
   const url = server.runUrl(runId);

@@ -6,6 +6,7 @@ import type { RunReport, SkippedTaskReport, TaskOptimizationReport, TaskReport }
 
 /** What a remote run's report is built from. */
 export interface RemoteReportInput {
+  runId: string;
   workflow: string;
   /** Hash of the workflow's structure. */
   structure: string;
@@ -94,6 +95,7 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
   tasks.sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || (a.instanceId < b.instanceId ? -1 : 1));
   const makespanMs = input.finishedAt - input.startedAt;
   return {
+    runId: input.runId,
     workflow: input.workflow,
     executor: "remote",
     status: input.status,

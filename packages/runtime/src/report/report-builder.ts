@@ -54,6 +54,7 @@ export class ReportBuilder {
   readonly skipped: SkippedTaskReport[] = [];
 
   constructor(
+    private readonly runId: string,
     private readonly workflow: string,
     private readonly concurrency: number,
     private readonly structure: string,
@@ -160,6 +161,7 @@ export class ReportBuilder {
     }
     const makespanMs = performance.now() - this.t0;
     return {
+      runId: this.runId,
       workflow: this.workflow,
       executor: "local",
       status,

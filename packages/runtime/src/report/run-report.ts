@@ -80,6 +80,8 @@ export interface TaskOptimizationReport {
  * and the run's makespan.
  */
 export interface RunReport {
+  /** The run's id: its page on the dashboard is `/runs/<runId>`; remote runs' Redis keys carry it. */
+  runId: string;
   workflow: string;
   executor: "local" | "remote";
   status: "succeeded" | "failed";

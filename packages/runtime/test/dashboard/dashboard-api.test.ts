@@ -73,7 +73,10 @@ describe("dashboard API", () => {
     const lastId = first.at(-1)?.id as string;
     const rest = await readEvents(`${api}/events`, { lastEventId: lastId });
     const elapsedS = (Date.now() - startedAt) / 1000;
-    const outcome = (await done) as { report: { counts: { tasks: number }; tasks: { instanceId: string }[] } };
+    const outcome = (await done) as { report: { runId: string; counts: { tasks: number }; tasks: { instanceId: string }[] } };
+    // The report names the run whose page is /runs/<runId>.
+    expect(outcome.report.runId).toBe(runId);
+    expect(url.pathname).toBe(`/runs/${runId}`);
     expect(rest.at(-1)?.event).toBe("end");
     const updates = [...first, ...rest].filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdate);
     for (const u of updates) expect(SCHEMAS.update(u, "update")).toEqual([]);

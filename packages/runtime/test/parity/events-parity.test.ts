@@ -115,5 +115,10 @@ describe("parity: events and reports", () => {
     expect(shapeOf({ ...remoteCore, executor: "x" })).toEqual(shapeOf({ ...local, executor: "x" }));
     expect(local.tasks.map((t) => t.worker)).toEqual(["local", "local", "local"]);
     expect(new Set(remote.tasks.map((t) => typeof t.thread))).toEqual(new Set(["number"]));
+    // Every report names its run: a UUID, a new one per run.
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    expect(local.runId).toMatch(uuid);
+    expect(remote.runId).toMatch(uuid);
+    expect(local.runId).not.toBe(remote.runId);
   });
 });

@@ -6,7 +6,19 @@ import { buildRemoteReport, type RemoteReportInput } from "../../src/report/remo
 const names = new Map([["f.ts#A.inc", "A.inc"]]);
 
 function input(records: string[], extra: Partial<RemoteReportInput> = {}): RemoteReportInput {
-  return { workflow: "wf", structure: "s", status: "succeeded", startedAt: 0, finishedAt: 40, records, names, known: 2, planner: "wukong", ...extra };
+  return {
+    runId: "r1",
+    workflow: "wf",
+    structure: "s",
+    status: "succeeded",
+    startedAt: 0,
+    finishedAt: 40,
+    records,
+    names,
+    known: 2,
+    planner: "wukong",
+    ...extra,
+  };
 }
 
 function row(instanceId: string, task: string, startedAt: number, finishedAt: number, extra: Partial<TaskMetricsRow> = {}): TaskMetricsRow {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { SourceLocation } from "@taskloom/sdk/internal";
 import { RunGraph, type SkippedTask } from "../../scheduling/run-graph.js";
 import { resolveValue } from "../../scheduling/resolve-value.js";
@@ -76,7 +77,7 @@ export class LocalRun {
     this.maxInFlight = ctx.options.concurrency * 2;
     this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
-    this.report = new ReportBuilder(ctx.workflow.name, ctx.options.concurrency, workflowStructure(ctx.workflow));
+    this.report = new ReportBuilder(ctx.runId ?? randomUUID(), ctx.workflow.name, ctx.options.concurrency, workflowStructure(ctx.workflow));
     this.source = new RunBatchSource(ctx, this.graph, this.report, this.results, inline);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;

@@ -83,7 +83,7 @@ const INLINE_MANIFEST_BYTES = 64 * 1024;
  */
 export async function runRemote(store: RunStore, queue: TaskQueue, ctx: ExecutionContext, options: RemoteRunOptions = {}): Promise<RemoteOutcome> {
   const startedAt = Date.now();
-  const runId = randomUUID();
+  const runId = ctx.runId ?? randomUUID();
   const plan = options.plan ?? defaultPlan();
   const submission = submissionOf(ctx.workflow, ctx.input, manifestInline(ctx.manifest));
   const manifest = manifestBlob(ctx.manifest);
@@ -176,6 +176,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       const known = meta?.known ?? submission.known;
       const build = (records: readonly string[], coldStarts?: ReadonlyMap<string, number>): RunReport =>
         buildRemoteReport({
+          runId,
           workflow: ctx.workflow.name,
           structure: workflowStructure(ctx.workflow),
           status: "succeeded",
