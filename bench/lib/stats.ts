@@ -53,6 +53,8 @@ export interface PairedStats {
   b: Stats;
   /** `a`'s time over `b`'s, round by round (above 1: `b` is faster). */
   ratio: Stats;
+  /** `b`'s time minus `a`'s, round by round, in ms: what `b` costs beyond `a` on the same machine state. */
+  extra: Stats;
 }
 
 /**
@@ -96,7 +98,12 @@ export async function measurePair<A, B>(
       await timeOne(a, timeA, checkA);
     }
   }
-  return { a: summarize(timeA), b: summarize(timeB), ratio: summarize(timeA.map((t, i) => t / (timeB[i] as number))) };
+  return {
+    a: summarize(timeA),
+    b: summarize(timeB),
+    ratio: summarize(timeA.map((t, i) => t / (timeB[i] as number))),
+    extra: summarize(timeB.map((t, i) => t - (timeA[i] as number))),
+  };
 }
 
 /** Throws when `actual` is not `expected` (a benchmark must not time a wrong answer). */

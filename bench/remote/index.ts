@@ -4,33 +4,12 @@
  * shapes as BullMQ flows on the same server, as ratios. Counts client Redis commands per task
  * (MONITOR, on an extra run) and bytes sent to Redis (INFO stats total_net_input_bytes).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { FlowProducer, Worker, type FlowJob } from "bullmq";
 import { startRedisServer } from "../../test/setup/redis-server.js";
+import { startWorker } from "../lib/dag-worker.js";
 import { treeReduction } from "../../examples/tree-reduction/tree-reduction.dag.js";
 import { benchFanout } from "../workflows/fanout.dag.js";
-
-const BIN = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-worker.js", import.meta.url));
-
-/** Starts a `dag-worker` (2 threads) on `url` and resolves once it serves its group. */
-export async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve) => {
-    let out = "";
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (!out.includes("serving group")) return;
-      // Stop collecting: the worker logs for as long as the bench runs; later lines are drained unread.
-      child.stdout?.off("data", onData);
-      resolve();
-    };
-    child.stdout?.on("data", onData);
-  });
-  child.stdout?.resume();
-  return child;
-}
 
 async function bytesIn(redis: Redis): Promise<number> {
   const net = await redis.info("stats");

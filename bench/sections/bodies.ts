@@ -1,6 +1,6 @@
 import { closeLocalPools } from "@taskloom/runtime";
 import { startRedisServer } from "../../test/setup/redis-server.js";
-import { startWorker } from "../remote/index.js";
+import { startWorker } from "../lib/dag-worker.js";
 import { expectEqual, measurePair, type MeasureOptions, type PairedStats } from "../lib/stats.js";
 import { range } from "../lib/shapes.js";
 import { loadHandle, type BenchHandle } from "../taskloom-local.js";
@@ -20,8 +20,18 @@ function line(what: string, pair: PairedStats, aName: string, bName: string): st
   );
 }
 
+/** The inline step's cost per element: the median per-round extra time of `pair.b` over `pair.a`. */
+function perElement(what: string, pair: PairedStats): string {
+  const us = (ms: number) => ((ms * 1000) / WIDE.length).toFixed(2);
+  return (
+    `${what}: ${us(pair.extra.median)} µs (median of ${pair.extra.runs} paired rounds, ${us(pair.extra.min)} to ${us(pair.extra.max)}; ` +
+    `runs ${pair.a.median.toFixed(1)} → ${pair.b.median.toFixed(1)} ms; goal < 5 µs)`
+  );
+}
+
 async function pairs(mode: string, run: (name: string) => Promise<Run>, options: MeasureOptions): Promise<string[]> {
-  const [treeTasks, treeInline, mapTasks, mapInline, plainMap] = await Promise.all(["treeTasks", "treeInline", "mapTasks", "mapInline", "plainMap"].map(run));
+  const names = ["treeTasks", "treeInline", "mapTasks", "mapInline", "plainMap", "sumOnly", "mapPure"];
+  const [treeTasks, treeInline, mapTasks, mapInline, plainMap, sumOnly, mapPure] = await Promise.all(names.map(run));
   const tree = (r: number) => expectEqual("S1 tree", r, TREE_SUM);
   const map = (r: number) => expectEqual("map x*2+1", r, MAP_SUM);
   const s1 = await measurePair(
@@ -38,23 +48,35 @@ async function pairs(mode: string, run: (name: string) => Promise<Run>, options:
     map,
     map,
   );
+  // The inline step's own cost: the same fan-out with and without it, paired round by round
+  // (the per-round difference is steadier than a difference of two medians); more rounds than the
+  // ratios above, because the difference is a small part of each run.
+  const fine = { ...options, runs: Math.max(11, 2 * (options.runs ?? 5) + 1) };
+  const sumOfLeaves = (r: number) =>
+    expectEqual(
+      "map of leaves",
+      r,
+      WIDE.reduce((s, x) => s + x, 0),
+    );
   const base = await measurePair(
     () => plainMap!(WIDE),
     () => mapInline!(WIDE),
-    options,
-    (r) =>
-      expectEqual(
-        "map of leaves",
-        r,
-        WIDE.reduce((s, x) => s + x, 0),
-      ),
+    fine,
+    sumOfLeaves,
     map,
   );
-  const perElement = ((base.b.median - base.a.median) * 1000) / WIDE.length;
+  const pure = await measurePair(
+    () => sumOnly!(WIDE),
+    () => mapPure!(WIDE),
+    fine,
+    sumOfLeaves,
+    map,
+  );
   return [
     line(`${mode} S1 tree 1,024 leaves, add as a task vs a + b inline`, s1, "task", "inline"),
     line(`${mode} 10,000-wide map, x*2+1 as a task vs inline`, m, "task", "inline"),
-    `${mode} inline x*2+1 per element: ${perElement.toFixed(2)} µs (map with the inline step minus the same map without it, ${base.a.median.toFixed(1)} → ${base.b.median.toFixed(1)} ms; goal < 5 µs)`,
+    perElement(`${mode} inline x*2+1 per element of a 10,000-wide fan-out over task results`, base),
+    perElement(`${mode} inline xs.map((x) => x*2+1) per element, one step over the input`, pure),
   ];
 }
 

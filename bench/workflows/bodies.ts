@@ -63,4 +63,16 @@ export class BenchBodies {
   static mapInline(xs: number[]) {
     return BenchBodies.sum(xs.map((x) => BenchBodies.leaf(x) * 2 + 1));
   }
+
+  /** The input summed by the task alone: the baseline of {@link BenchBodies.mapPure}. */
+  @workflow()
+  static sumOnly(xs: number[]) {
+    return BenchBodies.sum(xs);
+  }
+
+  /** `x * 2 + 1` as one inline `.map` over the input (no task in the callback), then the sum task. */
+  @workflow()
+  static mapPure(xs: number[]) {
+    return BenchBodies.sum(xs.map((x) => x * 2 + 1));
+  }
 }
