@@ -138,7 +138,7 @@ export async function benchRemote(options: { runs: number; warmup: number }): Pr
       const after = await bytesIn(redis);
       const commands = await clientCommands(redis, shape.run);
       const bull: number[] = [];
-      const bullRuns = "bullRuns" in shape ? shape.bullRuns : Math.max(1, Math.min(options.runs, 3));
+      const bullRuns = ("bullRuns" in shape ? shape.bullRuns : undefined) ?? Math.max(1, Math.min(options.runs, 3));
       const bullBefore = await commandsExecuted(redis);
       for (let i = 0; i < bullRuns; i++) bull.push(await bullRun(server.url, shape.bull));
       const bullExecuted = (await commandsExecuted(redis)) - bullBefore;

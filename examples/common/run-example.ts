@@ -10,7 +10,8 @@ export interface ExampleHandle<I, O> {
 /** What {@link runExample} runs and checks. */
 export interface RunExampleOptions<I, O> {
   title: string;
-  handle: ExampleHandle<I, O>;
+  // NoInfer: `O` comes from `direct` (a handle's overloaded `run` would infer `O | RunOutcome<O>`).
+  handle: ExampleHandle<I, NoInfer<O>>;
   input: I;
   /** The reference meaning: the workflow method called directly. */
   direct: () => O | Promise<O>;
