@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
  * Sections: S1/S2/S3 (direct, naive piscina, Dask threaded, Taskloom local), the data-heavy
  * examples (wordcount 5 MB, GEMM 512², direct vs Taskloom local) and the remote section
- * (`bench/remote/index.ts`, when present). Every timed run checks its result.
+ * (`bench/remote/index.ts`, when present), and the planners' planning time at 1k and 10k instances.
+ * Every timed run checks its result.
  */
 import { availableParallelism, cpus } from "node:os";
 import { parseArgs } from "node:util";
@@ -15,10 +16,11 @@ import { formatTable } from "./lib/table.js";
 import { benchBodies } from "./sections/bodies.js";
 import { benchDataExamples } from "./sections/data-examples.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
+import { benchPlanners } from "./sections/planners.js";
 import { benchRemoteSection } from "./sections/remote.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "bodies", "remote"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote", "planners"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   console.log(`Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}.`);
 
   // Every section imports generated modules (`*.dag.ts`, not committed): compile them first, whatever runs.
-  const compileError = await compileBenchModules();
+  const compileError = only.size === 1 && only.has("planners") ? undefined : await compileBenchModules();
   if (only.has("shapes")) {
     const { rows, notes } = await benchLocalShapes(options, compileError);
     console.log(`\n== Local scheduling shapes ==\n${formatTable(rows)}`);
@@ -60,6 +62,12 @@ async function main(): Promise<void> {
     const lines = await benchBodies(options, compileError);
     console.log(`\n== Workflow bodies: inline expressions vs tasks ==\n${lines.join("\n")}`);
     console.log("Goals: inline S1 at least as fast as the task version (task/inline ≥ 1) locally and remotely; inline x*2+1 under 5 µs per element.");
+  }
+  if (only.has("planners")) {
+    // Planning is short and single-threaded: at least 9 timed rounds, so that the median resists a busy machine.
+    const lines = benchPlanners({ runs: Math.max(9, runs), warmup: Math.max(3, warmup) });
+    console.log(`\n== Planners: planning time (critical-path workload, 3 configurations) ==\n${lines.join("\n")}`);
+    console.log("Goal: planning a 10,000-instance DAG under 100 ms with every planner.");
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${compileError ?? (await benchRemoteSection(runs, remoteWarmup))}`);

@@ -91,4 +91,4 @@ export type { Placement, SimulatedRun } from "./planning/simulate.js";
 export { simulate } from "./planning/simulate.js";
 export { wukongPlanner, uniformPlanner, nonUniformPlanner, PLANNERS, resolvePlanner, colocationKeys, fastestConfiguration } from "./planning/planners.js";
 export { buildPredictions, type Predictions, type PredictionInputs } from "./planning/predictions.js";
-export type { PlanGraph } from "./planning/plan-graph.js";
+export { planGraphOf, type PlanGraph, type PlanGraphParts } from "./planning/plan-graph.js";

@@ -133,3 +133,45 @@ export function buildPlanGraph(workflow: WorkflowIR, input: unknown, options: Pl
   if (graph.done) for (const r of refList(graph.result())) if (index.has(r)) results.add(index.get(r)!);
   return { size: ids.length, ids, nodeIds, tasks, deps, dependents, staticBytes, results, predicted };
 }
+
+/** What {@link planGraphOf} takes beside the tasks and their dependencies. */
+export interface PlanGraphParts {
+  /** Instance ids (default `n0`, `n1`, …); also the node ids unless `nodeIds` is given. */
+  ids?: readonly string[];
+  nodeIds?: readonly string[];
+  /** Instances whose output the client reads (default: the last one). */
+  results?: readonly number[];
+  /** Bytes of each instance's arguments not made by tasks (default 0). */
+  staticBytes?: readonly number[];
+}
+
+/**
+ * A plan graph from plain lists (for user planners' tests, benchmarks, and drawings of made-up
+ * graphs): `deps[i]` lists the indices of instance `i`'s dependencies, all below `i`.
+ * @example
+ * ```ts
+ * const g = planGraphOf(["load", "load", "join"], [[], [], [0, 1]]); // two roots joined by n2
+ * ```
+ */
+export function planGraphOf(tasks: readonly string[], deps: readonly (readonly number[])[], parts: PlanGraphParts = {}): PlanGraph {
+  if (deps.length !== tasks.length) throw new RangeError(`planGraphOf: ${tasks.length} tasks but ${deps.length} dependency lists`);
+  const dependents: number[][] = tasks.map(() => []);
+  deps.forEach((ds, i) => {
+    for (const d of ds) {
+      if (!(Number.isInteger(d) && d >= 0 && d < i)) throw new RangeError(`planGraphOf: dependency ${d} of instance ${i} must be an index below ${i}`);
+      dependents[d]!.push(i);
+    }
+  });
+  const ids = parts.ids ?? tasks.map((_, i) => `n${i}`);
+  return {
+    size: tasks.length,
+    ids,
+    nodeIds: parts.nodeIds ?? ids,
+    tasks,
+    deps,
+    dependents,
+    staticBytes: Float64Array.from(parts.staticBytes ?? tasks.map(() => 0)),
+    results: new Set(parts.results ?? (tasks.length > 0 ? [tasks.length - 1] : [])),
+    predicted: 0,
+  };
+}

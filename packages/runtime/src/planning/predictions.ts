@@ -68,6 +68,12 @@ interface TaskModel {
   cpu: number;
 }
 
+interface ExecutionSource {
+  model: TaskModel;
+  scale: number;
+  from: string | undefined;
+}
+
 function model(samples: readonly TaskSample[], pick: (s: TaskSample) => number, q: number | undefined): LinearModel {
   return fitLinear(
     samples.map((s) => s.inputBytes),
@@ -124,31 +130,31 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     );
   const transfers = inputs.history?.transfers ?? {};
   const pooled = Object.values(transfers).flat();
-  const fetchModels = new Map<string, LinearModel | undefined>();
-  const storeModels = new Map<string, LinearModel | undefined>();
   const pooledFetch = transferModel(pooled, "fetch", q);
   const pooledStore = transferModel(pooled, "store", q);
-  const transfer = (
-    cache: Map<string, LinearModel | undefined>,
-    kind: TransferSample["kind"],
-    pooledModel: LinearModel | undefined,
-    config: string,
-    bytes: number,
-  ): number => {
-    if (!cache.has(config)) cache.set(config, transferModel(transfers[config] ?? [], kind, q) ?? pooledModel);
-    const m = cache.get(config);
-    return m ? predictLinear(m, bytes) : PREDICTION_DEFAULTS.fetchMs + bytes / PREDICTION_DEFAULTS.bytesPerMs;
+  /** Redis transfer time of `bytes` on a configuration: its own samples' line, else every configuration's, else the defaults. */
+  const transferOf = (kind: TransferSample["kind"], pooledModel: LinearModel | undefined) => {
+    const models = new Map<string, LinearModel | null>();
+    return (config: string, bytes: number): number => {
+      if (bytes <= 0) return 0;
+      let m = models.get(config);
+      if (m === undefined) models.set(config, (m = transferModel(transfers[config] ?? [], kind, q) ?? pooledModel ?? null));
+      return m ? predictLinear(m, bytes) : PREDICTION_DEFAULTS.fetchMs + bytes / PREDICTION_DEFAULTS.bytesPerMs;
+    };
   };
   const perConfig = (config: string, f: (s: TaskSample) => number, quantileOf: number | undefined, fallback: number): number => {
     const own = byConfig.get(config);
     const list = own && own.length > 0 ? own : [...byConfig.values()].flat();
     return pick(list.map(f), quantileOf, fallback);
   };
-  const memo = new Map<string, number>();
-  const memoized = (key: string, f: () => number): number => {
-    let v = memo.get(key);
-    if (v === undefined) memo.set(key, (v = f()));
-    return v;
+  /** Per-configuration values, computed once per configuration. */
+  const perConfiguration = (f: (configuration: string) => number): ((configuration: string) => number) => {
+    const memo = new Map<string, number>();
+    return (configuration) => {
+      let v = memo.get(configuration);
+      if (v === undefined) memo.set(configuration, (v = f(configuration)));
+      return v;
+    };
   };
   const isCpuBound = (task: string): boolean => {
     const models = byTask.get(task);
@@ -156,37 +162,47 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     const cpus = [...models.values()].map((m) => m.cpu).filter((c) => c >= 0);
     return cpus.length > 0 && quantile(cpus, 0.5) >= 0.5;
   };
+  /** Where a (task, configuration)'s execution prediction comes from: its own model, or another's scaled (null: no sample at all). */
+  const executionSource = (task: string, configuration: string): ExecutionSource | null => {
+    const models = byTask.get(task);
+    const own = models?.get(configuration);
+    if (own) return { model: own, scale: 1, from: undefined };
+    if (!models || models.size === 0) return null;
+    // The configuration with the most samples (then by name), scaled by CPU speed when CPU bound.
+    const [from, m] = [...models].sort((a, b) => b[1].samples - a[1].samples || (a[0] < b[0] ? -1 : 1))[0]!;
+    const source = configs.get(from);
+    const target = configs.get(configuration);
+    const scale = isCpuBound(task) && source && target ? threadSpeed(source) / threadSpeed(target) : 1;
+    return { model: m, scale, from };
+  };
+  const sources = new Map<string, Map<string, ExecutionSource | null>>();
   const starts = inputs.starts ?? {};
   return {
     sla: inputs.sla,
     hasHistory: (inputs.history?.runs ?? 0) > 0,
     execution(task, configuration, inputBytes) {
-      const models = byTask.get(task);
-      const own = models?.get(configuration);
-      if (own) return { ms: predictLinear(own.exec, inputBytes), samples: own.samples };
-      if (!models || models.size === 0) return { ms: PREDICTION_DEFAULTS.executionMs, samples: 0 };
-      // The configuration with the most samples (then by name), scaled by CPU speed when CPU bound.
-      const [from, m] = [...models].sort((a, b) => b[1].samples - a[1].samples || (a[0] < b[0] ? -1 : 1))[0]!;
-      const source = configs.get(from);
-      const target = configs.get(configuration);
-      const scale = isCpuBound(task) && source && target ? threadSpeed(source) / threadSpeed(target) : 1;
-      return { ms: predictLinear(m.exec, inputBytes) * scale, samples: m.samples, scaledFrom: from };
+      let byConfiguration = sources.get(task);
+      if (byConfiguration === undefined) sources.set(task, (byConfiguration = new Map()));
+      let source = byConfiguration.get(configuration);
+      if (source === undefined) byConfiguration.set(configuration, (source = executionSource(task, configuration)));
+      if (source === null) return { ms: PREDICTION_DEFAULTS.executionMs, samples: 0 };
+      const ms = predictLinear(source.model.exec, inputBytes) * source.scale;
+      return source.from === undefined ? { ms, samples: source.model.samples } : { ms, samples: source.model.samples, scaledFrom: source.from };
     },
     outputBytes(task, inputBytes) {
       const m = outputs.get(task);
       return m ? predictLinear(m, inputBytes) : 8;
     },
-    fetchMs: (configuration, bytes) => (bytes <= 0 ? 0 : transfer(fetchModels, "fetch", pooledFetch, configuration, bytes)),
-    storeMs: (configuration, bytes) => (bytes <= 0 ? 0 : transfer(storeModels, "store", pooledStore, configuration, bytes)),
-    updateMs: (configuration) => memoized(`u${configuration}`, () => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
-    handoffMs: (configuration) =>
-      memoized(`h${configuration}`, () => {
-        const warm = starts[configuration]?.warm ?? [];
-        if (warm.length > 0) return pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs);
-        // Hand-offs taken at once by an idle worker: the low end of the measured queue waits.
-        return perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
-      }),
-    coldStartMs: (configuration) => memoized(`c${configuration}`, () => pick(starts[configuration]?.cold ?? [], q, PREDICTION_DEFAULTS.coldStartMs)),
+    fetchMs: transferOf("fetch", pooledFetch),
+    storeMs: transferOf("store", pooledStore),
+    updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
+    handoffMs: perConfiguration((configuration) => {
+      const warm = starts[configuration]?.warm ?? [];
+      if (warm.length > 0) return pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs);
+      // Hand-offs taken at once by an idle worker: the low end of the measured queue waits.
+      return perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+    }),
+    coldStartMs: perConfiguration((configuration) => pick(starts[configuration]?.cold ?? [], q, PREDICTION_DEFAULTS.coldStartMs)),
     cpuBound: isCpuBound,
     samplesOf: (task) => [...(byTask.get(task)?.values() ?? [])].reduce((n, m) => n + m.samples, 0),
   };

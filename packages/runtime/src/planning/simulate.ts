@@ -192,7 +192,9 @@ export function simulate(
   };
   for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.handoffMs(placement.groups[i]!), READY, i);
   while (events.size > 0) {
-    const [t, kind, x] = events.pop();
+    const t = events.pop();
+    const kind = events.kind;
+    const x = events.item;
     if (kind === READY) {
       handOff(x, t);
       continue;

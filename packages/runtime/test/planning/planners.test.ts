@@ -1,8 +1,10 @@
-/** Golden plans of the built-in planners on small graphs, the simulation's cold starts and capacity, determinism and planning speed. */
+/** Golden plans of the built-in planners on small graphs, slack, the simulation's cold starts and capacity, determinism, a 10,000-instance plan. */
 import { describe, expect, it } from "vitest";
+import { criticalPathInput } from "../../../../bench/lib/plan-workload.js";
 import {
   buildPredictions,
   nonUniformPlanner,
+  planGraphOf,
   simulate,
   uniformPlanner,
   wukongPlanner,
@@ -13,21 +15,7 @@ import {
 } from "../../dist/index.js";
 
 function graph(tasks: string[], deps: number[][], results: number[] = [tasks.length - 1]): PlanGraph {
-  const dependents: number[][] = tasks.map(() => []);
-  deps.forEach((ds, i) => {
-    for (const d of ds) dependents[d]!.push(i);
-  });
-  return {
-    size: tasks.length,
-    ids: tasks.map((_, i) => `n${i}`),
-    nodeIds: tasks.map((_, i) => `n${i}`),
-    tasks,
-    deps,
-    dependents,
-    staticBytes: new Float64Array(tasks.length),
-    results: new Set(results),
-    predicted: 0,
-  };
+  return planGraphOf(tasks, deps, { results });
 }
 
 const sample = (executionMs: number, cpu: number): TaskSample => ({
@@ -116,6 +104,43 @@ describe("planners", () => {
     const again = nonUniformPlanner.plan(input);
     expect(again.plan).toEqual(plan);
     expect(again.report.tasks).toEqual(report.tasks);
+  });
+
+  it("non-uniform: a move that would take the run past slackPct is rejected", () => {
+    // h0 → h1 → h2 (300 ms, critical) beside s3 → s4 (200 ms), both results; CPU bound: 2× slower on `slow`.
+    const g = graph(["heavy", "heavy", "heavy", "side", "side"], [[], [0], [1], [], [3]], [2, 4]);
+    const h = history({ heavy: [["fast", 100, 0.95]], side: [["fast", 100, 0.95]] });
+    const slackInput = {
+      graph: g,
+      predictions: buildPredictions({ history: h, configurations: [fast, slow], starts, sla: "mean" }),
+      configurations: [fast, slow],
+    };
+    const uniform = uniformPlanner.plan(slackInput).report;
+    // s3 on `slow` (200 ms) still ends before the chain; s4 there too would end near 400 ms: past 5 %.
+    const five = nonUniformPlanner.plan(slackInput);
+    expect(five.plan.groups).toEqual({ n3: "slow" });
+    expect(five.report.predictedMakespanMs).toBeLessThanOrEqual(uniform.predictedMakespanMs * 1.05 + 1e-6);
+    // With 50 % of slack both side tasks move, and the plan is slower than the all-fastest one.
+    const fifty = nonUniformPlanner.plan({ ...slackInput, options: { slackPct: 50 } });
+    expect(fifty.plan.groups).toEqual({ n3: "slow", n4: "slow" });
+    expect(fifty.report.predictedMakespanMs).toBeGreaterThan(uniform.predictedMakespanMs * 1.2);
+    expect(fifty.report.predictedMakespanMs).toBeLessThanOrEqual(uniform.predictedMakespanMs * 1.5 + 1e-6);
+    // With none, nothing CPU bound moves (each would lengthen its path).
+    expect(nonUniformPlanner.plan({ ...slackInput, options: { slackPct: 0 } }).plan.groups).toBeUndefined();
+    expect(() => nonUniformPlanner.plan({ ...slackInput, options: { slackPct: -1 } })).toThrow(/slackPct must be a finite number >= 0/);
+  });
+
+  it("non-uniform on 10,000 instances: within the slack of the all-fastest plan, cheaper, and the same plan twice", () => {
+    const big = criticalPathInput(10_000);
+    const uniform = uniformPlanner.plan(big).report;
+    const { plan, report } = nonUniformPlanner.plan(big);
+    expect(Object.keys(report.tasks)).toHaveLength(big.graph.size);
+    expect(report.predictedMakespanMs).toBeLessThanOrEqual(uniform.predictedMakespanMs * 1.05 + 1e-6);
+    expect(report.predictedCost.gbSeconds).toBeLessThan(uniform.predictedCost.gbSeconds * 0.9);
+    // The critical path of the all-fastest plan stays on the fastest configuration.
+    for (const id of uniform.criticalPath) expect(report.tasks[id]!.group).toBe("fast");
+    expect(Object.keys(report.configurations).sort()).toEqual(["fast", "medium", "small"]);
+    expect(nonUniformPlanner.plan(big).plan).toEqual(plan);
   });
 
   it("no history: the default plan, and the report says why", () => {
