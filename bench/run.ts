@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
@@ -15,12 +15,13 @@ import { parseArgs } from "node:util";
 import { formatTable } from "./lib/table.js";
 import { benchBodies } from "./sections/bodies.js";
 import { benchDataExamples } from "./sections/data-examples.js";
+import { benchFirstRun } from "./sections/first-run.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
 import { benchPlanners } from "./sections/planners.js";
 import { benchRemoteSection } from "./sections/remote.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "bodies", "remote", "planners"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -71,6 +72,11 @@ async function main(): Promise<void> {
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${compileError ?? (await benchRemoteSection(runs, remoteWarmup))}`);
+  }
+  if (only.has("first-run")) {
+    const lines = compileError ? [compileError] : await benchFirstRun(runs);
+    console.log(`\n== First run in a fresh process (S2 handle: import, one run, then warm runs) ==\n${lines.join("\n")}`);
+    console.log("Goals: the 1-task workflow's first run under 60 ms locally and under 40 ms remotely with warm workers.");
   }
 }
 

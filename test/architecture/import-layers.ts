@@ -27,6 +27,7 @@ export const RUNTIME_LAYERS: Record<string, readonly string[]> = {
   gateway: ["errors.ts", "codec", "scheduling", "protocol", "planning", "store", "report"],
   cli: ["*"],
   "index.ts": ["*"],
+  "handle.ts": ["client"],
 };
 
 /** Sub-folders that must not import each other (local and remote submission share only `client/`). */

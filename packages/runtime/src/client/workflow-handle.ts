@@ -7,7 +7,6 @@ import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
 import type { RunOutcome } from "../report/run-report.js";
-import { watchOnProcessDashboard } from "../dashboard/local-dashboard.js";
 import { resolveRunOptions, type RunOptions } from "./run-options.js";
 
 /** The input parameter of `run`: optional when the workflow takes no input. */
@@ -57,7 +56,10 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     if (options.signal?.aborted) throw new RunAbortedError(options.signal.reason);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
     const runId = randomUUID();
-    const watched = options.dashboard ? await watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId) : undefined;
+    // Loaded only when asked for: the dashboard server is no part of a plain run.
+    const watched = options.dashboard
+      ? await (await import("../dashboard/local-dashboard.js")).watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId)
+      : undefined;
     if (watched) {
       const user = options.onEvent;
       options.onEvent = user

@@ -1,15 +1,27 @@
-import { Cluster, Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Cluster, Redis } from "ioredis";
 import { RedisAuthError, RedisConnectionError } from "../errors.js";
 import { REDIS_CA_ENV, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.js";
 
 export { parseRedisUrl, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.js";
+
+let ioredisModule: typeof import("ioredis") | undefined;
+
+/**
+ * ioredis, loaded on the first connection: a local run never opens one, and importing ioredis
+ * costs a fresh process several times the rest of the runtime's import.
+ */
+function ioredis(): typeof import("ioredis") {
+  ioredisModule ??= createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+  return ioredisModule;
+}
 
 /** An ioredis connection: a standalone server or a cluster. */
 export type RedisConnection = Redis | Cluster;
 
 /** Whether `conn` is a Redis Cluster client. */
 export function isCluster(conn: RedisConnection): conn is Cluster {
-  return conn instanceof Cluster;
+  return conn instanceof ioredis().Cluster;
 }
 
 /** Options of {@link connectRedis}. */
@@ -30,7 +42,7 @@ const reconnectForever = (times: number): number => Math.min(times * 100, MAX_RE
 const reconnectOnReadonly = (error: Error): 2 | false => (/^READONLY/.test(error.message) ? 2 : false);
 
 function standalone(url: string, options: ConnectRedisOptions): Redis {
-  return new Redis({
+  return new (ioredis().Redis)({
     ...redisOptionsFromUrl(url),
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
@@ -96,7 +108,7 @@ export async function connectRedis(url: string, options: ConnectRedisOptions = {
   const info = await probe.info("cluster");
   if (!/cluster_enabled:1/.test(info)) return probe;
   probe.disconnect();
-  const cluster = new Cluster([{ host: host as string, port: port as number }], {
+  const cluster = new (ioredis().Cluster)([{ host: host as string, port: port as number }], {
     lazyConnect: true,
     enableAutoPipelining: options.autoPipelining ?? true,
     clusterRetryStrategy: reconnectForever,
