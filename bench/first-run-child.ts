@@ -5,6 +5,8 @@
  *
  *   node --import tsx bench/first-run-child.ts <1|1000> [redis-url]
  */
+export {};
+
 const started = performance.now();
 const [widthText, redis] = process.argv.slice(2);
 const width = Number(widthText);
