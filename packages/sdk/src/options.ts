@@ -1,4 +1,5 @@
 import { InvalidOptionError } from "./errors.js";
+import { checkInteger, checkKeys, invalidOption, showValue, type OptionFailure } from "./option-checks.js";
 
 /** Options of a `@task` method. */
 export interface TaskOptions {
@@ -51,35 +52,24 @@ export interface WorkflowOptions {
 const TASK_KEYS = new Set(["name", "retries", "retryDelayMs", "timeoutMs", "memoryMb", "largeOutputBytes", "optimizations"]);
 const WORKFLOW_KEYS = new Set(["name", "timeoutMs"]);
 
-function checkKeys(where: string, options: object, allowed: Set<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!allowed.has(key)) {
-      throw new InvalidOptionError(`${where}: unknown option "${key}"; expected one of ${[...allowed].join(", ")}`);
-    }
-  }
+/** Fails with an {@link InvalidOptionError} whose message starts with `where`. */
+function failAt(where: string): OptionFailure {
+  return (message) => invalidOption(`${where}: ${message}`);
 }
 
 function checkName(where: string, value: unknown): void {
   if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
-    throw new InvalidOptionError(`${where}: options.name must be a non-empty string, got ${show(value)}`);
+    throw new InvalidOptionError(`${where}: options.name must be a non-empty string, got ${showValue(value)}`);
   }
 }
 
-function checkInteger(where: string, key: string, value: unknown, min: number): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    const kind = min === 0 ? "a non-negative integer" : "a positive integer";
-    throw new InvalidOptionError(`${where}: options.${key} must be ${kind}, got ${show(value)}`);
-  }
-}
-
-function show(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
+function checkOptionKeys(where: string, options: object, allowed: Set<string>): void {
+  checkKeys(options, allowed, (key, expected) => `unknown option "${key}"; expected one of ${expected}`, failAt(where));
 }
 
 function checkObject(where: string, options: unknown): asserts options is Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(`${where}: options must be an object, got ${show(options)}`);
+    throw new InvalidOptionError(`${where}: options must be an object, got ${showValue(options)}`);
   }
 }
 
@@ -89,16 +79,16 @@ function checkObject(where: string, options: unknown): asserts options is Record
  */
 export function validateTaskOptions(where: string, options: unknown = {}): Readonly<TaskOptions> {
   checkObject(where, options);
-  checkKeys(where, options, TASK_KEYS);
+  checkOptionKeys(where, options, TASK_KEYS);
   checkName(where, options.name);
-  checkInteger(where, "retries", options.retries, 0);
-  checkInteger(where, "retryDelayMs", options.retryDelayMs, 0);
-  checkInteger(where, "timeoutMs", options.timeoutMs, 1);
-  checkInteger(where, "memoryMb", options.memoryMb, 1);
+  checkInteger("options.retries", options.retries, 0, failAt(where));
+  checkInteger("options.retryDelayMs", options.retryDelayMs, 0, failAt(where));
+  checkInteger("options.timeoutMs", options.timeoutMs, 1, failAt(where));
+  checkInteger("options.memoryMb", options.memoryMb, 1, failAt(where));
   if (typeof options.memoryMb === "number" && options.memoryMb < 16) {
     throw new InvalidOptionError(`${where}: options.memoryMb must be at least 16, got ${options.memoryMb}`);
   }
-  checkInteger(where, "largeOutputBytes", options.largeOutputBytes, 1);
+  checkInteger("options.largeOutputBytes", options.largeOutputBytes, 1, failAt(where));
   if (options.optimizations !== undefined) validateOptimizationSwitches(`${where}: options.optimizations`, options.optimizations);
   const optimizations = options.optimizations === undefined ? {} : { optimizations: Object.freeze({ ...(options.optimizations as object) }) };
   return Object.freeze({ ...options, ...optimizations }) as Readonly<TaskOptions>;
@@ -110,12 +100,12 @@ export function validateTaskOptions(where: string, options: unknown = {}): Reado
  */
 export function validateOptimizationSwitches(where: string, value: unknown): OptimizationSwitches {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(`${where} must be an object, got ${show(value)}`);
+    throw new InvalidOptionError(`${where} must be an object, got ${showValue(value)}`);
   }
   const names: readonly string[] = OPTIMIZATION_NAMES;
   for (const [key, v] of Object.entries(value)) {
     if (!names.includes(key)) throw new InvalidOptionError(`${where}: unknown optimization "${key}"; expected one of ${names.join(", ")}`);
-    if (v !== undefined && typeof v !== "boolean") throw new InvalidOptionError(`${where}.${key} must be a boolean, got ${show(v)}`);
+    if (v !== undefined && typeof v !== "boolean") throw new InvalidOptionError(`${where}.${key} must be a boolean, got ${showValue(v)}`);
   }
   return value as OptimizationSwitches;
 }
@@ -123,8 +113,8 @@ export function validateOptimizationSwitches(where: string, value: unknown): Opt
 /** Validates `@workflow` options and returns a frozen copy. */
 export function validateWorkflowOptions(where: string, options: unknown = {}): Readonly<WorkflowOptions> {
   checkObject(where, options);
-  checkKeys(where, options, WORKFLOW_KEYS);
+  checkOptionKeys(where, options, WORKFLOW_KEYS);
   checkName(where, options.name);
-  checkInteger(where, "timeoutMs", options.timeoutMs, 1);
+  checkInteger("options.timeoutMs", options.timeoutMs, 1, failAt(where));
   return Object.freeze({ ...options }) as Readonly<WorkflowOptions>;
 }

@@ -4,6 +4,7 @@
  * `dag-gateway status [--port <n>] [--host <h>] [--json]`: prints a running gateway's ledger.
  */
 import { parseArgs } from "node:util";
+import { checkIntegerText } from "@taskloom/sdk/internal";
 import { createGateway } from "../gateway/gateway.js";
 import { loadGatewayConfig } from "../gateway/gateway-config.js";
 import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
@@ -30,10 +31,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-    throw new Error(`--port must be a port number, got ${JSON.stringify(values.port)}`);
-  }
+  const port = checkIntegerText("--port", values.port, 0, (message) => {
+    throw new Error(message);
+  });
+  if (port !== undefined && port > 65535) throw new Error(`--port must be a port number, got ${JSON.stringify(values.port)}`);
   if (positionals[0] === "status") {
     const status = await fetchGatewayStatus(port ?? 7420, values.host);
     console.log(values.json ? JSON.stringify(status, null, 2) : formatGatewayStatus(status));

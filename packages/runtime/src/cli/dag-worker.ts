@@ -6,6 +6,7 @@
  * (within `--grace-ms`, whatever state Redis is in), and when the process that started it exits.
  */
 import { parseArgs } from "node:util";
+import { checkIntegerText } from "@taskloom/sdk/internal";
 import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { RemoteWorker } from "../worker/remote-worker.js";
 import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
@@ -18,14 +19,13 @@ const USAGE =
 /** Default of --grace-ms: how long held work may take to finish after SIGTERM. */
 const DEFAULT_GRACE_MS = 10_000;
 
+function usageError(message: string): never {
+  process.stderr.write(`dag-worker: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
 function int(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`dag-worker: --${name} must be a positive integer, got ${JSON.stringify(value)}\n${USAGE}\n`);
-    process.exit(2);
-  }
-  return n;
+  return checkIntegerText(`--${name}`, value, 1, usageError);
 }
 
 async function main(): Promise<void> {
@@ -47,18 +47,14 @@ async function main(): Promise<void> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`dag-worker: ${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
+    usageError((error as Error).message);
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
   const redis = values.redis ?? process.env[REDIS_URL_ENV];
-  if (typeof redis !== "string" || redis === "") {
-    process.stderr.write(`dag-worker: --redis <url> (or ${REDIS_URL_ENV}) is required\n${USAGE}\n`);
-    process.exit(2);
-  }
+  if (typeof redis !== "string" || redis === "") usageError(`--redis <url> (or ${REDIS_URL_ENV}) is required`);
   const memoryMb = int("memory-mb", values["memory-mb"] as string | undefined);
   const concurrency = int("concurrency", values.concurrency as string | undefined);
   const leaseMs = int("lease-ms", values["lease-ms"] as string | undefined);
@@ -69,8 +65,7 @@ async function main(): Promise<void> {
   try {
     metrics = typeof values.metrics === "string" ? parseMetricsUpload(values.metrics) : undefined;
   } catch (error) {
-    process.stderr.write(`dag-worker: ${(error as Error).message}\n${USAGE}\n`);
-    process.exit(2);
+    usageError((error as Error).message);
   }
   let worker: RemoteWorker;
   try {

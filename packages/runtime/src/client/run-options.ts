@@ -3,6 +3,7 @@ import { InvalidOptionError, type OptimizationSwitches, validateOptimizationSwit
 import { defaultOptimizationSettings, type OptimizationSettings } from "../scheduling/optimizations.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { ProgressOptions } from "../report/progress-bar.js";
+import { checkInteger, checkKeys, showValue } from "@taskloom/sdk/internal";
 import { redactRedisUrl } from "../store/redis-url.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
 
@@ -107,19 +108,8 @@ function checkMode(o: Record<string, unknown>): void {
   }
 }
 
-function show(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return "a function";
-  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
-  return String(value);
-}
-
 function positiveInteger(name: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(`options.${name} must be a positive integer, got ${show(value)}`);
-  }
-  return value;
+  return checkInteger(`options.${name}`, value, 1);
 }
 
 /**
@@ -129,31 +119,29 @@ function positiveInteger(name: string, value: unknown): number | undefined {
 export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | undefined): ResolvedRunOptions {
   if (options === undefined) options = {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError(`run options must be an object, got ${show(options)}`);
+    throw new InvalidOptionError(`run options must be an object, got ${showValue(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!KEYS.has(key)) throw new InvalidOptionError(`unknown run option "${key}"; expected one of ${[...KEYS].join(", ")}`);
-  }
+  checkKeys(o, KEYS, (key, expected) => `unknown run option "${key}"; expected one of ${expected}`);
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-    throw new InvalidOptionError(`options.signal must be an AbortSignal, got ${show(o.signal)}`);
+    throw new InvalidOptionError(`options.signal must be an AbortSignal, got ${showValue(o.signal)}`);
   }
   if (o.onEvent !== undefined && typeof o.onEvent !== "function") {
-    throw new InvalidOptionError(`options.onEvent must be a function, got ${show(o.onEvent)}`);
+    throw new InvalidOptionError(`options.onEvent must be a function, got ${showValue(o.onEvent)}`);
   }
   if (o.report !== undefined && typeof o.report !== "boolean") {
-    throw new InvalidOptionError(`options.report must be a boolean, got ${show(o.report)}`);
+    throw new InvalidOptionError(`options.report must be a boolean, got ${showValue(o.report)}`);
   }
   if (o.redis !== undefined && (typeof o.redis !== "string" || !/^rediss?:\/\/|^unix:\/\//.test(o.redis))) {
     throw new InvalidOptionError(
-      `options.redis must be a redis:// URL, got ${typeof o.redis === "string" ? JSON.stringify(redactRedisUrl(o.redis)) : show(o.redis)}`,
+      `options.redis must be a redis:// URL, got ${typeof o.redis === "string" ? JSON.stringify(redactRedisUrl(o.redis)) : showValue(o.redis)}`,
     );
   }
   if (o.dashboard !== undefined && typeof o.dashboard !== "boolean") {
-    throw new InvalidOptionError(`options.dashboard must be a boolean, got ${show(o.dashboard)}`);
+    throw new InvalidOptionError(`options.dashboard must be a boolean, got ${showValue(o.dashboard)}`);
   }
   if (o.logs !== undefined && typeof o.logs !== "boolean" && typeof o.logs !== "function") {
-    throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${show(o.logs)}`);
+    throw new InvalidOptionError(`options.logs must be a boolean or a function, got ${showValue(o.logs)}`);
   }
   checkMode(o);
   return {
@@ -175,10 +163,7 @@ function resolveOptimizations(o: Record<string, unknown>): OptimizationSettings 
   const settings = defaultOptimizationSettings();
   if (o.optimizations !== undefined) settings.switches = { ...validateOptimizationSwitches("options.optimizations", o.optimizations) };
   settings.largeOutputBytes = positiveInteger("largeOutputBytes", o.largeOutputBytes) ?? settings.largeOutputBytes;
-  if (o.delayedIoMaxMs !== undefined && (typeof o.delayedIoMaxMs !== "number" || !Number.isInteger(o.delayedIoMaxMs) || o.delayedIoMaxMs < 0)) {
-    throw new InvalidOptionError(`options.delayedIoMaxMs must be a non-negative integer, got ${show(o.delayedIoMaxMs)}`);
-  }
-  settings.delayedIoMaxMs = (o.delayedIoMaxMs as number | undefined) ?? settings.delayedIoMaxMs;
+  settings.delayedIoMaxMs = checkInteger("options.delayedIoMaxMs", o.delayedIoMaxMs, 0) ?? settings.delayedIoMaxMs;
   return settings;
 }
 
@@ -186,14 +171,14 @@ function resolveProgress(value: unknown): ProgressOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(`options.progress must be a boolean or an object, got ${show(value)}`);
+    throw new InvalidOptionError(`options.progress must be a boolean or an object, got ${showValue(value)}`);
   }
   const p = value as Record<string, unknown>;
   if (p.force !== undefined && typeof p.force !== "boolean") {
-    throw new InvalidOptionError(`options.progress.force must be a boolean, got ${show(p.force)}`);
+    throw new InvalidOptionError(`options.progress.force must be a boolean, got ${showValue(p.force)}`);
   }
   if (p.stream !== undefined && typeof (p.stream as { write?: unknown })?.write !== "function") {
-    throw new InvalidOptionError(`options.progress.stream must be a writable stream, got ${show(p.stream)}`);
+    throw new InvalidOptionError(`options.progress.stream must be a writable stream, got ${showValue(p.stream)}`);
   }
   positiveInteger("progress.intervalMs", p.intervalMs);
   return p as ProgressOptions;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { DEFAULT_KEY_PREFIX, queueKey } from "../store/redis-keys.js";
+import { checkKeys, requireInteger, showValue } from "@taskloom/sdk/internal";
 import { GatewayError } from "./gateway-error.js";
 
 /** One resource configuration: a named pool of identical `dag-worker` processes. */
@@ -48,22 +49,18 @@ function fail(where: string, message: string): never {
   throw new GatewayError("TL_GATEWAY_CONFIG", `${where}: ${message}`);
 }
 
-function show(value: unknown): string {
-  return value === undefined ? "nothing" : JSON.stringify(value);
-}
-
 function integer(where: string, field: string, value: unknown, min: number, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
-    fail(where, `${field} must be an integer >= ${min}, got ${show(value)}`);
-  }
-  return value;
+  return requireInteger(field, value, min, (message) => fail(where, message));
 }
 
-function checkKeys(where: string, prefix: string, value: Record<string, unknown>, allowed: Set<string>): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) fail(where, `unknown field ${prefix}${key}; expected one of ${[...allowed].join(", ")}`);
-  }
+function checkFields(where: string, prefix: string, value: Record<string, unknown>, allowed: Set<string>): void {
+  checkKeys(
+    value,
+    allowed,
+    (key, expected) => `unknown field ${prefix}${key}; expected one of ${expected}`,
+    (message) => fail(where, message),
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -72,11 +69,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function parseResource(where: string, raw: unknown, index: number, prefix: string): ResourceConfiguration {
   const at = `configurations[${index}]`;
-  if (!isObject(raw)) fail(where, `${at} must be an object, got ${show(raw)}`);
-  checkKeys(where, `${at}.`, raw, RESOURCE_KEYS);
+  if (!isObject(raw)) fail(where, `${at} must be an object, got ${showValue(raw)}`);
+  checkFields(where, `${at}.`, raw, RESOURCE_KEYS);
   const name = raw.name;
   if (typeof name !== "string" || !NAME.test(name)) {
-    fail(where, `${at}.name must be a name of letters, digits, ".", "_" or "-", got ${show(name)}`);
+    fail(where, `${at}.name must be a name of letters, digits, ".", "_" or "-", got ${showValue(name)}`);
   }
   return {
     name,
@@ -98,20 +95,20 @@ function parseResource(where: string, raw: unknown, index: number, prefix: strin
  * parseGatewayConfig({ configurations: [{ name: "small", memoryMb: 256, threads: 1, maxWorkers: 2, keepAliveMs: 5000 }] }, "inline");
  */
 export function parseGatewayConfig(raw: unknown, where: string): GatewayConfig {
-  if (!isObject(raw)) fail(where, `the configuration must be a JSON object, got ${show(raw)}`);
-  checkKeys(where, "", raw, CONFIG_KEYS);
+  if (!isObject(raw)) fail(where, `the configuration must be a JSON object, got ${showValue(raw)}`);
+  checkFields(where, "", raw, CONFIG_KEYS);
   const list = raw.configurations;
   if (!Array.isArray(list) || list.length === 0) {
-    fail(where, `configurations must be a non-empty array, got ${show(list)}`);
+    fail(where, `configurations must be a non-empty array, got ${showValue(list)}`);
   }
   const keyPrefix = raw.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof keyPrefix !== "string" || !NAME.test(keyPrefix)) {
-    fail(where, `keyPrefix must be a name of letters, digits, ".", "_" or "-", got ${show(raw.keyPrefix)}`);
+    fail(where, `keyPrefix must be a name of letters, digits, ".", "_" or "-", got ${showValue(raw.keyPrefix)}`);
   }
   const configurations = list.map((item, index) => parseResource(where, item, index, keyPrefix));
   const seen = new Set<string>();
   for (const [index, config] of configurations.entries()) {
-    if (seen.has(config.name)) fail(where, `configurations[${index}].name ${show(config.name)} is used twice`);
+    if (seen.has(config.name)) fail(where, `configurations[${index}].name ${showValue(config.name)} is used twice`);
     seen.add(config.name);
   }
   return {

@@ -1,3 +1,4 @@
+import { requireInteger, showValue } from "@taskloom/sdk/internal";
 import { OPTIMIZATION_NAMES, type OptimizationSwitches, type TaskOptions } from "@taskloom/sdk";
 
 /** One of the data-aware optimizations of remote runs. */
@@ -53,19 +54,19 @@ export function largeOutputBytesOf(settings: OptimizationSettings, options: Read
   return options.largeOutputBytes ?? settings.largeOutputBytes;
 }
 
+function fail(message: string): never {
+  throw new Error(message);
+}
+
 /** Validates settings read from the store; the message names the field and the value. */
 export function checkOptimizationSettings(value: unknown): OptimizationSettings {
   const s = value as Partial<OptimizationSettings> | null;
-  if (typeof s !== "object" || s === null) throw new Error(`optimizations must be an object, got ${JSON.stringify(value)}`);
-  for (const field of ["largeOutputBytes", "delayedIoMaxMs"] as const) {
-    const n = s[field];
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
-      throw new Error(`optimizations.${field} must be a non-negative integer, got ${JSON.stringify(n)}`);
-  }
+  if (typeof s !== "object" || s === null) fail(`optimizations must be an object, got ${showValue(value)}`);
+  for (const field of ["largeOutputBytes", "delayedIoMaxMs"] as const) requireInteger(`optimizations.${field}`, s[field], 0, fail);
   const switches = s.switches ?? {};
   for (const [k, v] of Object.entries(switches)) {
     if (!(OPTIMIZATION_NAMES as readonly string[]).includes(k) || typeof v !== "boolean") {
-      throw new Error(`optimizations.switches.${k} must be one of ${OPTIMIZATION_NAMES.join(", ")} with a boolean, got ${JSON.stringify(v)}`);
+      throw new Error(`optimizations.switches.${k} must be one of ${OPTIMIZATION_NAMES.join(", ")} with a boolean, got ${showValue(v)}`);
     }
   }
   return { switches, largeOutputBytes: s.largeOutputBytes as number, delayedIoMaxMs: s.delayedIoMaxMs as number };

@@ -1,14 +1,11 @@
+import { showValue } from "@taskloom/sdk/internal";
 import { findUnserializable } from "../codec/find-unserializable.js";
 import type { ThreadError } from "../protocol/thread-messages.js";
 
 const OWN = new Set(["name", "message", "stack", "code"]);
 
 function show(value: unknown): string {
-  try {
-    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
-  } catch {
-    return String(value);
-  }
+  return typeof value === "string" ? value : showValue(value);
 }
 
 /**

@@ -11,7 +11,8 @@ import type { MetricsSource, TaskMetricsRow } from "../report/metrics-record.js"
 import type { MetricsSink } from "./metrics-sink.js";
 import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
 import type { UseSink } from "./task-clustering.js";
-import { isDeterministicFailure } from "../protocol/task-failure.js";
+import { decideRetry } from "../protocol/retry-policy.js";
+import { BatchSizer } from "../scheduling/batch-sizer.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRuntimeError } from "../errors.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
@@ -58,8 +59,7 @@ const NO_INPUTS: Map<string, unknown> = new NoInputs();
 /** Delay before retrying acknowledgements that failed (Redis down). */
 const ACK_RETRY_MS = 500;
 
-/** Work per batch on a thread, once task times are known (ms). */
-const TARGET_BATCH_MS = 4;
+/** Most chains in one batch (each completes in the batch's one Lua call). */
 const MAX_BATCH = 256;
 
 /**
@@ -71,7 +71,7 @@ export class ChainRunner {
   private runnable: Chain[] = [];
   private inFlight = 0;
   private readonly heldIds = new Set<string>();
-  private meanMs = -1;
+  private readonly sizer: BatchSizer;
   private acks: string[] = [];
   private ackScheduled = false;
   private started = 0;
@@ -83,6 +83,7 @@ export class ChainRunner {
 
   constructor(ctx: RunnerContext) {
     this.ctx = { ...ctx, freeThreads: () => this.ctx.pool.threads - this.inFlight - this.runnable.length };
+    this.sizer = new BatchSizer({ threads: ctx.pool.threads, maxInFlight: ctx.pool.threads, maxSeeds: MAX_BATCH });
   }
 
   /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's). */
@@ -307,9 +308,7 @@ export class ChainRunner {
       return [];
     }
     if (first.run.taskOptions(first.inst.task).timeoutMs !== undefined) return [first];
-    const free = Math.max(1, this.ctx.pool.threads - this.inFlight);
-    const bySize = this.meanMs < 0 ? 64 : Math.floor(TARGET_BATCH_MS / Math.max(this.meanMs, 0.001));
-    const size = Math.max(1, Math.min(MAX_BATCH, bySize, Math.ceil((this.runnable.length + 1) / free)));
+    const size = this.sizer.seeds(this.runnable.length + 1, this.inFlight);
     const batch = [first];
     const rest: Chain[] = [];
     const limit = this.taskLimit(first);
@@ -342,7 +341,7 @@ export class ChainRunner {
     const m = outcome.metrics;
     for (let i = 0; i < done.length; i++) {
       const ms = (m[i * METRICS_STRIDE + M.finished] ?? 0) - (m[i * METRICS_STRIDE + M.started] ?? 0);
-      this.meanMs = this.meanMs < 0 ? ms : this.meanMs * 0.9 + ms * 0.1;
+      this.sizer.observe(ms);
     }
     if (outcome.failure) {
       const at = outcome.failedAt ?? done.length;
@@ -442,14 +441,13 @@ export class ChainRunner {
       });
       return;
     }
-    const options = c.run.taskOptions(c.inst.task);
     c.failures++;
-    const retries = isDeterministicFailure(error) ? 0 : (options.retries ?? 0);
-    const final = !(c.failures <= retries && !c.run.over);
+    const retry = decideRetry(c.run.taskOptions(c.inst.task), error, c.failures);
+    const final = retry.final || c.run.over;
     const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
     this.ctx.events.failed(c.run, c.inst, c.failures, final, record, thread);
     if (!final) {
-      const delay = (options.retryDelayMs ?? 100) * 2 ** (c.failures - 1);
+      const delay = retry.delayMs;
       this.ctx.events.retrying(c.run, c.inst, c.failures + 1, delay);
       this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
       setTimeout(() => {

@@ -8,7 +8,7 @@ import { beforeDeadline } from "../store/redis-errors.js";
 import type { RunStore } from "../store/run-store.js";
 import { RedisTaskQueue } from "../store/redis-task-queue.js";
 import type { Delivery, TaskQueue } from "../store/task-queue.js";
-import { InvalidOptionError } from "@taskloom/sdk";
+import { checkInteger } from "@taskloom/sdk/internal";
 import { ChainRunner } from "./chain-runner.js";
 import { WorkerRunCache } from "./worker-run-cache.js";
 import { gatewayTaskObserver, type TaskObserver } from "./gateway-observer.js";
@@ -59,9 +59,7 @@ function bufferedStdout(): (line: string) => void {
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(`${name} must be a positive integer, got ${value}`);
-  return value;
+  return checkInteger(name, value, 1) ?? fallback;
 }
 
 /**

@@ -30,9 +30,9 @@ describe("gateway configuration file", () => {
       code: "TL_GATEWAY_CONFIG",
       message: "gw.json: configurations[0].memoryMb must be an integer >= 64, got 0",
     });
-    expect(error({ configurations: [{ ...small, threads: 1.5 }] }).message).toBe("gw.json: configurations[0].threads must be an integer >= 1, got 1.5");
+    expect(error({ configurations: [{ ...small, threads: 1.5 }] }).message).toBe("gw.json: configurations[0].threads must be a positive integer, got 1.5");
     expect(error({ configurations: [{ ...small, maxWorkers: undefined }] }).message).toBe(
-      "gw.json: configurations[0].maxWorkers must be an integer >= 1, got nothing",
+      "gw.json: configurations[0].maxWorkers must be a positive integer, got nothing",
     );
     expect(error({ configurations: [small, { ...small }] }).message).toBe('gw.json: configurations[1].name "small" is used twice');
     expect(error({ configurations: [{ ...small, name: "a b" }] }).message).toMatch(/configurations\[0\]\.name must be a name .* got "a b"/);

@@ -11,11 +11,12 @@ import type { RunEvent } from "../../protocol/run-events.js";
 import { ProgressBar } from "../../report/progress-bar.js";
 import { ReportBuilder, type InstanceRecord } from "../../report/report-builder.js";
 import type { RunReport } from "../../report/run-report.js";
-import { BatchSizer } from "./batch-sizer.js";
+import { BatchSizer } from "../../scheduling/batch-sizer.js";
 import { ResultStore } from "./result-store.js";
 import { ChainLearner, planBatch, type PlannedBatch } from "./batch-builder.js";
 import { crashFailure } from "../../threads/thread-error.js";
-import { isDeterministicFailure, taskFailureError } from "../../protocol/task-failure.js";
+import { taskFailureError } from "../../protocol/task-failure.js";
+import { decideRetry } from "../../protocol/retry-policy.js";
 import type { ThreadError } from "../../protocol/thread-messages.js";
 import { leasePool, releasePool, type SharedPool } from "../../threads/pool-set.js";
 import { METRICS_STRIDE, TaskMetric as M, type BatchReply, type BatchRequest } from "../../protocol/thread-messages.js";
@@ -28,6 +29,8 @@ import { taskNameOf, taskOptionsOf } from "../../protocol/manifest-check.js";
 
 /** Most instances per batch message, chained instances included. */
 const MAX_BATCH = 8192;
+/** Most ready instances (seeds) per batch message of a local run. */
+const MAX_SEEDS = 4096;
 
 interface PoolLane {
   key: string;
@@ -75,7 +78,7 @@ export class LocalRun {
     this.graph = new RunGraph(ctx.workflow, { read: (v) => resolveValue(v, input, (id) => this.read(id), inline), skipped: (tasks) => this.skipped(tasks) });
     this.locs = nodeLocations(ctx.workflow);
     this.maxInFlight = ctx.options.concurrency * 2;
-    this.sizer = new BatchSizer(ctx.options.concurrency, this.maxInFlight);
+    this.sizer = new BatchSizer({ threads: ctx.options.concurrency, maxInFlight: this.maxInFlight, maxSeeds: MAX_SEEDS });
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
     this.report = new ReportBuilder(ctx.runId ?? randomUUID(), ctx.workflow.name, ctx.options.concurrency, workflowStructure(ctx.workflow));
     this.source = new RunBatchSource(ctx, this.graph, this.report, this.results, inline);
@@ -324,18 +327,15 @@ export class LocalRun {
   private retryOrFail(inst: TaskInstance, failure: ThreadError, thread: number | undefined): void {
     const attempt = this.bumpAttempts(inst.id);
     const error: RuntimeError = taskFailureError(this.failedInstance(inst, thread), failure);
-    const options = taskOptionsOf(this.ctx.manifest, inst.task);
-    const retries = isDeterministicFailure(failure) ? 0 : (options.retries ?? 0);
+    const { final, delayMs } = decideRetry(taskOptionsOf(this.ctx.manifest, inst.task), failure, attempt);
     const record = this.report.get(inst.id) as InstanceRecord;
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
-    const final = attempt > retries;
     this.emit({ type: "failed", ...base, at: Date.now(), worker: "local", ...(thread !== undefined ? { thread } : {}), attempt, final, error });
     if (final) {
       this.report.fail(record, thread, error.message);
       throw error;
     }
-    const delayMs = (options.retryDelayMs ?? 100) * 2 ** (attempt - 1);
     this.emit({ type: "retrying", ...base, at: Date.now(), attempt: attempt + 1, delayMs });
     record.status = "retrying";
     this.later(delayMs, () =>
