@@ -151,6 +151,18 @@ function header() {
   );
 }
 
+/** A value preview (superjson's { json, meta }, cut to a bound) as text; meta's types are named, not revived. */
+function previewText(label, p) {
+  if (!p) return `${label}: (none yet)`;
+  const types = p.meta ? ` (types: ${JSON.stringify(p.meta.values)})` : "";
+  return `${label}${p.truncated ? " (cut)" : ""}${types}:\n${JSON.stringify(p.json)}`;
+}
+
+function values(detail) {
+  $("input").textContent = previewText("input", detail.input);
+  $("output").textContent = previewText("result", detail.output);
+}
+
 let pending = false;
 function render() {
   if (pending) return;
@@ -168,6 +180,7 @@ async function start() {
   graph = detail.graph;
   run = detail;
   for (const t of detail.tasks) tasks.set(t.instanceId, t);
+  values(detail);
   render();
   if (detail.status !== "running") return;
   const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events${q}`);
@@ -178,8 +191,9 @@ async function start() {
     window.lastSeq = u.seq;
     render();
   });
-  source.addEventListener("end", () => {
+  source.addEventListener("end", async () => {
     source.close();
+    values(await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json());
     render();
   });
 }

@@ -85,6 +85,7 @@ export { startDashboardServer, type DashboardServer, type DashboardServerOptions
 export { DashboardError } from "./dashboard/dashboard-error.js";
 export type { RunSummaryView, RunUpdate, TaskView, TaskViewState } from "./dashboard/run-view.js";
 export type { DashboardGraph, DashboardNode } from "./dashboard/dashboard-graph.js";
+export { DEFAULT_PREVIEW_SIZE, previewText, previewValue, revivePreview, type ValuePreview } from "./codec/value-preview.js";
 export type { Planner, PlanInput, PlannerOptions, PlannedRun } from "./planning/planner.js";
 export { plannedRun } from "./planning/planner.js";
 export type { Placement, SimulatedRun } from "./planning/simulate.js";

@@ -58,7 +58,7 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     const runId = randomUUID();
     // Loaded only when asked for: the dashboard server is no part of a plain run.
     const watched = options.dashboard
-      ? await (await import("../dashboard/local-dashboard.js")).watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId)
+      ? await (await import("../dashboard/local-dashboard.js")).watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId, input)
       : undefined;
     if (watched) {
       const user = options.onEvent;
@@ -71,7 +71,7 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     }
     try {
       const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options, runId });
-      watched?.end(true);
+      watched?.end(true, false, outcome.result);
       return options.report ? outcome : outcome.result;
     } catch (error) {
       watched?.end(false, error instanceof RunAbortedError);

@@ -77,7 +77,14 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       if (!view) return json(res, 404, { error: `no run ${api[1]}` });
       if (!api[2]) {
         const summary = view.summary();
-        return json(res, 200, { ...summary, counts: summary.tasks, graph: view.graph, tasks: [...view.tasks.values()] });
+        return json(res, 200, {
+          ...summary,
+          counts: summary.tasks,
+          input: view.input,
+          output: view.output,
+          graph: view.graph,
+          tasks: [...view.tasks.values()],
+        });
       }
       const since = Number(req.headers["last-event-id"] ?? url.searchParams.get("lastEventId") ?? 0) || 0;
       return stream(req, res, view, since);

@@ -20,7 +20,8 @@ export interface WatchedRun {
   readonly runId: string;
   readonly url: string;
   onEvent(event: RunEvent): void;
-  end(ok: boolean, aborted?: boolean): void;
+  /** The run ended: done with `output`, else failed or aborted. */
+  end(ok: boolean, aborted?: boolean, output?: unknown): void;
 }
 
 /**
@@ -32,9 +33,11 @@ export async function watchOnProcessDashboard(
   workflow: WorkflowIR,
   executor: "local" | "remote",
   runId: string,
+  input: unknown,
 ): Promise<WatchedRun> {
   const server = await processDashboard();
   const view = new RunView(runId, workflow.name, dashboardGraphOf(manifest, workflow), Date.now(), executor === "local" ? "local" : "wukong", executor);
+  if (workflow.hasInput) view.setInput(input);
   server.addRun(view);
   const url = server.runUrl(runId);
   process.stderr.write(`taskloom dashboard: ${url}\n`);
@@ -42,6 +45,6 @@ export async function watchOnProcessDashboard(
     runId,
     url,
     onEvent: (event) => view.apply(event),
-    end: (ok, aborted) => view.end(ok ? "done" : aborted ? "aborted" : "failed"),
+    end: (ok, aborted, output) => view.end(ok ? "done" : aborted ? "aborted" : "failed", Date.now(), ok ? { value: output } : undefined),
   };
 }

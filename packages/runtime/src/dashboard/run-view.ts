@@ -1,3 +1,4 @@
+import { previewValue, type ValuePreview } from "../codec/value-preview.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { DashboardGraph } from "./dashboard-graph.js";
 import { nodeOfInstance } from "./dashboard-graph.js";
@@ -19,8 +20,22 @@ export interface TaskView {
   queuedAt?: number;
   startedAt?: number;
   endedAt?: number;
-  /** The error of the failed attempt: name, message and the original stack. */
-  error?: { name: string; message: string; stack: string };
+  /**
+   * The error of the failed attempt: name, message, the original stack, and the task's error's own
+   * fields (its `code` and custom properties) as a {@link ValuePreview} when it has any.
+   */
+  error?: { name: string; message: string; stack: string; fields?: ValuePreview };
+}
+
+/** Bound of a failed task's error fields preview (characters of JSON). */
+const FIELDS_PREVIEW_SIZE = 2048;
+
+/** The own fields of a task's error beyond name, message and stack (`code`, custom properties), if any. */
+function ownFields(cause: unknown): Record<string, unknown> | undefined {
+  if (typeof cause !== "object" || cause === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(cause)) if (k !== "name" && k !== "message" && k !== "stack") out[k] = (cause as Record<string, unknown>)[k];
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export type RunViewStatus = "running" | "done" | "failed" | "aborted";
@@ -53,6 +68,10 @@ export class RunView {
   readonly tasks = new Map<string, TaskView>();
   status: RunViewStatus = "running";
   endedAt: number | undefined;
+  /** The run's input, as a preview (the JSON form with types, bounded). */
+  input: ValuePreview | undefined;
+  /** The run's result once it is done, as a preview. */
+  output: ValuePreview | undefined;
   seq = 0;
   private readonly changedAt = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
@@ -109,7 +128,13 @@ export class RunView {
         t.endedAt = event.at;
         if (event.worker !== undefined) t.worker = event.worker;
         const e = event.error as Error & { originalStack?: string; originalName?: string; originalMessage?: string };
-        t.error = { name: e.originalName ?? e.name, message: e.originalMessage ?? e.message, stack: e.originalStack ?? e.stack ?? "" };
+        const fields = ownFields(e.cause);
+        t.error = {
+          name: e.originalName ?? e.name,
+          message: e.originalMessage ?? e.message,
+          stack: e.originalStack ?? e.stack ?? "",
+          ...(fields ? { fields: previewValue(fields, FIELDS_PREVIEW_SIZE) } : {}),
+        };
         break;
       }
       case "retrying":
@@ -122,10 +147,16 @@ export class RunView {
     this.touch(t);
   }
 
-  /** The run ended. */
-  end(status: Exclude<RunViewStatus, "running">, at = Date.now()): void {
+  /** The run's input, shown as a bounded preview. */
+  setInput(value: unknown): void {
+    this.input = previewValue(value);
+  }
+
+  /** The run ended; `output` is its result when it is done. */
+  end(status: Exclude<RunViewStatus, "running">, at = Date.now(), output?: { value: unknown }): void {
     if (this.status !== "running") return;
     this.status = status;
+    if (output) this.output = previewValue(output.value);
     this.endedAt = at;
     this.seq++;
     for (const l of this.listeners) l();

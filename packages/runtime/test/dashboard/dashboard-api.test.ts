@@ -1,6 +1,15 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeLocalPools, DashboardError, startDashboardServer, type RunUpdate, type TaskView, type WorkflowHandle } from "@taskloom/runtime";
+import {
+  closeLocalPools,
+  DashboardError,
+  revivePreview,
+  type ValuePreview,
+  startDashboardServer,
+  type RunUpdate,
+  type TaskView,
+  type WorkflowHandle,
+} from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { readEvents, SCHEMAS } from "./dashboard-client.js";
 
@@ -18,7 +27,7 @@ afterAll(async () => {
 });
 
 /** Starts a run with `dashboard: true` and returns its page URL (printed on stderr) and its promise. */
-async function runWithDashboard(handle: WorkflowHandle<number[], number>, input: number[]): Promise<{ url: URL; done: Promise<unknown> }> {
+async function runWithDashboard<I>(handle: WorkflowHandle<I, unknown>, input: I): Promise<{ url: URL; done: Promise<unknown> }> {
   const write = process.stderr.write.bind(process.stderr);
   let printed: (url: string) => void = () => {};
   const seen = new Promise<string>((r) => (printed = r));
@@ -106,5 +115,44 @@ describe("dashboard API", () => {
     expect(failed?.error?.name).toBe("RangeError");
     expect(failed?.error?.message).toBe("exploded at 2");
     expect(failed?.error?.stack).toContain("dashboard-tasks");
+  });
+
+  it("shows the run's input and result with their types (Map, Set, Date, BigInt), bounded in size", async () => {
+    const words = [...Array.from({ length: 3000 }, (_, i) => `w${i}`), "a", "b", "a"];
+    const { url, done } = await runWithDashboard(mod.handle<string[], Map<string, Set<number>>>("indexing"), words);
+    const outcome = (await done) as { result: Map<string, Set<number>> };
+    expect(outcome.result.get("a")).toEqual(new Set([3000, 3002]));
+    const runId = decodeURIComponent(url.pathname.split("/").pop() as string);
+    const text = await (await fetch(`${url.origin}/api/runs/${encodeURIComponent(runId)}`)).text();
+    const detail = JSON.parse(text) as { input: ValuePreview; output: ValuePreview };
+    expect(SCHEMAS.run(detail, "run")).toEqual([]);
+    // 3,003 words: the preview keeps the first ones and says how many more there were, within its bound.
+    expect(detail.input.truncated).toBe(true);
+    expect(detail.input.size).toBeLessThanOrEqual(4096);
+    expect(text.length).toBeLessThan(20_000);
+    const input = revivePreview<string[]>(detail.input);
+    expect(input.slice(0, 2)).toEqual(["w0", "w1"]);
+    expect(input.at(-1)).toMatch(/^… \d+ more items$/);
+    const output = revivePreview<Map<string, Set<number>>>(detail.output);
+    expect(output).toBeInstanceOf(Map);
+    expect(output.get("w0")).toEqual(new Set([0]));
+    expect([...output.keys()].at(-1)).toBe("…");
+  });
+
+  it("shows a failing task's own error fields with their types", async () => {
+    const { url, done } = await runWithDashboard(mod.handle<number, number>("quota"), 1);
+    expect(((await done) as Error).name).toBe("TaskFailedError");
+    const runId = decodeURIComponent(url.pathname.split("/").pop() as string);
+    const detail = (await (await fetch(`${url.origin}/api/runs/${encodeURIComponent(runId)}`)).json()) as {
+      tasks: TaskView[];
+      input: ValuePreview;
+      output?: unknown;
+    };
+    expect(SCHEMAS.run(detail, "run")).toEqual([]);
+    expect(revivePreview(detail.input)).toBe(1);
+    expect(detail.output).toBeUndefined();
+    const failed = detail.tasks.find((t) => t.state === "failed");
+    expect(failed?.error?.name).toBe("QuotaError");
+    expect(revivePreview(failed?.error?.fields as ValuePreview)).toEqual({ code: "E_QUOTA", used: new Map([["cpu", 3n]]), at: new Date(0) });
   });
 });

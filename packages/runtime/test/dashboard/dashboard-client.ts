@@ -79,6 +79,12 @@ const object =
       ? Object.entries(shape).flatMap(([k, c]) => c((v as Record<string, unknown>)[k], `${p}.${k}`))
       : [`${p}: expected an object`];
 
+/** A value preview (codec/value-preview.ts): superjson's { json, meta } with truncated and size. */
+const preview = (v: unknown, p: string): string[] =>
+  typeof v === "object" && v !== null && "json" in v
+    ? [...t("boolean")((v as { truncated?: unknown }).truncated, `${p}.truncated`), ...t("number")((v as { size?: unknown }).size, `${p}.size`)]
+    : [`${p}: expected a value preview`];
+
 const runSummary = {
   id: t("string"),
   workflow: t("string"),
@@ -99,7 +105,7 @@ const taskView = object({
   attempt: t("number"),
   startedAt: optional(t("number")),
   endedAt: optional(t("number")),
-  error: optional(object({ name: t("string"), message: t("string"), stack: t("string") })),
+  error: optional(object({ name: t("string"), message: t("string"), stack: t("string"), fields: optional(preview) })),
 });
 
 /** The documented shapes of the API's responses: each returns the list of mismatches. */
@@ -109,6 +115,8 @@ export const SCHEMAS = {
     ...runSummary,
     tasks: (v, p) => array(taskView)(v, p),
     counts: object({ total: t("number"), done: t("number"), failed: t("number") }),
+    input: optional(preview),
+    output: optional(preview),
     graph: object({
       nodes: array(object({ id: t("string"), kind: oneOf("task", "map", "reduce", "inline", "branch"), name: t("string") })),
       edges: array(object({ from: t("string"), to: t("string") })),
