@@ -145,8 +145,13 @@ export class ValueNotSerializableError extends RuntimeError {
   /** The instance whose output it is (absent for the input). */
   readonly instanceId: string | undefined;
   readonly task: string | undefined;
+  /** For an output: the task's display name, where it ran (`local` or the dag-worker's id) and its thread. */
+  readonly taskName: string | undefined;
+  readonly worker: string | undefined;
+  readonly thread: number | undefined;
+  readonly attempts: number | undefined;
 
-  constructor(path: string, what: string, instance?: Pick<FailedInstance, "instanceId" | "task">) {
+  constructor(path: string, what: string, instance?: Pick<FailedInstance, "instanceId" | "task"> & Partial<FailedInstance>) {
     super(
       "TL_VALUE_NOT_SERIALIZABLE",
       `${path} is ${what}, which cannot cross a thread or process boundary; return and pass plain data (objects, arrays, Map, Set, Date, typed arrays)`,
@@ -156,6 +161,10 @@ export class ValueNotSerializableError extends RuntimeError {
     this.what = what;
     this.instanceId = instance?.instanceId;
     this.task = instance?.task;
+    this.taskName = instance?.name;
+    this.worker = instance?.worker;
+    this.thread = instance?.thread;
+    this.attempts = instance?.attempts;
   }
 }
 

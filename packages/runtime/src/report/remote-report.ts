@@ -29,6 +29,50 @@ export interface RemoteReportInput {
   bytesWritten?: number;
   /** Tasks of branch arms the run did not take. */
   skipped?: SkippedTaskReport[];
+  /** The instance whose failure failed the run (a failed run's partial report). */
+  failed?: FailedTaskEntry;
+}
+
+/** The instance that failed a remote run, as its error names it. */
+export interface FailedTaskEntry {
+  instanceId: string;
+  task: string;
+  name: string;
+  worker: string | undefined;
+  thread: number | undefined;
+  attempts: number;
+  /** The error's message. */
+  error: string;
+}
+
+/** A failed instance's report entry: what its error says; times and bytes it never reported are 0 or undefined (as a local run's). */
+function failedTask(f: FailedTaskEntry, queuedAt: number, planner: string): TaskReport {
+  return {
+    instanceId: f.instanceId,
+    task: f.task,
+    name: f.name,
+    status: "failed",
+    worker: f.worker,
+    thread: f.thread,
+    attempts: f.attempts,
+    queuedAt,
+    startedAt: undefined,
+    finishedAt: undefined,
+    queueWaitMs: 0,
+    executionMs: 0,
+    inputBytes: 0,
+    outputBytes: 0,
+    configuration: "",
+    start: "warm",
+    inputFetchMs: 0,
+    inputSources: { memory: 0, thread: 0, redis: 0 },
+    outputStoreMs: 0,
+    outputStoredBytes: 0,
+    dependencyUpdateMs: 0,
+    cpuFraction: undefined,
+    planner,
+    error: f.error,
+  };
 }
 
 /** Builds the run report of a remote run from its metrics records; the latest record of an instance wins (a retry counts). */
@@ -92,6 +136,8 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
     }
   }
   for (const span of spans.values()) span.coldStartMs = input.coldStarts?.get(span.worker) ?? 0;
+  const finished = tasks.length;
+  if (input.failed && !latest.has(input.failed.instanceId)) tasks.push(failedTask(input.failed, input.startedAt, input.planner));
   tasks.sort((a, b) => (a.startedAt ?? 0) - (b.startedAt ?? 0) || (a.instanceId < b.instanceId ? -1 : 1));
   const makespanMs = input.finishedAt - input.startedAt;
   return {
@@ -103,16 +149,16 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
     startedAt: input.startedAt,
     finishedAt: input.finishedAt,
     makespanMs,
-    tasksPerSecond: makespanMs > 0 ? (tasks.length * 1000) / makespanMs : 0,
+    tasksPerSecond: makespanMs > 0 ? (finished * 1000) / makespanMs : 0,
     counts: {
       tasks: tasks.length,
-      finished: tasks.length,
-      failed: 0,
+      finished,
+      failed: tasks.length - finished,
       retries,
       batches: input.records.length,
       workers: spans.size,
       threads: new Set(tasks.map((t) => `${t.worker} ${t.thread}`)).size,
-      unreported: Math.max(0, input.known - tasks.length),
+      unreported: Math.max(0, input.known - finished),
       skipped: input.skipped?.length ?? 0,
     },
     tasks,

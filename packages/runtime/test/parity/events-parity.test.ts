@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { TaskFailedError, closeLocalPools, type RunEvent, type RunOptions, type RunReport } from "@taskloom/runtime";
+import { counts, shapeOf } from "./parity-helpers.js";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
 
@@ -30,25 +31,6 @@ const modes: [string, RunOptions][] = [
   ["local", {}],
   ["remote", { redis: url }],
 ];
-
-function counts(events: RunEvent[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const e of events) out[e.type] = (out[e.type] ?? 0) + 1;
-  return out;
-}
-
-/** The shape of a value: its keys and the types of their values, recursively (arrays by their first item). */
-function shapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0])];
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, shapeOf((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return typeof value;
-}
 
 describe("parity: events and reports", () => {
   it("a fan-out's events: the same types and counts, each instance queued, started and finished once", async () => {

@@ -15,7 +15,7 @@ import { RedisTaskQueue } from "../../store/redis-task-queue.js";
 import type { TaskQueue } from "../../store/task-queue.js";
 import { GraphReplica } from "../../scheduling/graph-replica.js";
 import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
-import { RunStalledError, WorkerError } from "../../errors.js";
+import { RunStalledError, WorkerError, type TaskFailedError } from "../../errors.js";
 import { remoteRunError } from "./remote-error.js";
 import { RemoteRunEvents } from "./remote-run-events.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
@@ -123,6 +123,67 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   let stopLogs: (() => Promise<void>) | undefined;
   const events = new RemoteRunEvents(ctx, submission.known);
   const listening = events.wanted || options.events === true;
+  /** Throws the error of a run that did not succeed. */
+  const failRun = async (): Promise<never> => {
+    if (outcome === "failed") {
+      const [record, lengths] = await Promise.all([store.getError(runId), store.getLengths(runId)]);
+      if (!record) throw new WorkerError("(unknown)", `run ${runId} of ${ctx.workflow.name} failed without an error record`);
+      const replica = new GraphReplica(ctx.workflow, ctx.input, lengths);
+      throw remoteRunError(record, { workflow: ctx.workflow, instance: (id) => replica.instance(id), taskName: (task) => taskNameOf(ctx.manifest, task) });
+    }
+    if (outcome === "lost") {
+      throw new RunStateLostError(
+        runId,
+        `run ${runId} of ${ctx.workflow.name}: Redis lost the run's state (its metadata is gone: Redis restarted without persistence, was flushed, or evicted the run's keys); the run cannot finish. Keep runs across restarts with appendonly yes (see the README, Redis persistence)`,
+      );
+    }
+    if (outcome === "unreachable") {
+      throw new RedisConnectionError(
+        "TL_REDIS_UNREACHABLE",
+        `Redis did not answer for ${ctx.options.redisOutageMs} ms (redisOutageMs) during run ${runId} of ${ctx.workflow.name}; the run was given up`,
+      );
+    }
+    await store.abort(runId);
+    if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
+    if (outcome === "stalled") {
+      throw new RunStalledError(
+        runId,
+        `run ${runId} of ${ctx.workflow.name} stopped making progress: it has not finished, yet none of its tasks is queued or held by a worker in group(s) ${groupsOf(plan).join(", ")} (its remaining work was lost); the run was aborted`,
+      );
+    }
+    throw new RunAbortedError(ctx.options.signal?.reason);
+  };
+  /** Sets `error.report`: the run's tasks that reported metrics so far, and the failed instance. */
+  const attachPartialReport = async (error: unknown): Promise<void> => {
+    if (typeof error !== "object" || error === null) return;
+    const records = await Promise.race([store.getMetrics(runId), new Promise<string[]>((r) => setTimeout(() => r([]), 1000).unref())]).catch(() => []);
+    // A task's failure (TaskFailedError and its kinds, an output that cannot cross) names its instance.
+    const e = error as Partial<TaskFailedError>;
+    const failed =
+      typeof e.instanceId === "string" && typeof e.task === "string"
+        ? {
+            instanceId: e.instanceId,
+            task: e.task,
+            name: e.taskName ?? e.task,
+            worker: e.worker,
+            thread: e.thread,
+            attempts: e.attempts ?? 1,
+            error: String(e.message),
+          }
+        : undefined;
+    (error as { report?: unknown }).report = buildRemoteReport({
+      workflow: ctx.workflow.name,
+      structure: workflowStructure(ctx.workflow),
+      status: "failed",
+      startedAt,
+      finishedAt: Date.now(),
+      records,
+      names: taskNamesOf(ctx.manifest),
+      known: submission.known,
+      planner: plan.planner ?? "wukong",
+      ...(failed ? { failed } : {}),
+    });
+  };
   try {
     // One round trip for the blob checks, the run's metadata and the subscription to its events.
     const [hasManifest, hasBundle] = await allSettled([
@@ -208,33 +269,13 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         },
       };
     }
-    if (outcome === "failed") {
-      const [record, lengths] = await Promise.all([store.getError(runId), store.getLengths(runId)]);
-      if (!record) throw new WorkerError("(unknown)", `run ${runId} of ${ctx.workflow.name} failed without an error record`);
-      const replica = new GraphReplica(ctx.workflow, ctx.input, lengths);
-      throw remoteRunError(record, { workflow: ctx.workflow, instance: (id) => replica.instance(id), taskName: (task) => taskNameOf(ctx.manifest, task) });
+    try {
+      return await failRun();
+    } catch (error) {
+      // A failed run's error carries its partial report, as a local run's does.
+      if (outcome !== "lost" && outcome !== "unreachable") await attachPartialReport(error);
+      throw error;
     }
-    if (outcome === "lost") {
-      throw new RunStateLostError(
-        runId,
-        `run ${runId} of ${ctx.workflow.name}: Redis lost the run's state (its metadata is gone: Redis restarted without persistence, was flushed, or evicted the run's keys); the run cannot finish. Keep runs across restarts with appendonly yes (see the README, Redis persistence)`,
-      );
-    }
-    if (outcome === "unreachable") {
-      throw new RedisConnectionError(
-        "TL_REDIS_UNREACHABLE",
-        `Redis did not answer for ${ctx.options.redisOutageMs} ms (redisOutageMs) during run ${runId} of ${ctx.workflow.name}; the run was given up`,
-      );
-    }
-    await store.abort(runId);
-    if (outcome === "timeout") throw new RunTimeoutError(ctx.options.timeoutMs ?? 0);
-    if (outcome === "stalled") {
-      throw new RunStalledError(
-        runId,
-        `run ${runId} of ${ctx.workflow.name} stopped making progress: it has not finished, yet none of its tasks is queued or held by a worker in group(s) ${groupsOf(plan).join(", ")} (its remaining work was lost); the run was aborted`,
-      );
-    }
-    throw new RunAbortedError(ctx.options.signal?.reason);
   } finally {
     events.finish(outcome !== "done");
     clearInterval(poll);
