@@ -172,6 +172,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           }
         : undefined;
     (error as { report?: unknown }).report = buildRemoteReport({
+      runId,
       workflow: ctx.workflow.name,
       structure: workflowStructure(ctx.workflow),
       status: "failed",
