@@ -58,7 +58,13 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     const runId = randomUUID();
     // Loaded only when asked for: the dashboard server is no part of a plain run.
     const watched = options.dashboard
-      ? await (await import("../dashboard/local-dashboard.js")).watchOnProcessDashboard(manifest, ir!, options.redis !== undefined ? "remote" : "local", runId, input)
+      ? await (await import("../dashboard/local-dashboard.js")).watchOnProcessDashboard(
+          manifest,
+          ir!,
+          options.redis !== undefined ? "remote" : "local",
+          runId,
+          input,
+        )
       : undefined;
     if (watched) {
       const user = options.onEvent;
