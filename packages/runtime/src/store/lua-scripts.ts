@@ -149,6 +149,58 @@ end
 `;
 
 /**
+ * Lua: `holdItems()` decides, for each delayed item of the batch script (`spec.y`), whether it is
+ * held on its worker (returned as a set of item numbers) rather than completed now: it is held
+ * while some dependent still misses an input that is neither complete, nor in this batch, nor
+ * held by another worker that this item must travel to (a larger held input there, when `yield`;
+ * any held input there otherwise). A held item gets `held:<id>` = `<bytes>:<worker>` in the
+ * counters hash; an item that completes loses it. A redelivered or `final` item is never held.
+ */
+const HOLD_ITEMS = `local function holdItems()
+  local out = {}
+  if not spec.y then return out end
+  local inBatch = {}
+  for n = 1, #items do inBatch[items[n][1]] = true end
+  for _, y in ipairs(spec.y) do
+    local n, size = y[1], y[2]
+    local it = items[n]
+    local id = it[1]
+    local go = again[n] or y[3] == 1
+    local wait = false
+    if not go then
+      for j = 4, #it do
+        local k = math.abs(it[j])
+        local dep = deps[k][1]
+        local others = tonumber(redis.call('HGET', KEYS[3], dep) or '0') + inc[k] - 1
+        if others < deps[k][2] - 1 then
+          for _, x in ipairs(spec.g[dep] or {}) do
+            if x ~= id and not inBatch[x] and redis.call('SISMEMBER', KEYS[2], x) == 0 then
+              local h = redis.call('HGET', KEYS[3], 'held:' .. x)
+              local hs, hw
+              if h then hs, hw = string.match(h, '^(%d+):(.*)$') end
+              if hs and hw ~= spec.w and (y[4] ~= 1 or tonumber(hs) > size or (tonumber(hs) == size and x < id)) then
+                go = true
+                break
+              end
+              wait = true
+            end
+          end
+        end
+        if go then break end
+      end
+    end
+    if go or not wait then
+      redis.call('HDEL', KEYS[3], 'held:' .. id)
+    else
+      out[n] = true
+      redis.call('HSET', KEYS[3], 'held:' .. id, size .. ':' .. spec.w)
+    end
+  end
+  return out
+end
+`;
+
+/**
  * Completes many instances of one run atomically and idempotently (see CompleteBatchRequest).
  * Reads first and mutates only when every output it must store was sent (else answers `resend`).
  * An instance already complete, or listed twice, counts once.
@@ -160,8 +212,10 @@ end
  *   dependents by 1-based index k into `d`, negative when the caller may not claim it (compact:
  *   a fan-in of 1,000 items names its dependent once). Items listed in `m` (1-based; large
  *   outputs, task clustering) may claim more ready dependents than their first, `b` in all.
+ * Items listed in `y` ([[item, bytes, final, yield]], delayed I/O) may be held instead (see
+ * HOLD_ITEMS); `g` gives the dependencies of their dependents, `w` the worker asking.
  * Returns JSON { s = "ok", c = [[item, dep]], x = [[item, dep]] (clustered claims), h = handoffs,
- * u = unwritten items, o = fetched, f = finished }, { s = "resend", n = ids },
+ * u = unwritten items, o = fetched, f = finished, y = held items }, { s = "resend", n = ids },
  * { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_BATCH_SCRIPT = `
@@ -180,6 +234,10 @@ for n = 1, #items do
     for j = 4, #it do local k = math.abs(it[j]); inc[k] = inc[k] + 1 end
   end
 end
+${HOLD_ITEMS}local held = holdItems()
+for n in pairs(held) do
+  for j = 4, #items[n] do local k = math.abs(items[n][j]); inc[k] = inc[k] - 1 end
+end
 local count, ready = {}, {}
 for from = 1, #depIds, 1000 do
   local cur = redis.call('HMGET', KEYS[3], unpack(depIds, from, math.min(from + 999, #depIds)))
@@ -193,7 +251,8 @@ local budget, cluster = spec.b or 0, {}
 for _, n in ipairs(spec.m or {}) do cluster[n] = true end
 local claimedBy, claims, extra = {}, {}, {}
 for n = 1, #items do
-  local it = items[n]
+  -- A held item claims nothing: it did not complete.
+  local it = held[n] and {} or items[n]
   local got = false
   for j = 4, #it do
     local k = it[j]
@@ -222,15 +281,16 @@ for n = 1, #items do
       if claimedBy[math.abs(it[j])] == nil then w = true; break end
     end
   end
+  if held[n] then w = false end
   write[n] = w
   if w and not it[3] then resend[#resend + 1] = it[1] end
-  if not w then unwritten[#unwritten + 1] = n - 1 end
+  if not w and not held[n] then unwritten[#unwritten + 1] = n - 1 end
 end
 if #resend > 0 then return cjson.encode({ s = 'resend', n = resend }) end
 local fresh, fields, bytes = {}, {}, 0
 for n = 1, #items do
   local it = items[n]
-  if not again[n] then
+  if not again[n] and not held[n] then
     fresh[#fresh + 1] = it[1]
     -- A first completion's output is a new field: one variadic HSET for all of them.
     if write[n] then
@@ -259,7 +319,9 @@ if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[6], ARGV[3]) end
 ${FETCH_OUTPUTS}local fetched = {}
 for _, c in ipairs(claims) do fetch(fetched, spec.f[c[2]]) end
 for _, c in ipairs(extra) do fetch(fetched, spec.f[c[2]]) end
-${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, o = fetched, f = finished })
+local heldList = {}
+for n in pairs(held) do heldList[#heldList + 1] = n - 1 end
+${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, o = fetched, f = finished, y = heldList })
 `;
 
 /** Appends hand-offs of one run to one group's stream, one entry each. KEYS: stream. ARGV: runId, instanceId, instanceId, … */

@@ -19,6 +19,8 @@ interface MemoryRun {
   counts: Map<string, number>;
   outputs: Map<string, string>;
   lengths: Map<string, number>;
+  /** Outputs held on their worker by delayed I/O: instance id → bytes and worker. */
+  held: Map<string, { bytes: number; worker: string }>;
   error: RunErrorRecord | undefined;
 }
 
@@ -54,6 +56,7 @@ export class MemoryRunStore implements RunStore {
       counts: new Map(),
       outputs: new Map(),
       lengths: new Map(),
+      held: new Map(),
       error: undefined,
     });
     this.metrics.set(runId, []);
@@ -137,6 +140,10 @@ export class MemoryRunStore implements RunStore {
         inc.set(d.id, (inc.get(d.id) ?? 0) + (again[n] ? 0 : 1));
       }
     });
+    const held = holdItems(run, req, again, inc);
+    req.items.forEach((it, n) => {
+      if (held.has(n)) for (const d of it.dependents) inc.set(d.id, (inc.get(d.id) ?? 0) - 1);
+    });
     const count = new Map([...inc].map(([id, k]) => [id, (run.counts.get(id) ?? 0) + k]));
     const ready = (id: string): boolean => count.get(id) === need.get(id);
     const claimedBy = new Map<string, number>();
@@ -145,6 +152,7 @@ export class MemoryRunStore implements RunStore {
     const cluster = new Set(req.cluster ?? []);
     let budget = req.budget ?? 0;
     req.items.forEach((it, n) => {
+      if (held.has(n)) return;
       for (const d of it.dependents) {
         if (!d.claimable || !ready(d.id) || claimedBy.has(d.id)) continue;
         if (!claims.has(n)) claims.set(n, d.id);
@@ -156,10 +164,13 @@ export class MemoryRunStore implements RunStore {
         if (!cluster.has(n)) break;
       }
     });
-    const write = req.items.map((it, n) => it.always || again[n] || it.dependents.length === 0 || it.dependents.some((d) => !claimedBy.has(d.id)));
+    const write = req.items.map(
+      (it, n) => !held.has(n) && (it.always || again[n] || it.dependents.length === 0 || it.dependents.some((d) => !claimedBy.has(d.id))),
+    );
     const resend = req.items.filter((it, n) => write[n] && req.outputs[it.id] === undefined).map((it) => it.id);
     if (resend.length > 0) return { status: "resend", ids: resend };
     req.items.forEach((it, n) => {
+      if (held.has(n)) return;
       run.done.add(it.id);
       const out = req.outputs[it.id];
       if (write[n] && out !== undefined && !run.outputs.has(it.id)) {
@@ -183,7 +194,8 @@ export class MemoryRunStore implements RunStore {
       claims,
       extra,
       handoffs: [...count.keys()].filter((id) => ready(id) && !claimedBy.has(id)),
-      unwritten: write.flatMap((w, n) => (w ? [] : [n])),
+      unwritten: write.flatMap((w, n) => (w || held.has(n) ? [] : [n])),
+      held: [...held].sort((a, b) => a - b),
       fetched,
       finished,
     };
@@ -259,4 +271,39 @@ export class MemoryRunStore implements RunStore {
   async close(): Promise<void> {
     this.events.removeAllListeners();
   }
+}
+
+/**
+ * The delayed items of a batch held on their worker (see DelayRequest; the same rule as the Redis
+ * store's HOLD_ITEMS): `inc` counts every item of the batch that is not a repeat.
+ */
+function holdItems(run: MemoryRun, req: CompleteBatchRequest, again: boolean[], inc: ReadonlyMap<string, number>): Set<number> {
+  const out = new Set<number>();
+  if (!req.delay) return out;
+  const inBatch = new Set(req.items.map((it) => it.id));
+  for (const y of req.delay.items) {
+    const it = req.items[y.index]!;
+    let go = again[y.index] === true || y.final;
+    let wait = false;
+    for (const d of go ? [] : it.dependents) {
+      const others = (run.counts.get(d.id) ?? 0) + (inc.get(d.id) ?? 0) - 1;
+      if (others >= d.need - 1) continue;
+      for (const x of req.delay.deps[d.id] ?? []) {
+        if (x === it.id || inBatch.has(x) || run.done.has(x)) continue;
+        const h = run.held.get(x);
+        if (h && h.worker !== req.delay.worker && (!y.yieldToLarger || h.bytes > y.bytes || (h.bytes === y.bytes && x < it.id))) {
+          go = true;
+          break;
+        }
+        wait = true;
+      }
+      if (go) break;
+    }
+    if (go || !wait) run.held.delete(it.id);
+    else {
+      out.add(y.index);
+      run.held.set(it.id, { bytes: y.bytes, worker: req.delay.worker });
+    }
+  }
+  return out;
 }

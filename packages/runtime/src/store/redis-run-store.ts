@@ -142,7 +142,9 @@ export class RedisRunStore implements RunStore {
   async completeBatch(req: CompleteBatchRequest): Promise<CompleteBatchResult> {
     const k = this.keys(req.runId);
     const { d, i, outputs } = compactItems(req);
-    const spec = JSON.stringify({ d, i, f: req.fetch, m: req.cluster?.map((n) => n + 1), b: req.budget ?? 0 });
+    const y = req.delay?.items.map((x) => [x.index + 1, x.bytes, x.final ? 1 : 0, x.yieldToLarger ? 1 : 0]);
+    const delay = req.delay ? { y, g: req.delay.deps, w: req.delay.worker } : {};
+    const spec = JSON.stringify({ d, i, f: req.fetch, m: req.cluster?.map((n) => n + 1), b: req.budget ?? 0, ...delay });
     const raw = await this.conn.tlCompleteBatch(
       k.meta,
       k.done,
@@ -299,7 +301,19 @@ const list = <T>(x: unknown): T[] => (Array.isArray(x) ? (x as T[]) : []);
 
 /** Decodes the reply of COMPLETE_BATCH_SCRIPT (cjson encodes an empty array as `{}`). */
 function parseBatchReply(raw: string): CompleteBatchResult {
-  const r = JSON.parse(raw) as { s: string; c?: unknown; x?: unknown; h?: unknown; u?: unknown; o?: unknown; f?: boolean; n?: unknown; v?: number; t?: string };
+  const r = JSON.parse(raw) as {
+    s: string;
+    c?: unknown;
+    x?: unknown;
+    h?: unknown;
+    u?: unknown;
+    o?: unknown;
+    f?: boolean;
+    n?: unknown;
+    v?: number;
+    t?: string;
+    y?: unknown;
+  };
   if (r.s === "stale") return { status: "stale", lengthsVersion: r.v ?? 0 };
   if (r.s === "inactive") return { status: "inactive", runStatus: (r.t ?? "missing") as RunStatus | "missing" };
   if (r.s === "resend") return { status: "resend", ids: list<string>(r.n) };
@@ -309,6 +323,7 @@ function parseBatchReply(raw: string): CompleteBatchResult {
     extra: list<[number, string]>(r.x),
     handoffs: list<string>(r.h),
     unwritten: list<number>(r.u),
+    held: list<number>(r.y).sort((a, b) => a - b),
     fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
     finished: r.f === true,
   };

@@ -127,6 +127,26 @@ export interface CompleteBatchRequest {
   cluster?: number[];
   /** How many dependents beyond their first the `cluster` items may claim in all. */
   budget?: number;
+  /** Items that may wait on their worker instead of completing now (delayed I/O); see {@link DelayRequest}. */
+  delay?: DelayRequest;
+}
+
+/**
+ * Delayed I/O and task clustering on fan-ins, checked in the same atomic step as the completion.
+ * A listed item (a large output) is held, not completed (nothing counted, stored or claimed, and
+ * `held:<id>` = `<bytes>:<worker>` recorded in the run's counters), while some dependent of it
+ * still waits for an input that is neither complete, nor completing in this step, nor held by
+ * another worker that it must travel to. It completes as usual when every dependent waits for it
+ * alone, when it is `final` (its delay ran out), when it is a redelivery, or when a dependent
+ * waits for an input held on another worker that is larger (`yieldToLarger`: the fan-in goes to
+ * the holder of its largest input, ties to the smaller id; without it, any held input elsewhere).
+ */
+export interface DelayRequest {
+  /** The worker asking (held inputs of its own are not waited on: it completes them together). */
+  worker: string;
+  items: { index: number; bytes: number; final: boolean; yieldToLarger: boolean }[];
+  /** The dependencies of each dependent of the listed items. */
+  deps: Record<string, string[]>;
 }
 
 export type CompleteBatchResult =
@@ -140,6 +160,8 @@ export type CompleteBatchResult =
       handoffs: string[];
       /** Indices of items whose output was not stored (all their dependents were claimed). */
       unwritten: number[];
+      /** Indices of `delay` items held on their worker: not completed (complete them again later). */
+      held: number[];
       fetched: Record<string, string>;
       finished: boolean;
     }

@@ -29,6 +29,8 @@ export interface Chain {
   fetchBytes: number;
   /** How many of `inst`'s inputs were read from Redis (the others were held in memory). */
   fetched: number;
+  /** Delayed I/O: when the output of `inst` was first held on this worker instead of completing (ms since the epoch). */
+  heldSince?: number;
 }
 
 /**

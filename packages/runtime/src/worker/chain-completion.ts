@@ -11,6 +11,7 @@ import { continueColocated, continueColocatedBatch } from "./colocated-chains.js
 import type { WorkerRun } from "./worker-run-cache.js";
 import type { RunEventPublisher } from "./run-event-publisher.js";
 import { clusteredChain, keepsLarge, recordUse, type UseSink } from "./task-clustering.js";
+import { delayRequest } from "./delayed-io.js";
 
 /** What completing needs from its worker. */
 export interface CompletionContext {
@@ -31,6 +32,8 @@ export interface Completed {
   ended: Chain[];
   /** Chains that must also hold the acks of `from` (its output stayed in memory for them). */
   inherit: [to: Chain, from: Chain][];
+  /** Chains whose output delayed I/O holds on this worker: not completed, to complete again later. */
+  held: Chain[];
   /** The run failed on a graph error. */
   failure?: { inst: TaskInstance; error: RunGraphError };
   /** What the optimizations did, by instance id (recorded in the run's metrics). */
@@ -76,7 +79,7 @@ export async function completeChains(
   outputs: unknown[],
   sizes: readonly number[],
 ): Promise<Completed> {
-  const out: Completed = { next: [], ended: [], inherit: [], uses: new Map(), encodeMs: new Map(), stored: new Map() };
+  const out: Completed = { next: [], ended: [], inherit: [], held: [], uses: new Map(), encodeMs: new Map(), stored: new Map() };
   const ids = chains.map((c) => c.inst.id);
   const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
   const sizeOf = new Map(chains.map((c, i) => [c.inst.id, sizes[i] ?? 0]));
@@ -104,7 +107,8 @@ export async function completeChains(
   const readyAt = Date.now();
   for (const c of out.next) c.readyAt = readyAt;
   await fillInputs(ctx, run, out);
-  for (const id of ids) run.localDone.add(id);
+  const held = new Set(out.held.map((c) => c.inst.id));
+  for (const id of ids) if (!held.has(id)) run.localDone.add(id);
   return out;
 }
 
@@ -141,6 +145,9 @@ async function completePlain(
     // Send the outputs the script will store, as predicted from what this worker knows is done; a
     // large one only when the script asks for it (sending it for nothing would cost as much as storing it).
     const large = new Set(cluster);
+    const now = Date.now();
+    const delay = delayRequest(run, ctx.workerId, chains, items, deps, sizeOf, now);
+    for (const x of delay?.items ?? []) large.add(x.index);
     for (const n of predictWrites(run, items, byId, large, budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encode(items[n]!.id);
     const res = await ctx.store.completeBatch({
       runId: run.runId,
@@ -149,6 +156,7 @@ async function completePlain(
       outputs: encoded,
       fetch,
       ...(cluster.length > 0 ? { cluster, budget } : {}),
+      ...(delay ? { delay } : {}),
     });
     if (res.status === "inactive") {
       out.ended.push(...chains);
@@ -164,10 +172,12 @@ async function completePlain(
       continue;
     }
     const unwritten = new Set(res.unwritten);
+    const held = new Set(res.held);
     items.forEach((it, n) => {
       const text = encoded[it.id];
-      if (!unwritten.has(n) && text !== undefined) out.stored.set(it.id, text.length);
+      if (!unwritten.has(n) && !held.has(n) && text !== undefined) out.stored.set(it.id, text.length);
     });
+    recordDelays(out, chains, deps, delay?.items ?? [], held, unwritten, res.claims, sizeOf, now);
     const claimer = new Map<string, Chain>();
     const claimed = new Map<Chain, TaskInstance>();
     for (const [n, depId] of res.claims) {
@@ -214,10 +224,13 @@ async function completePlain(
         res.handoffs.map((id) => all.get(id)!),
       );
     }
+    chains.forEach((c, n) => {
+      if (held.has(n)) out.held.push(c);
+    });
     for (const c of chains) {
       const d = claimed.get(c);
       if (!d) {
-        out.ended.push(c);
+        if (!out.held.includes(c)) out.ended.push(c);
         continue;
       }
       const inputs = new Map<string, unknown>();
@@ -240,6 +253,39 @@ async function completePlain(
       out.next.push(c);
     }
     return;
+  }
+}
+
+/**
+ * What delayed I/O did in one batch completion: an item held before that completed now records
+ * how long it was held (and its bytes, when they were not stored); a fan-in that a delayed item
+ * claimed ran on the worker holding its largest input (task clustering on fan-ins). An item held
+ * now starts its delay.
+ */
+function recordDelays(
+  out: Completed,
+  chains: readonly Chain[],
+  deps: readonly (readonly TaskInstance[])[],
+  delayed: readonly { index: number; yieldToLarger: boolean }[],
+  held: ReadonlySet<number>,
+  unwritten: ReadonlySet<number>,
+  claims: ReadonlyMap<number, string>,
+  sizeOf: ReadonlyMap<string, number>,
+  now: number,
+): void {
+  for (const { index: n, yieldToLarger } of delayed) {
+    const c = chains[n]!;
+    if (held.has(n)) {
+      c.heldSince ??= now;
+      continue;
+    }
+    if (c.heldSince !== undefined) {
+      recordUse(out.uses, c.inst.id, { dl: Math.max(0, now - c.heldSince), ...(unwritten.has(n) ? { ns: sizeOf.get(c.inst.id) ?? 0 } : {}) });
+      delete c.heldSince;
+    }
+    const claim = claims.get(n);
+    const d = claim === undefined ? undefined : deps[n]!.find((x) => x.id === claim);
+    if (yieldToLarger && d !== undefined && d.deps.length > 1) recordUse(out.uses, d.id, { fi: 1 });
   }
 }
 

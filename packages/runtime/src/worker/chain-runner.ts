@@ -13,6 +13,7 @@ import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
 import type { UseSink } from "./task-clustering.js";
 import { decideRetry } from "../protocol/retry-policy.js";
 import { BatchSizer } from "../scheduling/batch-sizer.js";
+import { HeldOutputs, type HeldOutput } from "./delayed-io.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRuntimeError } from "../errors.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
@@ -81,13 +82,17 @@ export class ChainRunner {
 
   private readonly ctx: CompletionContext & RunnerContext;
 
+  /** Outputs delayed I/O holds here, each checked again after a backoff. */
+  private readonly delayed = new HeldOutputs((h) => this.recheck(h));
+
   constructor(ctx: RunnerContext) {
     this.ctx = { ...ctx, freeThreads: () => this.ctx.pool.threads - this.inFlight - this.runnable.length };
     this.sizer = new BatchSizer({ threads: ctx.pool.threads, maxInFlight: ctx.pool.threads, maxSeeds: MAX_BATCH });
   }
 
-  /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's). */
+  /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's), and the checks of held outputs. */
   async close(): Promise<void> {
+    this.delayed.clear();
     const pools = [...this.limited.values()];
     this.limited.clear();
     await Promise.all(pools.map((p) => releasePool(p, true)));
@@ -351,29 +356,87 @@ export class ChainRunner {
     }
     this.pump();
     if (done.length === 0) return;
-    const ran = done.map((c) => c.inst);
-    this.ctx.events.ran(run, ran, m, outcome.threadId, (i) => done[i]!.failures + 1);
+    this.ctx.events.ran(
+      run,
+      done.map((c) => c.inst),
+      m,
+      outcome.threadId,
+      (i) => done[i]!.failures + 1,
+    );
     // The run's `done` (published by the completion) must follow its last task events.
     this.ctx.events.flush(run);
     const sizes = done.map((_, i) => m[i * METRICS_STRIDE + M.outputBytes] ?? 0);
-    // Read before completing: a chain moves on to its next task there.
-    const rows = done.map((c, i) => this.row(c, i, m, cold && i === 0));
-    const completing = performance.now();
-    const res = await completeChains(this.ctx, run, done, outcome.outputs, sizes);
-    const updateMs = (performance.now() - completing) / done.length;
-    for (const row of rows) {
-      row.storeMs = res.encodeMs.get(row.instanceId) ?? 0;
-      row.storedBytes = res.stored.get(row.instanceId) ?? 0;
-      row.updateMs = updateMs;
+    const source = this.source(run, outcome.threadId);
+    const ran: HeldOutput[] = done.map((c, i) => ({
+      chain: c,
+      output: outcome.outputs[i],
+      size: sizes[i] ?? 0,
+      row: this.row(c, i, m, cold && i === 0),
+      source,
+      checks: 0,
+    }));
+    // Outputs held here that feed the same dependents complete with this batch (all in memory here).
+    const peers = this.delayed.takeFeeding(
+      run,
+      done.map((c) => c.inst.id),
+    );
+    await this.complete(run, ran, peers);
+  }
+
+  /** A held output is due for its next check: it completes, or is held again, with the held outputs feeding the same dependents. */
+  private recheck(h: HeldOutput): void {
+    const { run } = h.chain;
+    if (run.over) {
+      this.end(h.chain);
+      return;
     }
-    this.ctx.metrics.add(run.runId, this.source(run, outcome.threadId), rows);
+    const peers = this.delayed.takeFeeding(run, [h.chain.inst.id]);
+    void this.complete(run, [], [h, ...peers]).catch((error: Error) => this.internal([h.chain, ...peers.map((p) => p.chain)], error));
+  }
+
+  /**
+   * Completes chains whose tasks ran: `ran` just now (their end is logged and reported), `peers`
+   * earlier (outputs delayed I/O held). Chains held again are held; the others continue or end.
+   */
+  private async complete(run: WorkerRun, ran: HeldOutput[], peers: HeldOutput[]): Promise<void> {
+    const all = [...ran, ...peers];
+    const chains = all.map((h) => h.chain);
+    // Read before completing: a chain moves on to its next task there.
+    const insts = ran.map((h) => h.chain.inst);
+    const completing = performance.now();
+    const res = await completeChains(
+      this.ctx,
+      run,
+      chains,
+      all.map((h) => h.output),
+      all.map((h) => h.size),
+    );
+    const updateMs = (performance.now() - completing) / all.length;
+    const held = new Set(res.held);
+    const rows = new Map<MetricsSource, TaskMetricsRow[]>();
+    for (const h of all) {
+      const row = h.row;
+      row.storeMs += res.encodeMs.get(row.instanceId) ?? 0;
+      row.storedBytes += res.stored.get(row.instanceId) ?? 0;
+      row.updateMs += updateMs;
+      if (held.has(h.chain)) {
+        if (h.checks === 0) this.ctx.log(`run ${run.runId} task ${row.instanceId} output held here (delayed I/O)`);
+        this.delayed.hold(h);
+        continue;
+      }
+      const list = rows.get(h.source);
+      if (list) list.push(row);
+      else rows.set(h.source, [row]);
+    }
+    for (const [source, list] of rows) this.ctx.metrics.add(run.runId, source, list);
     if (res.uses.size > 0) this.recordUses(run, res.uses);
     for (const [to, from] of res.inherit) {
       for (const t of from.tokens) t.refs++;
       to.tokens.push(...from.tokens);
     }
-    this.ctx.log(`run ${run.runId} ${describeBatch(ran)} end`);
-    if (this.ctx.observer) for (const [i, c] of done.entries()) c.observer?.ended(run, ran[i]!, !res.failure || ran[i] !== res.failure.inst);
+    if (insts.length > 0) this.ctx.log(`run ${run.runId} ${describeBatch(insts)} end`);
+    const failed = res.failure?.inst;
+    if (this.ctx.observer) for (const [i, h] of ran.entries()) h.chain.observer?.ended(run, insts[i]!, !failed || insts[i] !== failed);
     if (res.failure) {
       const { inst, error } = res.failure;
       const site = { run, inst, worker: this.ctx.workerId };
