@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run,optimizations]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
@@ -19,9 +19,10 @@ import { benchFirstRun } from "./sections/first-run.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
 import { benchPlanners } from "./sections/planners.js";
 import { benchRemoteSection } from "./sections/remote.js";
+import { benchOptimizations } from "./sections/optimizations.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run", "optimizations"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -77,6 +78,10 @@ async function main(): Promise<void> {
     const lines = compileError ? [compileError] : await benchFirstRun(runs);
     console.log(`\n== First run in a fresh process (S2 handle: import, one run, then warm runs) ==\n${lines.join("\n")}`);
     console.log("Goals: the 1-task workflow's first run under 60 ms locally and under 40 ms remotely with warm workers.");
+  }
+  if (only.has("optimizations")) {
+    const lines = compileError ? [compileError] : await benchOptimizations({ runs, warmup: remoteWarmup });
+    console.log(`\n== Data-aware optimizations, on vs off (dag-worker processes + Redis) ==\n${lines.join("\n")}`);
   }
 }
 

@@ -12,6 +12,7 @@ export const BENCH_MODULES = [
   "bench/workflows/fanout.ts",
   "bench/workflows/chain.ts",
   "bench/workflows/bodies.ts",
+  "bench/workflows/data-aware.ts",
   "examples/wordcount/wordcount.ts",
   "examples/gemm/gemm.ts",
 ] as const;

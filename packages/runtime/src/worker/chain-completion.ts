@@ -10,7 +10,7 @@ import type { Chain } from "./chain-batch.js";
 import { continueColocated, continueColocatedBatch } from "./colocated-chains.js";
 import type { WorkerRun } from "./worker-run-cache.js";
 import type { RunEventPublisher } from "./run-event-publisher.js";
-import { clusteredChain, keepsLarge, recordUse, type UseSink } from "./task-clustering.js";
+import { clusteredChain, isLarge, keepsLarge, recordUse, type UseSink } from "./task-clustering.js";
 import { delayRequest } from "./delayed-io.js";
 
 /** What completing needs from its worker. */
@@ -144,11 +144,10 @@ async function completePlain(
     });
     // Send the outputs the script will store, as predicted from what this worker knows is done; a
     // large one only when the script asks for it (sending it for nothing would cost as much as storing it).
-    const large = new Set(cluster);
+    const large = new Set(chains.flatMap((c, n) => (isLarge(run, c.inst, sizeOf.get(c.inst.id) ?? 0) ? [n] : [])));
     const now = Date.now();
     const delay = delayRequest(run, ctx.workerId, chains, items, deps, sizeOf, now);
-    for (const x of delay?.items ?? []) large.add(x.index);
-    for (const n of predictWrites(run, items, byId, large, budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encode(items[n]!.id);
+    for (const n of predictWrites(run, items, byId, new Set(cluster), budget)) if (!large.has(n)) encoded[items[n]!.id] ??= encode(items[n]!.id);
     const res = await ctx.store.completeBatch({
       runId: run.runId,
       lengthsVersion: run.replica.version,

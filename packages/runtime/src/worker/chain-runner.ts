@@ -124,6 +124,14 @@ export class ChainRunner {
     return this.heldIds.size;
   }
 
+  /**
+   * Deliveries that take capacity: those held, less those only outputs held by delayed I/O keep
+   * (approximately: one a held output shares with a running chain counts as free).
+   */
+  get working(): number {
+    return Math.max(0, this.heldIds.size - this.delayed.deliveries());
+  }
+
   /** Ids of the deliveries held (for lease heartbeats). */
   heldDeliveries(): string[] {
     return [...this.heldIds];
@@ -422,6 +430,8 @@ export class ChainRunner {
       if (held.has(h.chain)) {
         if (h.checks === 0) this.ctx.log(`run ${run.runId} task ${row.instanceId} output held here (delayed I/O)`);
         this.delayed.hold(h);
+        // Its thread is free: the worker may take more work.
+        this.ctx.released();
         continue;
       }
       const list = rows.get(h.source);

@@ -91,6 +91,13 @@ export class HeldOutputs {
     }, wait);
   }
 
+  /** Deliveries that only held outputs keep (those do not take a thread: the worker takes more work meanwhile). */
+  deliveries(): number {
+    const ids = new Set<string>();
+    for (const h of this.held) for (const t of h.chain.tokens) for (const id of t.ids) ids.add(id);
+    return ids.size;
+  }
+
   /** Removes and returns the held outputs of `run` that feed a dependent of one of `ids`. */
   takeFeeding(run: WorkerRun, ids: readonly string[]): HeldOutput[] {
     if (this.held.size === 0) return [];

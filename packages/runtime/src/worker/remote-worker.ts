@@ -169,7 +169,7 @@ export class RemoteWorker {
   private async loop(): Promise<void> {
     let lastClaim = 0;
     while (!this.stopping) {
-      const free = this.slots - this.runner.held;
+      const free = this.slots - this.runner.working;
       if (free <= 0) {
         await new Promise<void>((r) => (this.wake = r));
         continue;

@@ -10,8 +10,12 @@ import type { WorkerRun } from "./worker-run-cache.js";
  * its task: then its worker keeps it (clustering, delayed I/O) rather than storing it.
  */
 export function keepsLarge(run: WorkerRun, inst: TaskInstance, bytes: number, name: OptimizationName): boolean {
-  const options = run.taskOptions(inst.task);
-  return bytes > largeOutputBytesOf(run.optimizations, options) && isOn(run.optimizations, options, name);
+  return isLarge(run, inst, bytes) && isOn(run.optimizations, run.taskOptions(inst.task), name);
+}
+
+/** Whether the output of `inst` (estimated at `bytes`) is large: sent to the store only when the completion asks for it. */
+export function isLarge(run: WorkerRun, inst: TaskInstance, bytes: number): boolean {
+  return bytes > largeOutputBytesOf(run.optimizations, run.taskOptions(inst.task));
 }
 
 /** Where completions put what the optimizations did, by instance id. */
