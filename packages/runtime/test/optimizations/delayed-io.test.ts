@@ -59,7 +59,8 @@ describe("delayed I/O and fan-in clustering (dag-workers × 2 threads)", () => {
     expect(uses.get(fast!)?.delayedMs).toBeGreaterThan(100);
     expect(uses.get(fast!)?.bytesNotStored).toBeGreaterThanOrEqual(2 * MiB);
     expect(uses.get(pair!)?.fanInPlaced).toBe(true);
-    expect(uses.get(slow!)?.delayedMs).toBeUndefined();
+    // The slower branch completes at once (taking the held one with it), or after one short check when the two met mid-check.
+    expect(uses.get(slow!)?.delayedMs ?? 0).toBeLessThan(300);
     expect(on.report.optimizations).toMatchObject({ delayed: 1, fanInsPlaced: 1, clustered: 1 });
     expect(on.report.counts.retries).toBe(0);
     expect(await leftoverRunKeys(redis, on.runId)).toEqual([]);
