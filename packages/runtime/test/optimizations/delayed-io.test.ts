@@ -110,6 +110,17 @@ describe("delayed I/O and fan-in clustering (dag-workers × 2 threads)", () => {
     console.log(`uneven fan-in 3 + 1.5 MiB: ${on.bytesWritten} bytes stored with fan-in clustering, ${off.bytesWritten} without`);
   });
 
+  it("a held output does not take the worker's capacity: with --max-held 1 it reads the other input's hand-off meanwhile, and both complete there with nothing stored", async () => {
+    const { group: g } = await group(1, SPREAD_ARGS);
+    const job = { bigMb: 2, smallMb: 1.5, ms: 100 };
+    const [big] = nodesOf(mod, "unevenFanIn", "grow");
+    const run = await runRemote(mod, "unevenFanIn", job, url, { defaultGroup: g }, { report: true, delayedIoMaxMs: 5000 });
+    expect(run.result).toBe(direct.unevenFanIn(job));
+    expect(run.bytesWritten).toBeLessThan(1024);
+    // Held until the small input was made beside it, far less than delayedIoMaxMs.
+    expect(run.report.tasks.find((t) => t.instanceId === big)?.optimizations?.delayedMs).toBeLessThan(4000);
+  });
+
   it("SIGKILL of the worker holding a delayed output mid-delay: the output is made again elsewhere and the run completes", async () => {
     const { group: g, workers } = await group(2, SPREAD_ARGS);
     const job = { bigMb: 3, smallMb: 1.5, ms: 1500 };
