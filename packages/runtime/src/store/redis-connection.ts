@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { Cluster, Redis } from "ioredis";
 import { RedisAuthError, RedisConnectionError } from "../errors.js";
 import { REDIS_CA_ENV, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.js";
@@ -7,12 +9,16 @@ export { parseRedisUrl, redactRedisUrl, redisOptionsFromUrl } from "./redis-url.
 
 let ioredisModule: typeof import("ioredis") | undefined;
 
+/** ioredis in one file, written by `npm run build` (scripts/bundle-startup-files.mjs). */
+const IOREDIS_BUNDLE = fileURLToPath(new URL("./ioredis.bundle.cjs", import.meta.url));
+
 /**
  * ioredis, loaded on the first connection: a local run never opens one, and importing ioredis
- * costs a fresh process several times the rest of the runtime's import.
+ * costs a fresh process more than the rest of the runtime's import. Its one-file bundle loads in
+ * about half the time of its modules; those are the fallback when the bundle is missing.
  */
 function ioredis(): typeof import("ioredis") {
-  ioredisModule ??= createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+  ioredisModule ??= createRequire(import.meta.url)(existsSync(IOREDIS_BUNDLE) ? IOREDIS_BUNDLE : "ioredis") as typeof import("ioredis");
   return ioredisModule;
 }
 
@@ -21,7 +27,8 @@ export type RedisConnection = Redis | Cluster;
 
 /** Whether `conn` is a Redis Cluster client. */
 export function isCluster(conn: RedisConnection): conn is Cluster {
-  return conn instanceof ioredis().Cluster;
+  // ioredis' own flag, not instanceof: a connection may come from another copy of ioredis (the caller's).
+  return (conn as { isCluster?: boolean }).isCluster === true;
 }
 
 /** Options of {@link connectRedis}. */

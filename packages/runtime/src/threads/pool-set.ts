@@ -4,7 +4,7 @@ import { affinityBalancer } from "./thread-affinity.js";
 import { workerExecArgv } from "./worker-exec-argv.js";
 
 /**
- * The thread entry: its one-file bundle, written by `npm run build` (scripts/bundle-thread-entry.mjs;
+ * The thread entry: its one-file bundle, written by `npm run build` (scripts/bundle-startup-files.mjs;
  * a new thread starts in about half the CPU time), or the modules `tsc` wrote when it is missing.
  */
 const BUNDLED_ENTRY = new URL("./worker-entry.bundle.mjs", import.meta.url);
