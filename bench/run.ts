@@ -85,7 +85,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  // Everything is printed: exit even if a baseline's client (BullMQ, Dask's pipe) still holds a socket.
+  .finally(() => process.exit());
