@@ -24,6 +24,12 @@ export interface RemoteReportInput {
   coldStarts?: ReadonlyMap<string, number>;
   /** Planner of the run, and what it predicted. */
   planner: string;
+  /**
+   * Whether the run asked for a report (`report: true`). Without it a local run measures no CPU
+   * share, so a remote run's partial report (of a failure) leaves `cpuFraction` out too: the same
+   * fields in both modes. Default true.
+   */
+  detailed?: boolean;
   plan?: PlanReport;
   /** Bytes of outputs written to Redis during the run (the run's counter). */
   bytesWritten?: number;
@@ -116,7 +122,7 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
       outputStoreMs: m.storeMs,
       outputStoredBytes: m.storedBytes,
       dependencyUpdateMs: m.updateMs,
-      cpuFraction: m.cpu < 0 ? undefined : m.cpu,
+      cpuFraction: m.cpu < 0 || input.detailed === false ? undefined : m.cpu,
       planner: m.planner,
       ...optimizationsOf(uses.get(m.instanceId)),
     });

@@ -182,6 +182,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       names: taskNamesOf(ctx.manifest),
       known: submission.known,
       planner: plan.planner ?? "wukong",
+      detailed: ctx.options.report === true,
       ...(failed ? { failed } : {}),
     });
   };
