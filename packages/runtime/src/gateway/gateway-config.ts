@@ -11,6 +11,11 @@ export interface ResourceConfiguration {
   readonly memoryMb: number;
   /** Tasks one worker runs at once (`dag-worker --concurrency`). */
   readonly threads: number;
+  /**
+   * CPU quota of each worker in cores (0.5 = half a core, 2 = two), enforced with the Linux CPU
+   * controller where one is writable; undefined: not limited.
+   */
+  readonly cpus?: number;
   /** The most worker processes of this configuration alive at once. */
   readonly maxWorkers: number;
   /** An idle worker is stopped after this many milliseconds without work (scale to zero). */
@@ -42,7 +47,7 @@ export interface GatewayConfig {
 }
 
 const CONFIG_KEYS = new Set(["configurations", "keyPrefix", "pollMs", "stallMs", "timeoutGraceMs", "stopGraceMs", "statusPort"]);
-const RESOURCE_KEYS = new Set(["name", "memoryMb", "threads", "maxWorkers", "keepAliveMs", "leaseMs"]);
+const RESOURCE_KEYS = new Set(["name", "memoryMb", "cpus", "threads", "maxWorkers", "keepAliveMs", "leaseMs"]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function fail(where: string, message: string): never {
@@ -75,9 +80,13 @@ function parseResource(where: string, raw: unknown, index: number, prefix: strin
   if (typeof name !== "string" || !NAME.test(name)) {
     fail(where, `${at}.name must be a name of letters, digits, ".", "_" or "-", got ${showValue(name)}`);
   }
+  if (raw.cpus !== undefined && !(typeof raw.cpus === "number" && Number.isFinite(raw.cpus) && raw.cpus >= 0.01 && raw.cpus <= 1024)) {
+    fail(where, `${at}.cpus must be a number of cores from 0.01 to 1024 (0.5 = half a core), got ${show(raw.cpus)}`);
+  }
   return {
     name,
     memoryMb: integer(where, `${at}.memoryMb`, raw.memoryMb, 64),
+    ...(raw.cpus !== undefined ? { cpus: raw.cpus as number } : {}),
     threads: integer(where, `${at}.threads`, raw.threads, 1),
     maxWorkers: integer(where, `${at}.maxWorkers`, raw.maxWorkers, 1),
     keepAliveMs: integer(where, `${at}.keepAliveMs`, raw.keepAliveMs, 0),

@@ -3,13 +3,19 @@ import { randomBytes } from "node:crypto";
 import { RedisRunStore } from "../store/redis-run-store.js";
 import { connectRedis, redactRedisUrl, type RedisConnection } from "../store/redis-connection.js";
 import { GatewayStore } from "../store/gateway-store.js";
+import { publishGatewayConfigurations, removeGatewayConfigurations, type PublishedConfiguration } from "../store/gateway-configurations.js";
+import { hostname } from "node:os";
 import { beforeDeadline } from "../store/redis-errors.js";
 import type { GatewayConfig } from "./gateway-config.js";
+import { findCpuController, type CpuController } from "./cpu-quota.js";
 import { LogRelay } from "./log-relay.js";
 import { startStatusServer } from "./status-server.js";
 import { WorkerLedger, type WorkerSnapshot } from "./worker-ledger.js";
 import { WorkerPool } from "./worker-pool.js";
 import { defaultWorkerScript } from "./worker-process.js";
+
+/** How often a gateway refreshes its published configurations (warm workers change), in ms. */
+export const PUBLISH_EVERY_MS = 1000;
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -31,6 +37,8 @@ export interface GatewayStatus {
   configurations: {
     name: string;
     memoryMb: number;
+    /** The CPU quota per worker, when the configuration sets `cpus`: in force or not, and how. */
+    cpus?: { cores: number; enforced: boolean; detail: string };
     threads: number;
     maxWorkers: number;
     keepAliveMs: number;
@@ -60,6 +68,9 @@ export class Gateway {
   #stopping: Promise<void> | undefined;
   #lastError = "";
   readonly #onExit = (): void => this.killAll();
+  /** This gateway's field in the published configurations. */
+  readonly id: string;
+  #publishedAt = 0;
 
   /** @param redis - an open connection (see {@link connectRedis}); the gateway closes it when it stops. */
   constructor(options: GatewayOptions, redis: RedisConnection) {
@@ -69,7 +80,11 @@ export class Gateway {
     const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
     this.#relay = new LogRelay({ write, store: records });
     this.#redis.on("error", (error: Error) => this.#report("redis", error));
+    const tag = randomBytes(2).toString("hex");
+    this.id = `${hostname()}:${process.pid}:${tag}`;
+    let controller: CpuController | string | undefined;
     const context = {
+      cpuController: () => (controller ??= findCpuController()),
       settings: options.config,
       ledger: this.ledger,
       relay: this.#relay,
@@ -77,7 +92,7 @@ export class Gateway {
       redisUrl: options.redisUrl,
       store: new RedisRunStore(this.#redis, options.config.keyPrefix),
       workerScript: options.workerScript ?? defaultWorkerScript(),
-      tag: randomBytes(2).toString("hex"),
+      tag,
     };
     this.pools = options.config.configurations.map((config) => new WorkerPool(config, context));
   }
@@ -90,9 +105,40 @@ export class Gateway {
     process.on("exit", this.#onExit);
     this.#relay.notice(
       `listening on http://127.0.0.1:${port}/status; configurations: ` +
-        this.pools.map((p) => `${p.config.name} (${p.config.memoryMb} MB x${p.config.threads}, max ${p.config.maxWorkers})`).join(", "),
+        this.pools
+          .map(
+            (p) =>
+              `${p.config.name} (${p.config.memoryMb} MB x${p.config.threads}, max ${p.config.maxWorkers}${p.cpuQuota ? `, ${p.cpuQuota.cpus} cpus ${p.cpuQuota.enforced ? "enforced" : "NOT enforced"}` : ""})`,
+          )
+          .join(", "),
     );
+    for (const p of this.pools)
+      if (p.cpuQuota && !p.cpuQuota.enforced) this.#relay.notice(`configuration ${p.config.name}: cpus ${p.cpuQuota.cpus} ${p.cpuQuota.state.detail}`);
+    await this.#publish(Date.now());
     this.#loop = this.#run();
+  }
+
+  /** The configurations as clients and planners read them (with the warm workers of each, now). */
+  publishedConfigurations(now = Date.now()): PublishedConfiguration[] {
+    return this.pools.map((p) => ({
+      name: p.config.name,
+      memoryMb: p.config.memoryMb,
+      ...(p.config.cpus !== undefined ? { cpus: p.config.cpus } : {}),
+      cpusEnforced: p.cpuQuota?.enforced ?? false,
+      threads: p.config.threads,
+      maxWorkers: p.config.maxWorkers,
+      keepAliveMs: p.config.keepAliveMs,
+      warmWorkers: p.warmWorkers(now),
+    }));
+  }
+
+  /** Writes this gateway's entry in Redis (at start, then every {@link PUBLISH_EVERY_MS}); a failure is reported, not thrown. */
+  async #publish(now: number): Promise<void> {
+    this.#publishedAt = now;
+    const entry = { gateway: this.id, at: now, configurations: this.publishedConfigurations(now) };
+    await publishGatewayConfigurations(this.#redis, entry, this.#options.config.keyPrefix).catch((error: Error) =>
+      this.#report("publishing configurations", error),
+    );
   }
 
   /** The ledger and the configurations' queues, as served on `GET /status`. */
@@ -104,6 +150,7 @@ export class Gateway {
       configurations: this.pools.map((p) => ({
         name: p.config.name,
         memoryMb: p.config.memoryMb,
+        ...(p.cpuQuota ? { cpus: { cores: p.cpuQuota.cpus, enforced: p.cpuQuota.enforced, detail: p.cpuQuota.state.detail } } : {}),
         threads: p.config.threads,
         maxWorkers: p.config.maxWorkers,
         keepAliveMs: p.config.keepAliveMs,
@@ -126,6 +173,10 @@ export class Gateway {
       const grace = this.#options.config.stopGraceMs;
       await beforeDeadline(this.#loop ?? Promise.resolve(), Date.now() + grace);
       await Promise.all(this.pools.map((pool) => pool.shutdown(why, grace)));
+      await beforeDeadline(
+        removeGatewayConfigurations(this.#redis, this.id, this.#options.config.keyPrefix).catch(() => undefined),
+        Date.now() + 500,
+      );
       this.#server?.close();
       await beforeDeadline(this.#redis.quit(), Date.now() + 500);
       this.#redis.disconnect();
@@ -145,6 +196,7 @@ export class Gateway {
     while (this.#stopping === undefined) {
       const began = Date.now();
       await Promise.all(this.pools.map((pool) => pool.tick(began).catch((error: Error) => this.#report(`configuration ${pool.config.name}`, error))));
+      if (began - this.#publishedAt >= PUBLISH_EVERY_MS) await this.#publish(began);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, pollMs - (Date.now() - began))));
     }
   }

@@ -17,17 +17,18 @@ export function formatGatewayStatus(status: GatewayStatus): string {
   const lines = [`gateway since ${status.startedAt}${status.stopping ? " (stopping)" : ""}, over-commits: ${status.overCommits}`];
   for (const c of status.configurations) {
     lines.push(
-      `configuration ${c.name}: ${c.memoryMb} MB, ${c.threads} thread(s), ${c.live}/${c.maxWorkers} workers, ` +
+      `configuration ${c.name}: ${c.memoryMb} MB, ${c.cpus ? `${c.cpus.cores} cpus (${c.cpus.enforced ? c.cpus.detail : c.cpus.detail.replace(/^not enforced/, "NOT ENFORCED")}), ` : ""}${c.threads} thread(s), ${c.live}/${c.maxWorkers} workers, ` +
         `keep-alive ${c.keepAliveMs} ms, queue: ${c.waiting} waiting, ${c.orphaned} orphaned`,
     );
   }
-  lines.push("", ["worker", "pid", "state", "cold ms", "done", "max held", "tasks / exit"].join("\t"));
+  lines.push("", ["worker", "pid", "state", "cold ms", "done", "max held", "cpu quota", "tasks / exit"].join("\t"));
   for (const w of status.workers) {
     const detail =
       w.state === "exited"
         ? `code ${w.exitCode ?? "-"} signal ${w.exitSignal ?? "-"}${w.stopReason ? ` (${w.stopReason})` : ""}${w.outOfMemory ? " OOM" : ""}`
         : w.tasks.map((t) => `${t.run}/${t.task} ${t.runningMs} ms`).join(", ") + (w.stalled ? " STALLED" : "");
-    lines.push([w.id, w.pid, w.state, w.coldStartMs ?? "-", w.tasksDone, `${w.maxHeld}/${w.concurrency}`, detail].join("\t"));
+    const quota = w.cpuQuota === null ? "-" : w.cpuQuota.startsWith("not enforced") ? "not enforced" : w.cpuQuota.replace(/ \(.*\)$/, "");
+    lines.push([w.id, w.pid, w.state, w.coldStartMs ?? "-", w.tasksDone, `${w.maxHeld}/${w.concurrency}`, quota, detail].join("\t"));
   }
   return lines.join("\n");
 }

@@ -49,6 +49,8 @@ export interface WorkerRecord {
   exitedAt: number | undefined;
   /** Whether the worker died of a V8 heap limit. */
   outOfMemory: boolean;
+  /** The CPU quota in force for it (`cgroup v1 cpu.cfs_quota_us 50000/100000 (…)`, `not enforced: …`), or null without `cpus`. */
+  cpuQuota: string | null;
 }
 
 /** A JSON-friendly copy of a record, as `dag-gateway status` prints it. */
@@ -60,6 +62,7 @@ export interface WorkerSnapshot {
   concurrency: number;
   startedAt: string;
   coldStartMs: number | null;
+  cpuQuota: string | null;
   tasks: { run: string; task: string; name: string | null; runningMs: number }[];
   tasksDone: number;
   maxHeld: number;
@@ -83,7 +86,7 @@ export class WorkerLedger {
   overCommits = 0;
 
   /** Registers a freshly spawned worker in state `started`. */
-  add(id: string, config: string, pid: number, concurrency: number, now = Date.now()): WorkerRecord {
+  add(id: string, config: string, pid: number, concurrency: number, now = Date.now(), cpuQuota: string | null = null): WorkerRecord {
     const record: WorkerRecord = {
       id,
       config,
@@ -93,6 +96,7 @@ export class WorkerLedger {
       startedAt: now,
       readyAt: undefined,
       coldStartMs: undefined,
+      cpuQuota,
       idleSince: undefined,
       tasks: new Map(),
       tasksDone: 0,
@@ -199,6 +203,7 @@ export class WorkerLedger {
         concurrency: r.concurrency,
         startedAt: new Date(r.startedAt).toISOString(),
         coldStartMs: r.coldStartMs ?? null,
+        cpuQuota: r.cpuQuota,
         tasks: [...r.tasks.values()].map((t) => ({ run: t.run, task: t.task, name: t.name ?? null, runningMs: now - t.since })),
         tasksDone: r.tasksDone,
         maxHeld: r.maxHeld,

@@ -1,3 +1,4 @@
+import { CpuQuota, type CpuController } from "./cpu-quota.js";
 import { beforeDeadline } from "../store/redis-errors.js";
 import type { RunStore } from "../store/run-store.js";
 import type { GatewayConfig, ResourceConfiguration } from "./gateway-config.js";
@@ -24,6 +25,8 @@ export interface WorkerPoolContext {
   readonly workerScript: string;
   /** Short tag of this gateway, appended to worker ids so consumer names stay unique across gateways. */
   readonly tag: string;
+  /** The CPU controller quotas go in (found once per gateway), or why there is none. */
+  readonly cpuController: () => CpuController | string;
 }
 
 const OUT_OF_MEMORY = /JavaScript heap out of memory|Reached heap limit/;
@@ -39,6 +42,8 @@ export class WorkerPool {
   /** The queue as last probed. */
   depth: QueueDepth = { waiting: 0, orphaned: 0, held: new Map() };
   readonly #context: WorkerPoolContext;
+  /** The configuration's CPU quota, when it sets `cpus`. */
+  readonly cpuQuota: CpuQuota | undefined;
   readonly #processes = new Map<string, WorkerProcess>();
   readonly #exits = new Map<string, Promise<void>>();
   readonly #served = new Set<string>();
@@ -50,10 +55,19 @@ export class WorkerPool {
   constructor(config: ResourceConfiguration, context: WorkerPoolContext) {
     this.config = config;
     this.#context = context;
+    this.cpuQuota = config.cpus !== undefined ? new CpuQuota(config.cpus, context.cpuController()) : undefined;
     this.#watch = new WorkerWatch(config, context, {
       stop: (record, reason, signal) => this.stop(record, reason, signal),
       fail: (record, task, reason, message) => this.#fail(record, task, reason, message),
     });
+  }
+
+  /** Idle workers now, each as the ms of keep-alive it has left (warm starts for the next run). */
+  warmWorkers(now = Date.now()): number[] {
+    return this.#context.ledger
+      .live(this.config.name)
+      .filter((r) => r.tasks.size === 0 && r.idleSince !== undefined && (r.state === "ready" || r.state === "idle"))
+      .map((r) => Math.max(0, this.config.keepAliveMs - (now - r.idleSince!)));
   }
 
   /** One supervision step: probe the queue, scale up or down, check stalls and timeouts. */
@@ -149,11 +163,15 @@ export class WorkerPool {
       onLine: (line, stream) => record && this.#onLine(record, line, stream),
       onExit: (code, signal) => {
         if (record) this.#onExit(record, code, signal);
+        this.cpuQuota?.release(id);
         this.#processes.delete(id);
         resolveExit();
       },
     });
-    record = ledger.add(id, this.config.name, process.pid, this.config.threads);
+    const quotaError = this.cpuQuota?.apply(id, process.pid);
+    if (quotaError) relay.notice(quotaError);
+    const quota = this.cpuQuota ? (quotaError ? `not enforced: ${quotaError}` : this.cpuQuota.state.detail) : null;
+    record = ledger.add(id, this.config.name, process.pid, this.config.threads, Date.now(), quota);
     this.#processes.set(id, process);
     process.child.on("error", (error) => relay.notice(`worker ${id}: ${error.message}`));
     relay.notice(`started ${id} (pid ${process.pid}, ${this.config.memoryMb} MB, ${this.config.threads} thread(s))`);

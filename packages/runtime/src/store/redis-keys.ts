@@ -83,6 +83,11 @@ export function startStatsKey(prefix: string): string {
   return `${prefix}:gateway-start-stats`;
 }
 
+/** Hash of the worker configurations each live gateway publishes (a field per gateway), for clients and planners. */
+export function gatewayConfigurationsKey(prefix: string): string {
+  return `${prefix}:gateway-configurations`;
+}
+
 /** The pattern that matches every key of run `runId` (for SCAN in tests and cleanup checks). */
 export function runKeyPattern(prefix: string, runId: string): string {
   return `${prefix}:{${runId}}:*`;

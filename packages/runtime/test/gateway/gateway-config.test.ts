@@ -36,7 +36,11 @@ describe("gateway configuration file", () => {
     );
     expect(error({ configurations: [small, { ...small }] }).message).toBe('gw.json: configurations[1].name "small" is used twice');
     expect(error({ configurations: [{ ...small, name: "a b" }] }).message).toMatch(/configurations\[0\]\.name must be a name .* got "a b"/);
-    expect(error({ configurations: [{ ...small, cpus: 2 }] }).message).toMatch(/unknown field configurations\[0\]\.cpus; expected one of name, memoryMb/);
+    expect(error({ configurations: [{ ...small, cpu: 2 }] }).message).toMatch(/unknown field configurations\[0\]\.cpu; expected one of name, memoryMb, cpus/);
+    expect(error({ configurations: [{ ...small, cpus: 0 }] }).message).toBe(
+      "gw.json: configurations[0].cpus must be a number of cores from 0.01 to 1024 (0.5 = half a core), got 0",
+    );
+    expect(parseGatewayConfig({ configurations: [{ ...small, cpus: 0.5 }] }, "x").configurations[0]!.cpus).toBe(0.5);
     expect(error({ configurations: [] }).message).toBe("gw.json: configurations must be a non-empty array, got []");
     expect(error({ configurations: [{ ...small, leaseMs: 10 }] }).message).toBe("gw.json: configurations[0].leaseMs must be an integer >= 100, got 10");
     expect(error({ configurations: [small], pollMs: -1 }).message).toBe("gw.json: pollMs must be an integer >= 5, got -1");

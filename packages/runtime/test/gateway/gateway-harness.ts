@@ -94,12 +94,13 @@ export class GatewayHarness {
    * Starts a gateway with the given configurations (other settings merged in) and its default
    * worker, this package's `dag-worker`. Clients' runs use the key prefix `tl`.
    */
-  static async start(redisUrl: string, config: Record<string, unknown>, prefix = "tl"): Promise<GatewayHarness> {
+  static async start(redisUrl: string, config: Record<string, unknown>, prefix = "tl", env?: Record<string, string>): Promise<GatewayHarness> {
     const dir = mkdtempSync(join(tmpdir(), "tl-gateway-"));
     const file = join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ keyPrefix: prefix, statusPort: 0, pollMs: 25, stopGraceMs: 1000, ...config }));
     const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file], {
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
     });
     const harness = new GatewayHarness(child, redisUrl, prefix);
     const line = await waitUntil("the gateway to listen", () => harness.find(/listening on http:\/\/127\.0\.0\.1:(\d+)/), 10_000);
