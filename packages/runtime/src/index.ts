@@ -77,6 +77,14 @@ export type {
 export { HISTORY_LIMITS } from "./history/history-types.js";
 export { createSqliteHistory } from "./history/sqlite-history-store.js";
 export { createRedisHistory, type RedisHistoryOptions } from "./store/redis-history-store.js";
+export { historyRunOf, selectSamples, type HistoryRunParts } from "./history/history-run.js";
+export {
+  readGatewayConfigurations,
+  type GatewayConfigurations,
+  type PublishedConfiguration,
+  type PublishedGateway,
+  type StartTotals,
+} from "./store/gateway-configurations.js";
 export type { PlanReport, PlannedTask, PlannedConfiguration } from "./planning/plan-report.js";
 export type { RunCost, WorkerCost } from "./planning/run-cost.js";
 export type { Sla } from "./planning/sla.js";

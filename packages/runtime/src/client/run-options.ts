@@ -6,6 +6,9 @@ import type { ProgressOptions } from "../report/progress-bar.js";
 import { checkInteger, checkKeys, showValue } from "@taskloom/sdk/internal";
 import { redactRedisUrl } from "../store/redis-url.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
+import type { Planner, PlannerOptions } from "../planning/planner.js";
+import { resolvePlanner } from "../planning/planners.js";
+import { parseSla, type Sla } from "../planning/sla.js";
 
 /** Options of `handle.run(input, options)`. */
 export interface RunOptions {
@@ -45,6 +48,22 @@ export interface RunOptions {
    * long (ms). Shorter outages are ridden out: workers reconnect and the run goes on. Default 30000.
    */
   redisOutageMs?: number;
+  /**
+   * With `redis`: place the run's tasks on the gateways' worker configurations with this planner
+   * (`wukong`, `uniform`, `non-uniform`, or a {@link Planner}), from the workflow's history and the
+   * configurations the gateways publish; `report.plan` holds what it predicted. The run is recorded
+   * in the history afterwards. Without a history the default plan runs and `report.plan.fallback` says why.
+   */
+  planner?: "wukong" | "uniform" | "non-uniform" | Planner;
+  /** With `planner`: what predictions are taken at, `mean` or a percentile of times `p50` … `p99`. Default `mean`. */
+  sla?: Sla;
+  /** With `planner`: the planner's options (`slackPct` for `non-uniform`, `configuration` for `uniform`, a user planner's own). */
+  plannerOptions?: PlannerOptions;
+  /**
+   * With `planner`: where the history lives: `redis` (default: the run's Redis, shared by every
+   * client of the deployment) or the path of a SQLite file (e.g. `.taskloom/history.sqlite`).
+   */
+  history?: string;
 }
 
 /** Default of {@link RunOptions.redisOutageMs}. */
@@ -63,6 +82,8 @@ export interface ResolvedRunOptions {
   optimizations: OptimizationSettings;
   dashboard: boolean;
   redisOutageMs: number;
+  /** The planner of a planned remote run, with its SLA, options and history location. */
+  planning: { planner: Planner; sla: Sla; options: PlannerOptions; history: string } | undefined;
 }
 
 const KEYS = new Set([
@@ -79,6 +100,10 @@ const KEYS = new Set([
   "delayedIoMaxMs",
   "dashboard",
   "redisOutageMs",
+  "planner",
+  "sla",
+  "plannerOptions",
+  "history",
 ]);
 
 /** Options of local runs only, and why a remote run has no use for them. */
@@ -92,6 +117,10 @@ const REMOTE_ONLY: Record<string, string> = {
   optimizations: "the data-aware optimizations decide what goes through Redis",
   largeOutputBytes: "it sizes outputs for clustering and delayed I/O, which only remote runs do",
   delayedIoMaxMs: "delayed I/O keeps outputs on remote workers",
+  planner: "planners place tasks on the worker configurations of a gateway (dag-gateway), which a local run does not have",
+  sla: "it is the planner's SLA",
+  plannerOptions: "they are the planner's options",
+  history: "it is where planned runs are learned from",
 };
 
 /** Rejects an option that has no meaning for the run's mode (local, or remote with `redis`), naming it. */
@@ -156,7 +185,26 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     optimizations: resolveOptimizations(o),
     dashboard: o.dashboard === true,
     redisOutageMs: positiveInteger("redisOutageMs", o.redisOutageMs) ?? DEFAULT_REDIS_OUTAGE_MS,
+    planning: resolvePlanning(o),
   };
+}
+
+function resolvePlanning(o: Record<string, unknown>): ResolvedRunOptions["planning"] {
+  if (o.planner === undefined) {
+    for (const key of ["sla", "plannerOptions", "history"]) {
+      if (o[key] !== undefined) throw new InvalidOptionError(`options.${key} needs options.planner (it is used to plan the run)`);
+    }
+    return undefined;
+  }
+  const planner = resolvePlanner(o.planner);
+  const sla = o.sla === undefined ? "mean" : parseSla(o.sla);
+  if (o.plannerOptions !== undefined && (typeof o.plannerOptions !== "object" || o.plannerOptions === null || Array.isArray(o.plannerOptions))) {
+    throw new InvalidOptionError(`options.plannerOptions must be an object, got ${show(o.plannerOptions)}`);
+  }
+  if (o.history !== undefined && (typeof o.history !== "string" || o.history === "")) {
+    throw new InvalidOptionError(`options.history must be "redis" or the path of a SQLite file, got ${show(o.history)}`);
+  }
+  return { planner, sla, options: (o.plannerOptions as PlannerOptions | undefined) ?? {}, history: (o.history as string | undefined) ?? "redis" };
 }
 
 function resolveOptimizations(o: Record<string, unknown>): OptimizationSettings {

@@ -50,12 +50,24 @@ export function placed(name: string, ctx: PlanContext, groups: string[], started
   return { plan: runPlanOf(name, ctx.input.graph, placement), report: planReportOf(name, ctx.input, placement, sim, started, fallback) };
 }
 
+/**
+ * The group of the default plan: `default` when a configuration of that name is published (or
+ * none is), else the fastest published one (a gateway without a `default` configuration serves
+ * no `default` queue, and a run placed there would wait for good).
+ */
+export function defaultGroupOf(input: PlanInput): string {
+  const { configurations } = input;
+  if (configurations.length === 0 || configurations.some((c) => c.name === "default")) return "default";
+  return fastestConfiguration(configurations)!.name;
+}
+
 /** The default plan under a planner's name, with the reason it was not placed (`report.plan.fallback`). */
 export function fallbackTo(name: string, input: PlanInput, reason: string, started: number): PlannedRun {
+  const group = defaultGroupOf(input);
   return placed(
     name,
     planContext(input),
-    input.graph.ids.map(() => "default"),
+    input.graph.ids.map(() => group),
     started,
     false,
     reason,

@@ -19,7 +19,7 @@ export interface PlannerOptions {
   configuration?: string;
   /** `non-uniform`: how much slower than the all-fastest plan the plan may be, in percent (default 5). */
   slackPct?: number;
-  /** `wukong`: the group of the default plan (default `default`). */
+  /** `wukong`: the group of the default plan (default `default`, or the fastest configuration when none is named so). */
   defaultGroup?: string;
   [option: string]: unknown;
 }

@@ -1,18 +1,18 @@
 import { InvalidOptionError } from "@taskloom/sdk";
 import { nonUniformPlanner } from "./non-uniform.js";
-import { fallbackTo, fastestConfiguration, noPlacementReason, placed } from "./placement-rules.js";
+import { defaultGroupOf, fallbackTo, fastestConfiguration, noPlacementReason, placed } from "./placement-rules.js";
 import { planContext, type PlanInput, type Planner } from "./planner.js";
 import type { WorkerConfiguration } from "./worker-configuration.js";
 
 export { colocationKeys, fastestConfiguration, RELATIVE_TOLERANCE, TIME_TOLERANCE_MS } from "./placement-rules.js";
 export { nonUniformPlanner } from "./non-uniform.js";
 
-/** The default plan (WUKONG style): every task in the default group, no placement; its makespan is still predicted. */
+/** The default plan (WUKONG style): every task in the default group (`default`, see {@link defaultGroupOf}), no placement; its makespan is still predicted. */
 export const wukongPlanner: Planner = {
   name: "wukong",
   plan(input) {
     const started = performance.now();
-    const group = typeof input.options?.defaultGroup === "string" ? input.options.defaultGroup : "default";
+    const group = typeof input.options?.defaultGroup === "string" ? input.options.defaultGroup : defaultGroupOf(input);
     return placed(
       "wukong",
       planContext(input),

@@ -9,7 +9,23 @@ export function formatRunSummary(report: RunReport): string {
   const rate = Math.round(report.tasksPerSecond).toLocaleString("en-US");
   const where = report.executor === "local" ? `${c.workers} thread${c.workers === 1 ? "" : "s"}` : `${c.workers} workers`;
   const failed = c.failed > 0 ? `, ${c.failed} failed` : "";
-  return `${report.workflow}: ${c.tasks} tasks in ${report.makespanMs.toFixed(1)} ms (${rate} tasks/s) on ${where}, ${c.batches} batches, ${c.retries} retries${failed}${optimizationsLine(report)}`;
+  return `${report.workflow}: ${c.tasks} tasks in ${report.makespanMs.toFixed(1)} ms (${rate} tasks/s) on ${where}, ${c.batches} batches, ${c.retries} retries${failed}${optimizationsLine(report)}${planLine(report)}`;
+}
+
+/**
+ * `; plan non-uniform (p90): predicted 1200.0 ms, 0.512 GB-s; actual 1250.3 ms (+4.2 %), 0.530 GB-s (+3.5 %)`,
+ * for runs with a planner (and why it fell back to the default plan, when it did).
+ */
+function planLine(report: RunReport): string {
+  const p = report.plan;
+  if (!p) return "";
+  const diff = (actual: number, predicted: number): string =>
+    predicted > 0 ? ` (${actual >= predicted ? "+" : ""}${(((actual - predicted) / predicted) * 100).toFixed(1)} %)` : "";
+  const fallback = p.fallback ? ` [default plan: ${p.fallback}]` : "";
+  return (
+    `; plan ${p.planner} (${p.sla}): predicted ${p.predictedMakespanMs.toFixed(1)} ms, ${p.predictedCost.gbSeconds.toFixed(3)} GB-s; ` +
+    `actual ${report.makespanMs.toFixed(1)} ms${diff(report.makespanMs, p.predictedMakespanMs)}, ${report.cost.gbSeconds.toFixed(3)} GB-s${diff(report.cost.gbSeconds, p.predictedCost.gbSeconds)}${fallback}`
+  );
 }
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;

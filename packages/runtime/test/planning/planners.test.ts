@@ -72,11 +72,14 @@ describe("planners", () => {
     configurations: [fast, slow],
   };
 
-  it("wukong: every task in the default group, no keys, a predicted makespan", () => {
+  it("wukong: every task in the default group (the fastest when none is named default), no keys, a predicted makespan", () => {
     const { plan, report } = wukongPlanner.plan(input);
-    expect(plan).toEqual({ defaultGroup: "default", planner: "wukong" });
+    expect(plan).toEqual({ defaultGroup: "fast", planner: "wukong" });
     expect(report.predictedMakespanMs).toBeGreaterThan(300);
-    expect(Object.values(report.tasks).every((t) => t.group === "default")).toBe(true);
+    expect(Object.values(report.tasks).every((t) => t.group === "fast")).toBe(true);
+    const withDefault = [fast, slow, config("default", 1024, 1)];
+    expect(wukongPlanner.plan({ ...input, configurations: withDefault }).plan).toEqual({ defaultGroup: "default", planner: "wukong" });
+    expect(wukongPlanner.plan({ ...input, configurations: [] }).plan.defaultGroup).toBe("default");
   });
 
   it("uniform: all on the fastest, the chain on one worker, the fan-in with its largest input", () => {
@@ -146,7 +149,8 @@ describe("planners", () => {
   it("no history: the default plan, and the report says why", () => {
     const p = buildPredictions({ history: undefined, configurations: [fast, slow], sla: "p90" });
     const { plan, report } = nonUniformPlanner.plan({ graph: heavyAndShort, predictions: p, configurations: [fast, slow] });
-    expect(plan.defaultGroup).toBe("default");
+    // The default plan, on the fastest configuration: none is named `default`.
+    expect(plan.defaultGroup).toBe("fast");
     expect(plan.groups).toBeUndefined();
     expect(report.fallback).toMatch(/no history/);
   });

@@ -29,12 +29,16 @@ import { hasBranches } from "../../scheduling/branch-arm.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
 import { manifestBlob, submissionOf, type Submission } from "./submission.js";
+import { planRemoteRun, recordPlannedRun } from "./planned-run.js";
+import type { PlanReport } from "../../planning/plan-report.js";
 
 /** Options of a remote run beyond the handle's run options. */
 export interface RemoteRunOptions {
   /** Key prefix. Default `tl`. */
   prefix?: string;
   plan?: RunPlan;
+  /** What the planner of `plan` predicted: the report's `plan`. */
+  planReport?: PlanReport;
   /** Polling interval of the fallback that never lets the client hang (ms). Default 500. */
   pollMs?: number;
   /**
@@ -249,6 +253,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           names: taskNamesOf(ctx.manifest),
           known,
           planner: plan.planner ?? "wukong",
+          ...(options.planReport ? { plan: options.planReport } : {}),
           ...(meta ? { bytesWritten: meta.bytesWritten } : {}),
           ...(coldStarts ? { coldStarts } : {}),
           skipped,
@@ -437,16 +442,34 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
   };
   async function runOn(ctx: ExecutionContext): Promise<ExecutionOutcome> {
     const shared = await sharedClient(redisUrl, options.prefix);
-    if (shared !== "cluster") return await runRemote(shared.store, shared.queue, ctx, { ...options, connection: shared.conn });
+    if (shared !== "cluster") return await runPlanned(shared.store, shared.queue, shared.conn, ctx);
     const conn = await connectRedis(redisUrl);
     const store = new RedisRunStore(conn, options.prefix);
     const queue = new RedisTaskQueue(conn, options.prefix);
     try {
-      return await runRemote(store, queue, ctx, { ...options, connection: conn });
+      return await runPlanned(store, queue, conn, ctx);
     } finally {
       await store.close();
       await queue.close();
       conn.disconnect();
+    }
+  }
+  /** A run with `planner`: planned from the history and the published configurations, then recorded in the history. */
+  async function runPlanned(store: RunStore, queue: TaskQueue, conn: RedisConnection, ctx: ExecutionContext): Promise<ExecutionOutcome> {
+    if (!ctx.options.planning) return await runRemote(store, queue, ctx, { ...options, connection: conn });
+    const planning = await planRemoteRun(ctx, conn, options.prefix);
+    try {
+      const outcome = await runRemote(store, queue, ctx, {
+        ...options,
+        connection: conn,
+        plan: planning.planned.plan,
+        planReport: planning.planned.report,
+        collectMetrics: true,
+      });
+      await recordPlannedRun(planning, ctx, outcome.report, outcome.lengths);
+      return outcome;
+    } finally {
+      await planning.close();
     }
   }
 }

@@ -1,0 +1,106 @@
+/**
+ * `run(input, { redis, planner })` on a real `dag-gateway` with two configurations of different
+ * `cpus`: the first run has no history (the default plan runs and the report says why), later runs
+ * are planned from the history the runs recorded and the configurations the gateway publishes; the
+ * plan is applied (every task runs in the group its plan names), `report.plan` holds the
+ * prediction, `formatRunSummary` prints predicted vs actual; a local run rejects planner options.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createRedisHistory, formatRunSummary, InvalidOptionError, type RunReport } from "../../dist/index.js";
+import type { CompiledModule } from "../local/compile-for-test.js";
+import { compileGatewayTasks, GatewayHarness } from "../gateway/gateway-harness.js";
+
+// A database of its own: the published configurations and the history are this test's alone.
+const url = `${inject("redisUrl")}/5`;
+const xs = Array.from({ length: 8 }, (_, i) => i + 1);
+const expected = 4 + xs.reduce((s, x) => s + 2 * x, 0);
+let mod: CompiledModule;
+let dispose = (): void => {};
+let gw: GatewayHarness;
+
+beforeAll(async () => {
+  ({ mod, dispose } = await compileGatewayTasks());
+  const history = await createRedisHistory(url);
+  await history.clear();
+  await history.close();
+  gw = await GatewayHarness.start(url, {
+    configurations: [
+      { name: "fast", memoryMb: 1024, cpus: 1, threads: 2, maxWorkers: 2, keepAliveMs: 60_000 },
+      { name: "slow", memoryMb: 256, cpus: 0.25, threads: 2, maxWorkers: 2, keepAliveMs: 60_000 },
+    ],
+  });
+});
+afterAll(async () => {
+  await gw?.dispose();
+  dispose();
+});
+
+function groupsRun(report: RunReport): Record<string, string> {
+  return Object.fromEntries(report.tasks.map((t) => [t.instanceId, t.configuration]));
+}
+
+describe("planned remote runs", () => {
+  it("rejects planner options on a local run, and bad ones on a remote run, before anything runs", async () => {
+    const handle = mod.handle("mixed");
+    await expect(handle.run(xs, { planner: "uniform" })).rejects.toThrow(InvalidOptionError);
+    await expect(handle.run(xs, { planner: "uniform" })).rejects.toThrow(/options\.planner needs options\.redis/);
+    await expect(handle.run(xs, { redis: url, planner: "fastest" as never })).rejects.toThrow(
+      /options\.planner must be "wukong", "uniform", "non-uniform" or a Planner/,
+    );
+    await expect(handle.run(xs, { redis: url, planner: "uniform", sla: "p100" as never })).rejects.toThrow(/options\.sla must be "mean" or a percentile/);
+    await expect(handle.run(xs, { redis: url, sla: "p90" })).rejects.toThrow(/options\.sla needs options\.planner/);
+  });
+
+  it("runs the default plan without history and says why, then plans from the recorded history and applies the plan", async () => {
+    const handle = mod.handle("mixed");
+    const first = await handle.run(xs, { redis: url, planner: "non-uniform", sla: "p90", report: true });
+    expect(first.result).toBe(expected);
+    expect(first.report.plan).toMatchObject({ planner: "non-uniform", sla: "p90" });
+    expect(first.report.plan!.fallback).toMatch(/no history for this workflow yet/);
+    // No `default` configuration is published: the default plan runs on the fastest one.
+    expect(new Set(Object.values(groupsRun(first.report)))).toEqual(new Set(["fast"]));
+    expect(formatRunSummary(first.report)).toMatch(
+      /plan non-uniform \(p90\): predicted [\d.]+ ms, [\d.]+ GB-s; actual [\d.]+ ms \([+-][\d.]+ %\), [\d.]+ GB-s .*\[default plan: no history/,
+    );
+
+    // One more run on each configuration: uniform places everything on the fastest, then on `slow`.
+    const fast = await handle.run(xs, { redis: url, planner: "uniform", report: true });
+    expect(fast.report.plan!.fallback).toBeUndefined();
+    expect(new Set(Object.values(groupsRun(fast.report)))).toEqual(new Set(["fast"]));
+    const slow = await handle.run(xs, { redis: url, planner: "uniform", plannerOptions: { configuration: "slow" }, report: true });
+    expect(new Set(Object.values(groupsRun(slow.report)))).toEqual(new Set(["slow"]));
+    // The CPU-bound links measured slower on a quarter core.
+    const linkMs = (r: RunReport) => Math.min(...r.tasks.filter((t) => t.name === "Gw.link").map((t) => t.executionMs));
+    expect(linkMs(slow.report)).toBeGreaterThan(linkMs(fast.report) * 1.5);
+
+    const planned = await handle.run(xs, { redis: url, planner: "non-uniform", report: true });
+    expect(planned.result).toBe(expected);
+    const plan = planned.report.plan!;
+    expect(plan.fallback).toBeUndefined();
+    expect(plan.samples.min).toBeGreaterThan(0);
+    expect(plan.predictedMakespanMs).toBeGreaterThan(0);
+    expect(plan.predictedCost.gbSeconds).toBeGreaterThan(0);
+    // The plan was applied: each task ran in the configuration its plan named.
+    const ran = groupsRun(planned.report);
+    for (const [id, task] of Object.entries(plan.tasks)) {
+      expect(ran[id], id).toBe(task.group);
+      expect(task.endMs).toBeGreaterThanOrEqual(task.startMs);
+    }
+    // The chain is the critical path: on the fast configuration; the sleeps went to the cheaper one.
+    const links = planned.report.tasks.filter((t) => t.name === "Gw.link");
+    expect(links.every((t) => t.configuration === "fast")).toBe(true);
+    expect(planned.report.tasks.filter((t) => t.name === "Gw.slow").some((t) => t.configuration === "slow")).toBe(true);
+    expect(formatRunSummary(planned.report)).toMatch(/plan non-uniform \(mean\): predicted [\d.]+ ms/);
+
+    // Every planned run was recorded, with its prediction next to what it measured.
+    const history = await createRedisHistory(url);
+    try {
+      const runs = await history.runs(planned.report.structure);
+      expect(runs.map((r) => r.planner)).toEqual(["non-uniform", "uniform", "uniform", "non-uniform"]);
+      expect(runs[0]).toMatchObject({ runId: planned.report.runId, predictedMakespanMs: plan.predictedMakespanMs, makespanMs: planned.report.makespanMs });
+      expect(runs[3]!.fallback).toMatch(/no history/);
+    } finally {
+      await history.close();
+    }
+  }, 120_000);
+});
