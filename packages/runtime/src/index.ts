@@ -101,3 +101,4 @@ export { simulate } from "./planning/simulate.js";
 export { wukongPlanner, uniformPlanner, nonUniformPlanner, PLANNERS, resolvePlanner, colocationKeys, fastestConfiguration } from "./planning/planners.js";
 export { buildPredictions, type Predictions, type PredictionInputs } from "./planning/predictions.js";
 export { planGraphOf, type PlanGraph, type PlanGraphParts } from "./planning/plan-graph.js";
+export { planSvg } from "./planning/plan-svg.js";

@@ -197,10 +197,11 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     storeMs: transferOf("store", pooledStore),
     updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
     handoffMs: perConfiguration((configuration) => {
+      // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
+      // gateway's warm starts when lower (they also count waits behind busy workers).
+      const queued = perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
       const warm = starts[configuration]?.warm ?? [];
-      if (warm.length > 0) return pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs);
-      // Hand-offs taken at once by an idle worker: the low end of the measured queue waits.
-      return perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+      return warm.length > 0 ? Math.min(queued, pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs)) : queued;
     }),
     coldStartMs: perConfiguration((configuration) => pick(starts[configuration]?.cold ?? [], q, PREDICTION_DEFAULTS.coldStartMs)),
     cpuBound: isCpuBound,

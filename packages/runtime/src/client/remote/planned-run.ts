@@ -2,7 +2,7 @@ import type { ExecutionContext } from "../executor.js";
 import type { HistoryStore } from "../../history/history-store.js";
 import { historyRunOf } from "../../history/history-run.js";
 import { createSqliteHistory } from "../../history/sqlite-history-store.js";
-import { buildPlanGraph } from "../../planning/plan-graph.js";
+import { buildPlanGraph, type PlanGraph } from "../../planning/plan-graph.js";
 import type { PlannedRun } from "../../planning/planner.js";
 import { buildPredictions, type StartSamples } from "../../planning/predictions.js";
 import type { WorkerConfiguration } from "../../planning/worker-configuration.js";
@@ -52,13 +52,21 @@ async function openHistory(location: string, conn: RedisConnection, prefix: stri
   return { history: await createSqliteHistory(location), owned: true };
 }
 
+/** What {@link planRun} plans: a workflow of a module on an input, with a planner. */
+export interface PlanRequest {
+  manifest: ExecutionContext["manifest"];
+  workflow: ExecutionContext["workflow"];
+  input: unknown;
+  planning: NonNullable<ExecutionContext["options"]["planning"]>;
+}
+
 /**
- * Plans a remote run (`ctx.options.planning`): reads the workflow's history and the configurations
- * the gateways publish, builds the plan graph (fan-out lengths from the history), the predictions,
- * and lets the planner place the instances.
+ * Plans a run: reads the workflow's history and the configurations the gateways publish, builds
+ * the plan graph (fan-out lengths from the history), the predictions, and lets the planner place
+ * the instances. `run(input, { planner })` and `dag-plan` call it.
  */
-export async function planRemoteRun(ctx: ExecutionContext, conn: RedisConnection, prefix: string | undefined): Promise<RunPlanning> {
-  const planning = ctx.options.planning!;
+export async function planRun(ctx: PlanRequest, conn: RedisConnection, prefix: string | undefined): Promise<RunPlanning & { graph: PlanGraph }> {
+  const planning = ctx.planning;
   const { history, owned } = await openHistory(planning.history, conn, prefix);
   try {
     const [samples, published] = await Promise.all([history.samples(workflowStructure(ctx.workflow)), readGatewayConfigurations(conn, prefix)]);
@@ -70,7 +78,7 @@ export async function planRemoteRun(ctx: ExecutionContext, conn: RedisConnection
     const graph = buildPlanGraph(ctx.workflow, ctx.input, { length: latest, arm: latest, inline: manifestInline(ctx.manifest) });
     const predictions = buildPredictions({ history: samples, configurations, starts, sla: planning.sla });
     const planned = planning.planner.plan({ graph, predictions, configurations, options: planning.options });
-    return { planned, history, close: async () => (owned ? history.close() : undefined) };
+    return { planned, graph, history, close: async () => (owned ? history.close() : undefined) };
   } catch (error) {
     if (owned) await history.close();
     throw error;

@@ -29,7 +29,7 @@ import { hasBranches } from "../../scheduling/branch-arm.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
 import { manifestBlob, submissionOf, type Submission } from "./submission.js";
-import { planRemoteRun, recordPlannedRun } from "./planned-run.js";
+import { planRun, recordPlannedRun } from "./planned-run.js";
 import type { PlanReport } from "../../planning/plan-report.js";
 
 /** Options of a remote run beyond the handle's run options. */
@@ -457,7 +457,7 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
   /** A run with `planner`: planned from the history and the published configurations, then recorded in the history. */
   async function runPlanned(store: RunStore, queue: TaskQueue, conn: RedisConnection, ctx: ExecutionContext): Promise<ExecutionOutcome> {
     if (!ctx.options.planning) return await runRemote(store, queue, ctx, { ...options, connection: conn });
-    const planning = await planRemoteRun(ctx, conn, options.prefix);
+    const planning = await planRun({ ...ctx, planning: ctx.options.planning }, conn, options.prefix);
     try {
       const outcome = await runRemote(store, queue, ctx, {
         ...options,
