@@ -199,10 +199,10 @@ function resolvePlanning(o: Record<string, unknown>): ResolvedRunOptions["planni
   const planner = resolvePlanner(o.planner);
   const sla = o.sla === undefined ? "mean" : parseSla(o.sla);
   if (o.plannerOptions !== undefined && (typeof o.plannerOptions !== "object" || o.plannerOptions === null || Array.isArray(o.plannerOptions))) {
-    throw new InvalidOptionError(`options.plannerOptions must be an object, got ${show(o.plannerOptions)}`);
+    throw new InvalidOptionError(`options.plannerOptions must be an object, got ${showValue(o.plannerOptions)}`);
   }
   if (o.history !== undefined && (typeof o.history !== "string" || o.history === "")) {
-    throw new InvalidOptionError(`options.history must be "redis" or the path of a SQLite file, got ${show(o.history)}`);
+    throw new InvalidOptionError(`options.history must be "redis" or the path of a SQLite file, got ${showValue(o.history)}`);
   }
   return { planner, sla, options: (o.plannerOptions as PlannerOptions | undefined) ?? {}, history: (o.history as string | undefined) ?? "redis" };
 }

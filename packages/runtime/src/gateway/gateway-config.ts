@@ -81,7 +81,7 @@ function parseResource(where: string, raw: unknown, index: number, prefix: strin
     fail(where, `${at}.name must be a name of letters, digits, ".", "_" or "-", got ${showValue(name)}`);
   }
   if (raw.cpus !== undefined && !(typeof raw.cpus === "number" && Number.isFinite(raw.cpus) && raw.cpus >= 0.01 && raw.cpus <= 1024)) {
-    fail(where, `${at}.cpus must be a number of cores from 0.01 to 1024 (0.5 = half a core), got ${show(raw.cpus)}`);
+    fail(where, `${at}.cpus must be a number of cores from 0.01 to 1024 (0.5 = half a core), got ${showValue(raw.cpus)}`);
   }
   return {
     name,
