@@ -18,6 +18,7 @@ import { benchDataExamples } from "./sections/data-examples.js";
 import { benchFirstRun } from "./sections/first-run.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
 import { benchPlanners } from "./sections/planners.js";
+import { benchPlannersOnGateway } from "./sections/planners-gateway.js";
 import { benchRemoteSection } from "./sections/remote.js";
 import { benchOptimizations } from "./sections/optimizations.js";
 import { compileBenchModules } from "./taskloom-local.js";
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   console.log(`Machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}.`);
 
   // Every section imports generated modules (`*.dag.ts`, not committed): compile them first, whatever runs.
-  const compileError = only.size === 1 && only.has("planners") ? undefined : await compileBenchModules();
+  const compileError = await compileBenchModules();
   if (only.has("shapes")) {
     const { rows, notes } = await benchLocalShapes(options, compileError);
     console.log(`\n== Local scheduling shapes ==\n${formatTable(rows)}`);
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     const lines = benchPlanners({ runs: Math.max(9, runs), warmup: Math.max(3, warmup) });
     console.log(`\n== Planners: planning time (critical-path workload, 3 configurations) ==\n${lines.join("\n")}`);
     console.log("Goal: planning a 10,000-instance DAG under 100 ms with every planner.");
+    const gateway = compileError ? [`gateway planners: ${compileError}`] : await benchPlannersOnGateway(runs, 3);
+    console.log(`\n== Planners on a dag-gateway (measured) ==\n${gateway.join("\n")}`);
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${compileError ?? (await benchRemoteSection(runs, remoteWarmup))}`);

@@ -13,6 +13,7 @@ export const BENCH_MODULES = [
   "bench/workflows/chain.ts",
   "bench/workflows/bodies.ts",
   "bench/workflows/data-aware.ts",
+  "bench/workflows/planned.ts",
   "examples/wordcount/wordcount.ts",
   "examples/gemm/gemm.ts",
 ] as const;
