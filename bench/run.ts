@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run,optimizations]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run,optimizations,scale]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
  * Sections: S1/S2/S3 (direct, naive piscina, Dask threaded, Taskloom local), the data-heavy
  * examples (wordcount 5 MB, GEMM 512², direct vs Taskloom local) and the remote section
- * (`bench/remote/index.ts`, when present), and the planners' planning time at 1k and 10k instances.
+ * (`bench/remote/index.ts`, when present), the planners' planning time at 1k and 10k instances,
+ * and scale (fan-outs of 10k to 1M instances: µs per task and bytes per instance, next to Dask).
  * Every timed run checks its result.
  */
 import { availableParallelism, cpus } from "node:os";
@@ -21,9 +22,10 @@ import { benchPlanners } from "./sections/planners.js";
 import { benchPlannersOnGateway } from "./sections/planners-gateway.js";
 import { benchRemoteSection } from "./sections/remote.js";
 import { benchOptimizations } from "./sections/optimizations.js";
+import { benchScale } from "./sections/scale.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run", "optimizations"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run", "optimizations", "scale"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -85,6 +87,11 @@ async function main(): Promise<void> {
   if (only.has("optimizations")) {
     const lines = compileError ? [compileError] : await benchOptimizations({ runs, warmup: remoteWarmup });
     console.log(`\n== Data-aware optimizations, on vs off (dag-worker processes + Redis) ==\n${lines.join("\n")}`);
+  }
+  if (only.has("scale")) {
+    const lines = await benchScale({ runs, warmup: remoteWarmup }, compileError);
+    console.log(`\n== Scale: fan-out + sum of 10k / 100k / 1M instances locally, 10k / 100k remotely ==\n${lines.join("\n")}`);
+    console.log("Goal: at most 300 bytes per task instance in the client and in each worker.");
   }
 }
 

@@ -20,7 +20,7 @@ export const BENCH_MODULES = [
 
 /** What the benchmark needs of a generated handle. */
 export interface BenchHandle<I, O> {
-  run(input: I, options?: { concurrency?: number }): Promise<O>;
+  run(input: I, options?: { concurrency?: number; redis?: string }): Promise<O>;
 }
 
 /**

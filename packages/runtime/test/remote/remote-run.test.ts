@@ -113,6 +113,15 @@ describe("remote runs on two dag-worker processes", () => {
     expect(await leftoverRunKeys(redis)).toEqual([]);
   });
 
+  it("a 100,000-wide fan-out and its fan-in complete with the right sum and leave no run key", async () => {
+    // Issue #10: the fan-in's 100,000 inputs once overflowed the stack of one spread HMGET.
+    const width = 100_000;
+    const xs = Array.from({ length: width }, (_, i) => i);
+    expect(await mod.handle("wide").run(xs, { redis: url })).toBe((width * (width + 1)) / 2);
+    expect(await leftoverRunKeys(redis)).toEqual([]);
+    for (const w of workers) expect(w.child.exitCode).toBeNull();
+  }, 90_000);
+
   it("a worker killed with SIGKILL mid-run: the run still completes with the right result", async () => {
     const xs = Array.from({ length: 400 }, (_, i) => i);
     const handle = mod.handle("slowTree");
