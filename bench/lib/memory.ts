@@ -28,9 +28,14 @@ export interface MemoryGrowth {
 
 /**
  * Samples memory every `intervalMs` while `fn` runs (after a full GC of this process) and returns
- * `fn`'s result with the peak growth. Peaks include garbage not yet collected: an upper bound.
+ * `fn`'s result, its wall time in ms (the GC before it not included) and the peak growth. Peaks
+ * include garbage not yet collected: an upper bound.
  */
-export async function sampleGrowth<T>(fn: () => Promise<T>, pids: readonly number[] = [], intervalMs = 10): Promise<{ result: T; growth: MemoryGrowth }> {
+export async function sampleGrowth<T>(
+  fn: () => Promise<T>,
+  pids: readonly number[] = [],
+  intervalMs = 10,
+): Promise<{ result: T; ms: number; growth: MemoryGrowth }> {
   collectGarbage();
   const start = process.memoryUsage();
   const startOthers = pids.map(residentBytes);
@@ -45,9 +50,11 @@ export async function sampleGrowth<T>(fn: () => Promise<T>, pids: readonly numbe
   };
   const timer = setInterval(sample, intervalMs);
   try {
+    const t0 = performance.now();
     const result = await fn();
+    const ms = performance.now() - t0;
     sample();
-    return { result, growth: { heap: heap - start.heapUsed, rss: rss - start.rss, others: others.map((o, i) => o - (startOthers[i] as number)) } };
+    return { result, ms, growth: { heap: heap - start.heapUsed, rss: rss - start.rss, others: others.map((o, i) => o - (startOthers[i] as number)) } };
   } finally {
     clearInterval(timer);
   }
