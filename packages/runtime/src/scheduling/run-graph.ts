@@ -34,6 +34,14 @@ type EntryNode = GraphNode;
 
 type EntryState = "expanding" | "waiting" | "ready" | "complete";
 
+/** An entry waiting for another, and the state it waited in. */
+interface Waiter {
+  readonly entry: Entry;
+  readonly state: EntryState;
+}
+
+const NO_WAITERS: readonly Waiter[] = [];
+
 /** A task instance, or a virtual instance standing for a map's or reduce's result. */
 interface Entry {
   readonly id: string;
@@ -49,8 +57,11 @@ interface Entry {
   scope: Scope | undefined;
   /** Incomplete entries this one waits for in its current state. */
   pending: number;
-  /** Entries to notify when this one completes, with the state they waited in. */
-  readonly waiters: { entry: Entry; state: EntryState }[];
+  /**
+   * Entries to notify when this one completes, with the state they waited in; `undefined` until the
+   * first (then an array of exactly one: `[]` and a push would reserve 17 slots per instance).
+   */
+  waiters: Waiter[] | undefined;
   /** Virtual entries that wait for this one's structure (an expanded map) to expand themselves. */
   structureWaiters: Entry[] | undefined;
   /** Task: its instance, once its arguments only read task instances (they no longer change). */
@@ -139,7 +150,7 @@ export class RunGraph {
     if (direct) return direct;
     const out = new Map<string, TaskInstance>();
     const visit = (entry: Entry): void => {
-      for (const { entry: w } of entry.waiters) {
+      for (const { entry: w } of entry.waiters ?? NO_WAITERS) {
         if (w.node.kind === "task") out.set(w.id, this.toInstance(w));
         else visit(w);
       }
@@ -150,7 +161,7 @@ export class RunGraph {
 
   /** The common case without a Map: a few waiters, all task entries. */
   private directDependents(entry: Entry): TaskInstance[] | undefined {
-    const { waiters } = entry;
+    const waiters = entry.waiters ?? NO_WAITERS;
     if (waiters.length > 16) return undefined;
     const out: TaskInstance[] = [];
     for (const { entry: w } of waiters) {
@@ -165,7 +176,7 @@ export class RunGraph {
   dependentIds(instanceId: string): string[] {
     const out = new Set<string>();
     const visit = (entry: Entry): void => {
-      for (const { entry: w } of entry.waiters) {
+      for (const { entry: w } of entry.waiters ?? NO_WAITERS) {
         if (w.node.kind === "task") out.add(w.id);
         else visit(w);
       }
@@ -205,7 +216,7 @@ export class RunGraph {
       over: undefined,
       scope,
       pending: 0,
-      waiters: [],
+      waiters: undefined,
       structureWaiters: undefined,
       instance: undefined,
     };
@@ -232,7 +243,9 @@ export class RunGraph {
       if (!dep) throw new Error(`internal: ${entry.id} reads unknown ${id}`);
       if (dep.state === "complete") continue;
       entry.pending++;
-      dep.waiters.push({ entry, state: entry.state });
+      const waiter = { entry, state: entry.state };
+      if (dep.waiters) dep.waiters.push(waiter);
+      else dep.waiters = [waiter];
     }
   }
 
@@ -248,7 +261,7 @@ export class RunGraph {
     entry.state = "complete";
     this.entriesCompleted++;
     if (entry.node.kind === "task") this.tasksCompleted++;
-    for (const { entry: w, state } of entry.waiters) {
+    for (const { entry: w, state } of entry.waiters ?? NO_WAITERS) {
       if (w.state !== state) continue; // it moved on already (expanded from structure)
       w.pending--;
       if (w.pending === 0) {
@@ -445,7 +458,8 @@ export class RunGraph {
     if (entry.instance) return entry.instance;
     const node = entry.node as TaskNode;
     const args = this.concretize(entry.value as Value);
-    const deps = refList(args);
+    // A copy of exact length: refList's array grew by push (17 slots for one id) and the instance keeps it.
+    const deps = refList(args).slice();
     const instance: TaskInstance = { id: entry.id, nodeId: node.id, task: node.task, args, deps };
     if (deps.every((id) => this.entries.get(id)?.node.kind === "task")) entry.instance = instance;
     return instance;
