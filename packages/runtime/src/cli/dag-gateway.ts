@@ -4,10 +4,10 @@
  * `dag-gateway status [--port <n>] [--host <h>] [--json]`: prints a running gateway's ledger.
  */
 import { parseArgs } from "node:util";
-import { checkIntegerText } from "@taskloom/sdk/internal";
 import { createGateway } from "../gateway/gateway.js";
 import { loadGatewayConfig } from "../gateway/gateway-config.js";
-import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
+import { REDIS_URL_ENV } from "../store/redis-url.js";
+import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
 
 const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]
@@ -31,10 +31,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const port = checkIntegerText("--port", values.port, 0, (message) => {
-    throw new Error(message);
-  });
-  if (port !== undefined && port > 65535) throw new Error(`--port must be a port number, got ${JSON.stringify(values.port)}`);
+  const port = parsePort(values.port);
   if (positionals[0] === "status") {
     const status = await fetchGatewayStatus(port ?? 7420, values.host);
     console.log(values.json ? JSON.stringify(status, null, 2) : formatGatewayStatus(status));
@@ -49,20 +46,13 @@ async function main(argv: string[]): Promise<number> {
     config: port === undefined ? config : { ...config, statusPort: port },
     ...(values.worker ? { workerScript: values.worker } : {}),
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      gateway.stop(signal).then(resolve, resolve);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  const signal = await untilSignal();
+  await gateway.stop(signal).catch(() => undefined);
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error & { code?: string }) => {
-    console.error(`dag-gateway: ${redactRedisUrl(error.message)}${error.code ? ` (${error.code})` : ""}`);
-    process.exit(error.code === "TL_GATEWAY_CONFIG" ? 2 : 1);
-  },
+runCommand(
+  "dag-gateway",
+  () => main(process.argv.slice(2)),
+  (code) => (code === "TL_GATEWAY_CONFIG" ? 2 : 1),
 );

@@ -6,7 +6,7 @@ import { findUnserializable } from "../codec/find-unserializable.js";
 import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
-import type { RunOutcome } from "../report/run-report.js";
+import type { RunOutcome, RunReport } from "../report/run-report.js";
 import { resolveRunOptions, type RunOptions } from "./run-options.js";
 
 /** The input parameter of `run`: optional when the workflow takes no input. */
@@ -77,10 +77,10 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     }
     try {
       const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options, runId });
-      watched?.end(true, false, outcome.result);
+      watched?.end(true, false, { output: outcome.result, report: outcome.report });
       return options.report ? outcome : outcome.result;
     } catch (error) {
-      watched?.end(false, error instanceof RunAbortedError);
+      watched?.end(false, error instanceof RunAbortedError, { report: (error as { report?: RunReport }).report });
       throw error;
     }
   }

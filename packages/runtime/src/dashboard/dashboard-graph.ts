@@ -70,3 +70,16 @@ export function nodeOfInstance(instanceId: string): string {
   const cut = instanceId.search(/[[~]/);
   return cut < 0 ? instanceId : instanceId.slice(0, cut);
 }
+
+/**
+ * A graph of the nodes that task instances name, without edges: for a run whose manifest is gone
+ * (a past remote run, a run from the history).
+ */
+export function graphOfInstances(tasks: Iterable<{ instanceId: string; task: string; name: string }>): DashboardGraph {
+  const nodes = new Map<string, DashboardNode>();
+  for (const t of tasks) {
+    const id = nodeOfInstance(t.instanceId);
+    if (!nodes.has(id)) nodes.set(id, { id, kind: "task", task: t.task, name: t.name });
+  }
+  return { nodes: [...nodes.values()], edges: [] };
+}

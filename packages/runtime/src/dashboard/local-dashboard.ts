@@ -3,6 +3,8 @@ import type { RunEvent } from "../protocol/run-events.js";
 import { dashboardGraphOf } from "./dashboard-graph.js";
 import { startDashboardServer, type DashboardServer } from "./dashboard-server.js";
 import { RunView } from "./run-view.js";
+import { measuresOfReport } from "./task-measures.js";
+import type { RunReport } from "../report/run-report.js";
 
 let shared: Promise<DashboardServer> | undefined;
 
@@ -20,8 +22,8 @@ export interface WatchedRun {
   readonly runId: string;
   readonly url: string;
   onEvent(event: RunEvent): void;
-  /** The run ended: done with `output`, else failed or aborted. */
-  end(ok: boolean, aborted?: boolean, output?: unknown): void;
+  /** The run ended: done with its output, else failed or aborted; its report (when there is one) adds each task's measurements. */
+  end(ok: boolean, aborted?: boolean, outcome?: { output?: unknown; report?: RunReport }): void;
 }
 
 /**
@@ -45,6 +47,9 @@ export async function watchOnProcessDashboard(
     runId,
     url,
     onEvent: (event) => view.apply(event),
-    end: (ok, aborted, output) => view.end(ok ? "done" : aborted ? "aborted" : "failed", Date.now(), ok ? { value: output } : undefined),
+    end: (ok, aborted, outcome) => {
+      for (const t of outcome?.report?.tasks ?? []) view.measured(measuresOfReport(t));
+      view.end(ok ? "done" : aborted ? "aborted" : "failed", Date.now(), ok ? { value: outcome?.output } : undefined);
+    },
   };
 }

@@ -25,6 +25,41 @@ export interface TaskView {
    * fields (its `code` and custom properties) as a {@link ValuePreview} when it has any.
    */
   error?: { name: string; message: string; stack: string; fields?: ValuePreview };
+  /** Measured once it finished (remote metrics, or a local run's report): reading its inputs, ms. */
+  fetchMs?: number;
+  /** Encoding and storing its output, ms. */
+  storeMs?: number;
+  inputBytes?: number;
+  outputBytes?: number;
+  /** Bytes of its inputs read from Redis, and of its output written there. */
+  redisInputBytes?: number;
+  storedBytes?: number;
+  /** The first task of a fresh worker or thread. */
+  cold?: boolean;
+  /** Worker group (configuration) it ran in; `local` in a local run. */
+  configuration?: string;
+}
+
+/** What a finished task's measurements add to its view (a metrics row or a report's task). */
+export interface TaskMeasures {
+  instanceId: string;
+  task: string;
+  name: string;
+  worker: string | undefined;
+  thread: number | undefined;
+  attempt: number;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  fetchMs: number;
+  storeMs: number;
+  inputBytes: number;
+  outputBytes: number;
+  redisInputBytes: number;
+  storedBytes: number;
+  cold: boolean;
+  configuration: string;
+  /** A failed task's error text (reports only keep the message). */
+  error?: string;
 }
 
 /** Bound of a failed task's error fields preview (characters of JSON). */
@@ -79,7 +114,7 @@ export class RunView {
   constructor(
     readonly id: string,
     readonly workflow: string,
-    readonly graph: DashboardGraph,
+    public graph: DashboardGraph,
     readonly startedAt: number,
     readonly planner: string,
     readonly source: RunSummaryView["source"],
@@ -90,13 +125,34 @@ export class RunView {
     for (const l of this.listeners) l();
   }
 
-  private taskOf(event: RunEvent): TaskView {
+  private taskOf(event: { instanceId: string; task: string; name: string }): TaskView {
     let t = this.tasks.get(event.instanceId);
     if (!t) {
       t = { instanceId: event.instanceId, node: nodeOfInstance(event.instanceId), task: event.task, name: event.name, state: "waiting", attempt: 0 };
       this.tasks.set(event.instanceId, t);
     }
     return t;
+  }
+
+  /** Applies what was measured of a finished (or failed) task: its times, place, bytes and segments. */
+  measured(m: TaskMeasures): void {
+    const t = this.taskOf(m);
+    if (t.state !== "failed") t.state = m.error !== undefined ? "failed" : "done";
+    if (m.error !== undefined && !t.error) t.error = { name: "Error", message: m.error, stack: "" };
+    if (m.worker !== undefined) t.worker = m.worker;
+    if (m.thread !== undefined) t.thread = m.thread;
+    t.attempt = Math.max(t.attempt, m.attempt);
+    if (m.startedAt !== undefined) t.startedAt = m.startedAt;
+    if (m.endedAt !== undefined) t.endedAt = m.endedAt;
+    t.fetchMs = m.fetchMs;
+    t.storeMs = m.storeMs;
+    t.inputBytes = m.inputBytes;
+    t.outputBytes = m.outputBytes;
+    t.redisInputBytes = m.redisInputBytes;
+    t.storedBytes = m.storedBytes;
+    t.cold = m.cold;
+    t.configuration = m.configuration;
+    this.touch(t);
   }
 
   /** Applies one task event. */
@@ -144,6 +200,15 @@ export class RunView {
         t.state = "skipped";
         break;
     }
+    this.touch(t);
+  }
+
+  /** The final failure of an instance, known from the run's error record. */
+  failedWith(task: { instanceId: string; task: string; name: string }, error: Error): void {
+    const t = this.taskOf(task);
+    if (t.state === "failed" && t.error?.stack) return;
+    t.state = "failed";
+    t.error = { name: error.name, message: error.message, stack: error.stack ?? "" };
     this.touch(t);
   }
 

@@ -380,3 +380,20 @@ if a.d then
 end
 return 1
 `;
+
+/**
+ * Adds or updates a run in the run index and forgets runs that started before a cutoff (at most
+ * 100 per call), announcing the run's id on the index channel (a dashboard reads the index at once).
+ * KEYS: index, info. ARGV: run id, start (ms), JSON entry, cutoff (ms), index channel.
+ */
+export const INDEX_RUN_SCRIPT = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PUBLISH', ARGV[5], ARGV[1])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4], 'LIMIT', 0, 100)
+if #old > 0 then
+  redis.call('ZREM', KEYS[1], unpack(old))
+  redis.call('HDEL', KEYS[2], unpack(old))
+end
+return #old
+`;

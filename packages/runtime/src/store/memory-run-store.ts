@@ -7,11 +7,13 @@ import type {
   RunErrorRecord,
   RunEventListener,
   RunEventMessageListener,
+  RunIndexEntry,
   RunMeta,
   RunStatus,
   RunStore,
   StoredRunMeta,
 } from "./run-store.js";
+import { RUN_INDEX_KEEP_MS } from "./run-store.js";
 
 interface MemoryRun {
   meta: StoredRunMeta;
@@ -33,6 +35,8 @@ export class MemoryRunStore implements RunStore {
   private readonly runs = new Map<string, MemoryRun>();
   private readonly metrics = new Map<string, string[]>();
   private readonly events = new EventEmitter();
+  private readonly index = new Map<string, RunIndexEntry>();
+  private watchedUntil = 0;
 
   async putBlob(kind: "manifest" | "bundle", hash: string, data: Buffer): Promise<boolean> {
     const key = `${kind}:${hash}`;
@@ -246,8 +250,32 @@ export class MemoryRunStore implements RunStore {
     list.push(...records);
   }
 
-  async getMetrics(runId: string): Promise<string[]> {
-    return [...(this.metrics.get(runId) ?? [])];
+  async getMetrics(runId: string, from = 0): Promise<string[]> {
+    return (this.metrics.get(runId) ?? []).slice(from);
+  }
+
+  async indexRun(entry: RunIndexEntry): Promise<void> {
+    this.index.set(entry.id, { ...entry });
+    queueMicrotask(() => this.events.emit("run index", entry.id));
+    const cutoff = Date.now() - RUN_INDEX_KEEP_MS;
+    for (const [id, e] of this.index) if (e.startedAt < cutoff) this.index.delete(id);
+  }
+
+  async listRuns(sinceMs: number): Promise<RunIndexEntry[]> {
+    return [...this.index.values()].filter((e) => e.startedAt >= sinceMs).sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  async watchRunIndex(listener: (runId: string) => void): Promise<() => Promise<void>> {
+    this.events.on("run index", listener);
+    return async () => void this.events.off("run index", listener);
+  }
+
+  async markDashboardWatching(ttlMs: number): Promise<void> {
+    this.watchedUntil = Date.now() + ttlMs;
+  }
+
+  async dashboardWatching(): Promise<boolean> {
+    return Date.now() < this.watchedUntil;
   }
 
   async deleteRun(runId: string, metricsTtlS: number): Promise<void> {

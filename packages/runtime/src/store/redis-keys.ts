@@ -78,6 +78,20 @@ export function runMetricsKeys(keys: RunKeys): string[] {
   return [keys.metrics, keys.starts];
 }
 
+/**
+ * The index of runs the dashboard lists: a sorted set of run ids by start (`index`) and a hash of
+ * run id → JSON {@link RunIndexEntry} (`info`), one hash tag so that one script trims both, and
+ * the channel announcing each run id written (`channel`).
+ */
+export function runIndexKeys(prefix: string): { index: string; info: string; channel: string } {
+  return { index: `${prefix}:{runs}:index`, info: `${prefix}:{runs}:info`, channel: `${prefix}:{runs}:indexed` };
+}
+
+/** String set (with a TTL) while a `dag-dashboard` watches the deployment: workers then publish task events. */
+export function dashboardPresenceKey(prefix: string): string {
+  return `${prefix}:dashboard-watching`;
+}
+
 /** Hash of a gateway's running totals of start times per configuration (`<config>:<kind>:count`, `…:ms`), for planners. */
 export function startStatsKey(prefix: string): string {
   return `${prefix}:gateway-start-stats`;

@@ -1,5 +1,5 @@
-import { blobKey, runDataKeys, runKeys, runMetricsKeys, type RunKeys } from "./redis-keys.js";
-import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT } from "./lua-scripts.js";
+import { blobKey, dashboardPresenceKey, runDataKeys, runIndexKeys, runKeys, runMetricsKeys, type RunKeys } from "./redis-keys.js";
+import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT, INDEX_RUN_SCRIPT } from "./lua-scripts.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
 import { isRunEventMessage } from "../protocol/run-events.js";
@@ -11,11 +11,13 @@ import type {
   RunErrorRecord,
   RunEventListener,
   RunEventMessageListener,
+  RunIndexEntry,
   RunMeta,
   RunStatus,
   RunStore,
   StoredRunMeta,
 } from "./run-store.js";
+import { RUN_INDEX_KEEP_MS } from "./run-store.js";
 
 /** Outputs read per HMGET. */
 const READ_CHUNK = 5_000;
@@ -24,6 +26,7 @@ type ScriptConn = RedisConnection & {
   tlComplete(...args: string[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
   tlCompleteBatch(...args: string[]): Promise<string>;
+  tlIndexRun(...args: string[]): Promise<number>;
 };
 
 /**
@@ -46,6 +49,7 @@ export class RedisRunStore implements RunStore {
     conn.defineCommand("tlComplete", { numberOfKeys: 6, lua: COMPLETE_SCRIPT });
     conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
     conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
+    conn.defineCommand("tlIndexRun", { numberOfKeys: 2, lua: INDEX_RUN_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -207,8 +211,29 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
   }
 
-  getMetrics(runId: string): Promise<string[]> {
-    return this.conn.lrange(this.keys(runId).metrics, 0, -1);
+  getMetrics(runId: string, from = 0): Promise<string[]> {
+    return this.conn.lrange(this.keys(runId).metrics, from, -1);
+  }
+
+  async indexRun(entry: RunIndexEntry): Promise<void> {
+    const k = runIndexKeys(this.prefix);
+    await this.conn.tlIndexRun(k.index, k.info, entry.id, String(entry.startedAt), JSON.stringify(entry), String(Date.now() - RUN_INDEX_KEEP_MS), k.channel);
+  }
+
+  async listRuns(sinceMs: number): Promise<RunIndexEntry[]> {
+    const k = runIndexKeys(this.prefix);
+    const ids = await this.conn.zrangebyscore(k.index, sinceMs, "+inf");
+    const chunks: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < ids.length; i += READ_CHUNK) chunks.push(this.conn.hmget(k.info, ...ids.slice(i, i + READ_CHUNK)));
+    return (await Promise.all(chunks)).flat().flatMap((v) => (v ? [JSON.parse(v) as RunIndexEntry] : []));
+  }
+
+  async markDashboardWatching(ttlMs: number): Promise<void> {
+    await this.conn.set(dashboardPresenceKey(this.prefix), "1", "PX", ttlMs);
+  }
+
+  async dashboardWatching(): Promise<boolean> {
+    return (await this.conn.exists(dashboardPresenceKey(this.prefix))) === 1;
   }
 
   async appendMetrics(runId: string, records: readonly string[], ttlS: number): Promise<void> {
@@ -226,8 +251,16 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.del(...runDataKeys(k)), ...runMetricsKeys(k).map((key) => this.conn.expire(key, metricsTtlS))]);
   }
 
-  async watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
-    const channel = this.keys(runId).events;
+  watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
+    return this.subscribe(this.keys(runId).events, { status: listener, events: onEvents });
+  }
+
+  watchRunIndex(listener: (runId: string) => void): Promise<() => Promise<void>> {
+    return this.subscribe(runIndexKeys(this.prefix).channel, { status: listener as RunEventListener, events: undefined });
+  }
+
+  /** Adds a listener of `channel` on the store's one subscriber connection. */
+  private async subscribe(channel: string, entry: { status: RunEventListener; events: RunEventMessageListener | undefined }): Promise<() => Promise<void>> {
     if (!this.subscriber) {
       this.subscriber = await duplicateConnection(this.conn);
       this.subscriber.on("message", (ch: string, message: string) => {
@@ -244,7 +277,6 @@ export class RedisRunStore implements RunStore {
       this.listeners.set(channel, set);
       await this.subscriber.subscribe(channel);
     }
-    const entry = { status: listener, events: onEvents };
     set.add(entry);
     return async () => {
       set.delete(entry);

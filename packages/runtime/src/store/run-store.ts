@@ -30,6 +30,25 @@ export interface RunMeta {
   events?: boolean;
 }
 
+/** A run as the run index keeps it (for the dashboard): written at submission and again when it ends. */
+export interface RunIndexEntry {
+  id: string;
+  workflow: string;
+  status: RunStatus;
+  /** ms since the epoch (the client's clock). */
+  startedAt: number;
+  finishedAt?: number;
+  manifestHash: string;
+  /** Task instances known at submission. */
+  known: number;
+  planner: string;
+  /** A failed run's error record (the run's own keys are deleted when it ends). */
+  error?: RunErrorRecord;
+}
+
+/** How long the run index keeps a run (ms after its start). */
+export const RUN_INDEX_KEEP_MS = 7 * 24 * 3600 * 1000;
+
 /** Stored metadata as read back by workers. */
 export interface StoredRunMeta extends RunMeta {
   status: RunStatus;
@@ -201,7 +220,8 @@ export interface RunStore {
   readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]>;
   /** Stores outputs outside a completion (large outputs, recovery). */
   writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
-  getMetrics(runId: string): Promise<string[]>;
+  /** The run's metrics records, from index `from` on (default 0: all). */
+  getMetrics(runId: string, from?: number): Promise<string[]>;
   /**
    * Appends metrics records to the run's metrics, which keep (or get) a TTL of `ttlS` seconds: a
    * worker flushing after the run ended leaves nothing behind for good.
@@ -211,6 +231,16 @@ export interface RunStore {
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;
   /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */
   watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>>;
+  /** Adds or updates the run in the run index (and forgets runs started more than {@link RUN_INDEX_KEEP_MS} ago). */
+  indexRun(entry: RunIndexEntry): Promise<void>;
+  /** Runs of the index that started at or after `sinceMs`, oldest first. */
+  listRuns(sinceMs: number): Promise<RunIndexEntry[]>;
+  /** Calls `listener` with the run id whenever the index is written; resolves once subscribed, returns the unsubscribe function. */
+  watchRunIndex(listener: (runId: string) => void): Promise<() => Promise<void>>;
+  /** Says for `ttlMs` that a dashboard watches: workers that load a run meanwhile publish its task events. */
+  markDashboardWatching(ttlMs: number): Promise<void>;
+  /** Whether a dashboard watches (see {@link RunStore.markDashboardWatching}). */
+  dashboardWatching(): Promise<boolean>;
   /** Publishes one task-event message (JSON of a `RunEventMessage`) on the run's channel. */
   publishEvents(runId: string, message: string): Promise<void>;
   close(): Promise<void>;

@@ -114,7 +114,12 @@ export class WorkerRunCache {
   }
 
   private async load(runId: string): Promise<WorkerRun | undefined> {
-    const [meta, lengths] = await Promise.all([this.store.getMeta(runId), this.store.getLengths(runId)]);
+    // One round trip: a dashboard watching the deployment gets the task events of every run loaded meanwhile.
+    const [meta, lengths, watched] = await Promise.all([
+      this.store.getMeta(runId),
+      this.store.getLengths(runId),
+      this.store.dashboardWatching().catch(() => false),
+    ]);
     if (meta?.status !== "running") return undefined;
     const manifest = checkManifest(meta.manifest ? this.inlineManifest(meta.manifest) : await this.manifest(meta.manifestHash), `run ${runId}`);
     const bundle = await this.bundle(meta.bundleHash);
@@ -134,7 +139,7 @@ export class WorkerRunCache {
       bundleUrl: bundle.url,
       coldBundle: bundle.fresh,
       lastUsed: Date.now(),
-      events: meta.events === true,
+      events: meta.events === true || watched,
       lock: new RunLock(),
       localDone: new Set(),
       over: false,

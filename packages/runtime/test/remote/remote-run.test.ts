@@ -11,14 +11,15 @@ import type { RunReport } from "../../dist/index.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
 
-/** Keys of runs (hash-tagged) left in Redis, metrics excepted. */
+/** Keys of runs (hash-tagged) left in Redis, metrics and the run index excepted. */
 async function leftoverRunKeys(redis: Redis): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";
   do {
     const [next, batch] = await redis.scan(cursor, "MATCH", "tl:{*", "COUNT", 1000);
     cursor = next;
-    keys.push(...batch.filter((k) => !k.endsWith(":metrics")));
+    // The run index (`tl:{runs}:…`) is shared by every run, like the blobs.
+    keys.push(...batch.filter((k) => !k.endsWith(":metrics") && !k.startsWith("tl:{runs}:")));
   } while (cursor !== "0");
   return keys;
 }

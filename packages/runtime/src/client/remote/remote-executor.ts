@@ -10,7 +10,7 @@ import type { Value } from "@taskloom/sdk/internal";
 import { RedisRunStore } from "../../store/redis-run-store.js";
 import { connectRedis, isCluster, unrefConnection, type RedisConnection } from "../../store/redis-connection.js";
 import { followRunLogs } from "./follow-run-logs.js";
-import type { RunStore, StoredRunMeta } from "../../store/run-store.js";
+import type { RunErrorRecord, RunIndexEntry, RunStore, StoredRunMeta } from "../../store/run-store.js";
 import { RedisTaskQueue } from "../../store/redis-task-queue.js";
 import type { TaskQueue } from "../../store/task-queue.js";
 import { GraphReplica } from "../../scheduling/graph-replica.js";
@@ -104,6 +104,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     wake();
   };
   let unwatch: (() => Promise<void>) | undefined;
+  let failure: RunErrorRecord | undefined;
   // The poll also watches Redis itself: metadata gone once the run was created means Redis lost
   // the run's state; no answer for `redisOutageMs` means it is unreachable.
   let created = false;
@@ -131,6 +132,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   const failRun = async (): Promise<never> => {
     if (outcome === "failed") {
       const [record, lengths] = await Promise.all([store.getError(runId), store.getLengths(runId)]);
+      failure = record;
       if (!record) throw new WorkerError("(unknown)", `run ${runId} of ${ctx.workflow.name} failed without an error record`);
       const replica = new GraphReplica(ctx.workflow, ctx.input, lengths);
       throw remoteRunError(record, { workflow: ctx.workflow, instance: (id) => replica.instance(id), taskName: (task) => taskNameOf(ctx.manifest, task) });
@@ -190,6 +192,15 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       ...(failed ? { failed } : {}),
     });
   };
+  const indexEntry: RunIndexEntry = {
+    id: runId,
+    workflow: ctx.workflow.name,
+    status: "running",
+    startedAt,
+    manifestHash: manifest.hash,
+    known: submission.known,
+    planner: plan.planner ?? "wukong",
+  };
   try {
     // One round trip for the blob checks, the run's metadata and the subscription to its events.
     const [hasManifest, hasBundle] = await allSettled([
@@ -210,6 +221,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
         .then(() => {
           created = true;
         }),
+      store.indexRun(indexEntry),
       store
         .watch(
           runId,
@@ -296,7 +308,11 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
       await unwatch?.();
       await stopLogs?.();
-      await store.deleteRun(runId, options.metricsTtlS ?? 86_400);
+      const status = outcome === "done" ? "done" : outcome === "failed" ? "failed" : "aborted";
+      await Promise.all([
+        store.deleteRun(runId, options.metricsTtlS ?? 86_400),
+        store.indexRun({ ...indexEntry, status, finishedAt: Date.now(), ...(failure ? { error: failure } : {}) }).catch(() => undefined),
+      ]);
     };
     if (outcome === "done") await cleanup();
     else await beforeDeadline(cleanup(), Date.now() + CLEANUP_AFTER_FAILURE_MS);

@@ -1,0 +1,212 @@
+import type { ModuleManifest } from "@taskloom/sdk/internal";
+import { taskNameOf } from "../protocol/manifest-check.js";
+import type { RunErrorRecord } from "../protocol/run-error-record.js";
+import { runEventOf, type RunEventMessage } from "../protocol/run-events.js";
+import { rowsOfRecord } from "../report/metrics-record.js";
+import type { RunIndexEntry, RunStatus, RunStore } from "../store/run-store.js";
+import { dashboardGraphOf, graphOfInstances } from "./dashboard-graph.js";
+import type { DashboardServer } from "./dashboard-server.js";
+import { RunView } from "./run-view.js";
+import { measuresOfRow } from "./task-measures.js";
+
+/** Options of {@link RemoteFeed}. */
+export interface RemoteFeedOptions {
+  /** How often the run index and the live runs' metrics are read (ms). Default 500. */
+  pollMs?: number;
+  /** Only runs started at or after this time (ms since the epoch). Default: all the index keeps. */
+  since?: number;
+  /** Report a failed Redis call (the feed keeps going). */
+  log?: (line: string) => void;
+}
+
+/** How long the presence mark lasts: workers see it for this long after the dashboard's last beat (ms). */
+const PRESENCE_TTL_MS = 5_000;
+/** How long after its end a run's metrics are still read (workers upload them after their completions). */
+const METRICS_TAIL_MS = 2_000;
+
+interface LiveRun {
+  view: RunView;
+  entry: RunIndexEntry;
+  /** Metrics records read so far. */
+  offset: number;
+  names: (task: string) => string;
+  unwatch?: () => Promise<void>;
+  /** When the feed learnt that the run ended, and how it ended. */
+  end?: { status: Exclude<RunStatus, "running">; at: number; seenAt: number };
+  /** No manifest: the graph is made of the nodes its instances name. */
+  derived: boolean;
+}
+
+/**
+ * Feeds a dashboard with a deployment's remote runs from Redis: the run index lists them, each
+ * live run's event channel brings task events as they happen (workers publish them while a
+ * dashboard marks itself present), and its stored state (metrics, error record) brings everything
+ * that happened before the dashboard looked, and whatever the channel did not carry.
+ */
+export class RemoteFeed {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly seen = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private unwatchIndex: (() => Promise<void>) | undefined;
+  private lastBeat = 0;
+  private since: number;
+  private closed = false;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly server: DashboardServer,
+    private readonly options: RemoteFeedOptions = {},
+  ) {
+    this.since = options.since ?? 0;
+  }
+
+  /**
+   * Marks the dashboard present, reads every run the index keeps, then keeps polling; a run
+   * written to the index (a new run, or one that ended) is read at once.
+   */
+  async start(): Promise<void> {
+    this.unwatchIndex = await this.store.watchRunIndex(() => this.soon());
+    await this.poll();
+    this.schedule(this.options.pollMs ?? 500);
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // One poll at a time: a call during one runs right after it.
+      this.polling = (this.polling ?? Promise.resolve())
+        .then(() => this.poll())
+        .finally(() => {
+          if (!this.timer) this.schedule(this.options.pollMs ?? 500);
+        });
+    }, ms);
+  }
+
+  /** Polls now (on an index notice). */
+  private soon(): void {
+    this.schedule(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.unwatchIndex?.().catch(() => undefined);
+    await this.polling;
+    await Promise.all([...this.live.values()].map((r) => r.unwatch?.().catch(() => undefined)));
+    this.live.clear();
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      if (Date.now() - this.lastBeat > PRESENCE_TTL_MS / 3) {
+        await this.store.markDashboardWatching(PRESENCE_TTL_MS);
+        this.lastBeat = Date.now();
+      }
+      const entries = await this.store.listRuns(this.since);
+      for (const entry of entries) {
+        const live = this.live.get(entry.id);
+        if (live) {
+          if (entry.status !== "running") this.ended(live, entry.status, entry.finishedAt, entry.error);
+        } else if (!this.seen.has(entry.id)) {
+          this.seen.add(entry.id);
+          await this.add(entry);
+        }
+      }
+      // Runs older than the oldest live one are settled: the next reads start there.
+      const starts = [...this.live.values()].map((r) => r.entry.startedAt);
+      const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), this.since);
+      this.since = Math.min(newest - 60_000, ...starts);
+      await Promise.all([...this.live.values()].map((r) => this.refresh(r)));
+    } catch (error) {
+      this.log(`dag-dashboard: reading runs from Redis failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** A run seen for the first time: its graph, then (live) its channel, then what is stored so far. */
+  private async add(entry: RunIndexEntry): Promise<void> {
+    const meta = entry.status === "running" ? await this.store.getMeta(entry.id) : undefined;
+    const manifest = await this.manifestOf(entry, meta?.manifest);
+    const workflow = manifest?.workflows.find((w) => w.name === entry.workflow);
+    const names = (task: string): string => (manifest ? taskNameOf(manifest, task) : task);
+    const graph = manifest && workflow ? dashboardGraphOf(manifest, workflow) : graphOfInstances([]);
+    const view = new RunView(entry.id, entry.workflow, graph, entry.startedAt, entry.planner, "remote");
+    this.server.addRun(view);
+    const run: LiveRun = { view, entry, offset: 0, names, derived: !(manifest && workflow) };
+    this.live.set(entry.id, run);
+    if (entry.status === "running" && meta?.status === "running") {
+      run.unwatch = await this.store.watch(
+        entry.id,
+        (status) => {
+          if (status !== "running") this.ended(run, status);
+        },
+        (text) => this.onMessage(run, text),
+      );
+    } else {
+      this.ended(run, meta && meta.status !== "running" ? meta.status : entry.status === "running" ? "aborted" : entry.status, entry.finishedAt, entry.error);
+    }
+    await this.refresh(run);
+  }
+
+  private async manifestOf(entry: RunIndexEntry, inline: string | undefined): Promise<ModuleManifest | undefined> {
+    if (inline) return JSON.parse(inline) as ModuleManifest;
+    const blob = await this.store.getBlob("manifest", entry.manifestHash).catch(() => undefined);
+    return blob ? (JSON.parse(blob.toString("utf8")) as ModuleManifest) : undefined;
+  }
+
+  private onMessage(run: LiveRun, text: string): void {
+    let message: RunEventMessage;
+    try {
+      message = JSON.parse(text) as RunEventMessage;
+    } catch {
+      return;
+    }
+    for (const wire of message.e) run.view.apply(runEventOf(message, wire, run.names, errorOfRecord));
+  }
+
+  private ended(run: LiveRun, status: RunStatus, at?: number, error?: RunErrorRecord): void {
+    if (error) run.view.failedWith({ instanceId: error.instanceId, task: error.task, name: run.names(error.task) }, errorOfRecord(error));
+    if (run.end) return;
+    run.end = { status: status === "running" ? "aborted" : status, at: at ?? Date.now(), seenAt: Date.now() };
+    if (status === "failed" && !error) {
+      // Read before the client deletes it; the channel's `failed` event (when published) carries the same.
+      void this.store.getError(run.entry.id).then(
+        (record) => record && run.view.failedWith({ instanceId: record.instanceId, task: record.task, name: run.names(record.task) }, errorOfRecord(record)),
+        () => undefined,
+      );
+    }
+  }
+
+  /**
+   * Reads the run's new metrics records. A run that ended shows its end at the first read that
+   * brings nothing new, and is let go once nothing came for {@link METRICS_TAIL_MS}.
+   */
+  private async refresh(run: LiveRun): Promise<void> {
+    const records = await this.store.getMetrics(run.entry.id, run.offset);
+    run.offset += records.length;
+    for (const line of records) {
+      for (const row of rowsOfRecord(JSON.parse(line) as object)) run.view.measured(measuresOfRow(row, run.names(row.task)));
+    }
+    if (run.derived && records.length > 0) run.view.graph = graphOfInstances(run.view.tasks.values());
+    if (!run.end || records.length > 0) return;
+    run.view.end(run.end.status, run.end.at);
+    if (Date.now() - run.end.seenAt >= METRICS_TAIL_MS) {
+      this.live.delete(run.entry.id);
+      await run.unwatch?.().catch(() => undefined);
+    }
+  }
+}
+
+/** The error a failed attempt's record names: its name, message and original stack. */
+function errorOfRecord(record: RunErrorRecord): Error {
+  const error = new Error(record.message);
+  error.name = record.name;
+  error.stack = record.stack;
+  return error;
+}

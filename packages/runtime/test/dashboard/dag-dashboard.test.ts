@@ -1,0 +1,182 @@
+/**
+ * `dag-dashboard` end to end: the real bin (node), real `dag-worker` processes and a real
+ * redis-server (under a key prefix of its own, so that other test files' workers are not asked to
+ * publish events), a real SQLite history file.
+ */
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { closeLocalPools, createSqliteHistory, type RunReport, type RunUpdate, type TaskView } from "@taskloom/runtime";
+import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
+import { runRemoteOutcome } from "../remote/remote-outcome.js";
+import { startWorkers, stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
+import { readEvents, SCHEMAS } from "./dashboard-client.js";
+import { runDashboardCli, startDashboardProcess, type DashboardProcess } from "./dashboard-process.js";
+
+const PREFIX = "dashtest";
+const url = inject("redisUrl");
+const work = createWorkDir();
+let mod: CompiledModule;
+let workers: WorkerProcess[] = [];
+const dashboards: DashboardProcess[] = [];
+
+beforeAll(async () => {
+  const compiled = await compileForTest(work.dir, [{ dir: join(import.meta.dirname, "fixtures"), entry: "dashboard-tasks.ts", name: "dash" }]);
+  mod = compiled.get("dash") as CompiledModule;
+  workers = await startWorkers(url, 2, ["--prefix", PREFIX]);
+});
+
+afterAll(async () => {
+  await Promise.all(dashboards.map((d) => d.stop()));
+  await stopWorkers(workers);
+  await closeLocalPools();
+  work.dispose();
+});
+
+async function dashboard(args: string[]): Promise<DashboardProcess> {
+  const d = await startDashboardProcess(args);
+  dashboards.push(d);
+  return d;
+}
+
+interface RunDetail {
+  status: string;
+  counts: { total: number; done: number; failed: number };
+  graph: { nodes: { id: string; task?: string }[] };
+  tasks: TaskView[];
+}
+
+async function detailOf(base: URL, runId: string): Promise<RunDetail | undefined> {
+  const res = await fetch(new URL(`/api/runs/${runId}${base.search}`, base));
+  return res.status === 200 ? ((await res.json()) as RunDetail) : undefined;
+}
+
+/** Polls the run's detail until `done` says so (the dashboard reads Redis every 500 ms). */
+async function until(base: URL, runId: string, done: (d: RunDetail) => boolean, timeoutMs = 15_000): Promise<RunDetail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await detailOf(base, runId);
+    if (d && done(d)) return d;
+    if (Date.now() > deadline) throw new Error(`run ${runId} on the dashboard: ${JSON.stringify(d && { status: d.status, counts: d.counts })}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("dag-dashboard", () => {
+  it("shows a remote run it was started after (everything so far, then the rest), and one started while it watches, live from the run's channel", async () => {
+    const xs = Array.from({ length: 300 }, (_, i) => i);
+    const spy = new Redis(url);
+    const published = new Map<string, number>();
+    await spy.psubscribe(`${PREFIX}:{*}:events`);
+    spy.on("pmessage", (_p: string, channel: string, message: string) => {
+      const run = /\{(.+)\}/.exec(channel)?.[1] as string;
+      if (message.startsWith("{")) published.set(run, (published.get(run) ?? 0) + 1);
+    });
+    const early = runRemoteOutcome(mod, "naps", xs, url, { prefix: PREFIX }, { report: true });
+    await new Promise((r) => setTimeout(r, 400));
+    const d = await dashboard(["--redis", url, "--prefix", PREFIX]);
+    const listed = (await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string; status: string; tasks: { done: number } }[];
+    expect(SCHEMAS.runs(listed, "runs")).toEqual([]);
+    expect(listed.length).toBe(1);
+    const id = listed[0]!.id;
+    // Already at its first read: the compiled graph and the tasks done so far (from the stored metrics).
+    const first = (await detailOf(d.url, id))!;
+    expect(SCHEMAS.run(first, "run")).toEqual([]);
+    expect(first.graph.nodes.filter((n) => n.task?.endsWith("Dash.nap")).length).toBe(1);
+    expect(first.status).toBe("running");
+    expect(first.counts.done).toBeGreaterThan(0);
+    const outcome = await early;
+    expect(outcome.report.runId).toBe(id);
+    const last = await until(d.url, id, (x) => x.status === "done" && x.counts.done === outcome.report.counts.finished);
+    expect(first.counts.done).toBeLessThan(last.counts.done);
+    expect(last.counts).toEqual({ total: 301, done: 301, failed: 0 });
+    expect(new Set(last.tasks.map((t) => t.instanceId))).toEqual(new Set(outcome.report.tasks.map((t) => t.instanceId)));
+    expect(last.tasks.every((t) => typeof t.worker === "string" && t.fetchMs !== undefined && t.configuration === "default")).toBe(true);
+
+    // Started while the dashboard watches: the workers publish task events, so its stream shows tasks running.
+    const live = runRemoteOutcome(mod, "naps", xs, url, { prefix: PREFIX }, { report: true });
+    let liveId: string | undefined;
+    while (!liveId) {
+      const runs = (await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string }[];
+      liveId = runs.find((r) => r.id !== id)?.id;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const messages = await readEvents(new URL(`/api/runs/${liveId}/events`, d.url).href);
+    const liveOutcome = await live;
+    expect(liveOutcome.report.runId).toBe(liveId);
+    expect(messages.at(-1)?.event).toBe("end");
+    const updates = messages.filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdate);
+    expect(updates.length).toBeGreaterThan(0);
+    const final = await until(d.url, liveId, (x) => x.counts.done === 301);
+    expect(final.status).toBe("done");
+    // Workers published task events on the channel of the run started while the dashboard watched, none for the other.
+    await spy.quit();
+    expect(published.get(liveId)).toBeGreaterThan(0);
+    expect(published.get(id)).toBeUndefined();
+  });
+
+  it("shows a failing remote run's error with its original stack", async () => {
+    const d = await dashboard(["--redis", url, "--prefix", PREFIX]);
+    const error = await runRemoteOutcome(mod, "exploding", [1, 2, 3], url, { prefix: PREFIX }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    const runs = (await (await fetch(new URL("/api/runs?status=failed", d.url))).json()) as { id: string; workflow: string }[];
+    const run = runs.find((r) => r.workflow === "exploding") ?? (await waitForRun(d.url, "exploding"));
+    const detail = await until(d.url, run.id, (x) => x.status === "failed" && x.tasks.some((t) => t.error?.stack));
+    const failed = detail.tasks.find((t) => t.state === "failed");
+    expect(failed?.error?.name).toBe("RangeError");
+    expect(failed?.error?.message).toBe("exploded at 2");
+    expect(failed?.error?.stack).toContain("at Dash.explode");
+  });
+
+  it("shows local runs recorded in a history file (--history)", async () => {
+    const file = join(work.dir, "history.sqlite");
+    const history = await createSqliteHistory(file);
+    const { report } = await mod.handle<number[], number>("naps").run([1, 2, 3, 4], { report: true, concurrency: 2 });
+    await history.record(historyRunOf(report));
+    await history.close();
+    const d = await dashboard(["--history", file]);
+    const detail = await until(d.url, report.runId, (x) => x.status === "done");
+    expect(SCHEMAS.run(detail, "run")).toEqual([]);
+    expect(detail.counts).toEqual({ total: 5, done: 5, failed: 0 });
+    const listed = (await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string; source: string }[];
+    expect(listed).toContainEqual(expect.objectContaining({ id: report.runId, source: "history" }));
+  });
+
+  it("refuses to bind beyond loopback without a token; with one, prints a ?token= link and enforces it", async () => {
+    const refused = await runDashboardCli(["--redis", url, "--host", "0.0.0.0", "--port", "0"]);
+    expect(refused.code).toBe(2);
+    expect(refused.output).toContain("TL_DASHBOARD_TOKEN");
+    const d = await dashboard(["--redis", url, "--prefix", PREFIX, "--host", "0.0.0.0", "--token", "t0ken"]);
+    expect(d.url.searchParams.get("token")).toBe("t0ken");
+    const base = `http://127.0.0.1:${d.url.port}`;
+    expect((await fetch(`${base}/api/runs`)).status).toBe(401);
+    expect((await fetch(`${base}/api/runs?token=t0ken`)).status).toBe(200);
+    expect((await fetch(`${base}/api/runs`, { headers: { authorization: "Bearer t0ken" } })).status).toBe(200);
+  });
+});
+
+async function waitForRun(base: URL, workflow: string): Promise<{ id: string; workflow: string }> {
+  for (let i = 0; i < 100; i++) {
+    const runs = (await (await fetch(new URL("/api/runs", base))).json()) as { id: string; workflow: string }[];
+    const run = runs.find((r) => r.workflow === workflow);
+    if (run) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no run of ${workflow} on the dashboard`);
+}
+
+/** What a program records of a local run in its history (summary, report). */
+function historyRunOf(report: RunReport) {
+  const summary = {
+    runId: report.runId,
+    at: report.startedAt,
+    workflow: report.workflow,
+    executor: report.executor,
+    planner: report.planner,
+    status: report.status,
+    makespanMs: report.makespanMs,
+    gbSeconds: report.cost.gbSeconds,
+    tasks: report.counts.tasks,
+  };
+  return { structure: report.structure, className: "Dash", summary, samples: [], transfers: [], lengths: {}, detail: { summary, report, truncated: false } };
+}
