@@ -3,7 +3,7 @@
 // states as the run's event stream reports them (one EventSource; it resumes with Last-Event-ID).
 const token = new URLSearchParams(location.search).get("token");
 const q = token ? `?token=${encodeURIComponent(token)}` : "";
-const runId = decodeURIComponent(location.pathname.split("/").pop());
+const runId = window.TASKLOOM_EXPORT?.id ?? decodeURIComponent(location.pathname.split("/").pop());
 const $ = (id) => document.getElementById(id);
 const STATES = ["waiting", "ready", "running", "done", "failed", "retrying", "skipped"];
 /** Above this many instances, the instances of a node are one box with counts (click expands). */
@@ -13,6 +13,7 @@ const expanded = new Set();
 let run;
 let graph;
 let drawn = false;
+let succ;
 
 function layers(g) {
   const depth = new Map(g.nodes.map((n) => [n.id, 0]));
@@ -39,6 +40,43 @@ function countsByNode() {
   return by;
 }
 
+/** The task nodes each node feeds, looking through maps, branches and inline steps. */
+function taskSuccessors(g) {
+  const kind = new Map(g.nodes.map((n) => [n.id, n.kind]));
+  const out = new Map();
+  for (const e of g.edges) {
+    if (!out.has(e.from)) out.set(e.from, []);
+    out.get(e.from).push(e.to);
+  }
+  const memo = new Map();
+  const walk = (id, seen) => {
+    const found = [];
+    for (const to of out.get(id) ?? []) {
+      if (seen.has(to)) continue;
+      seen.add(to);
+      if (kind.get(to) === "task" || kind.get(to) === "reduce") found.push(to);
+      else found.push(...walk(to, seen));
+    }
+    return found;
+  };
+  for (const n of g.nodes) memo.set(n.id, walk(n.id, new Set([n.id])));
+  return memo;
+}
+
+/**
+ * A node's state: waiting (nothing ran yet), failed, done (every instance seen is done, and the
+ * run ended or every task node it feeds has started), else running.
+ */
+function nodeState(id, c, by, succ) {
+  const ran = (c.done ?? 0) + (c.failed ?? 0) + (c.running ?? 0) + (c.retrying ?? 0);
+  if (c.failed) return "failed";
+  if (ran === 0) return c.skipped ? "skipped" : "waiting";
+  const next = succ.get(id) ?? [];
+  const fed = next.length > 0 && next.every((s) => (by.get(s)?.total ?? 0) > 0);
+  if ((c.done ?? 0) + (c.skipped ?? 0) === c.total && (run.status !== "running" || fed)) return "done";
+  return "running";
+}
+
 function draw() {
   const svg = $("dag");
   const ns = "http://www.w3.org/2000/svg";
@@ -51,6 +89,7 @@ function draw() {
     columns.get(d).push(n);
   }
   const by = countsByNode();
+  succ ??= taskSuccessors(graph);
   const grouped = tasks.size > GROUP_ABOVE;
   const W = 170;
   const H = 54;
@@ -75,9 +114,10 @@ function draw() {
     g.setAttribute("transform", `translate(${p.x},${p.y})`);
     g.dataset.node = n.id;
     g.dataset.total = String(c.total);
+    g.dataset.state = nodeState(n.id, c, by, succ);
     for (const s of STATES) g.dataset[s] = String(c[s] ?? 0);
     const frame = document.createElementNS(ns, "rect");
-    Object.entries({ width: W, height: H, fill: "white", stroke: "#555", rx: 4 }).forEach(([k, v]) => frame.setAttribute(k, v));
+    Object.entries({ width: W, height: H, fill: "white", stroke: "#555", rx: 4, class: `frame node-${g.dataset.state}` }).forEach(([k, v]) => frame.setAttribute(k, v));
     g.append(frame);
     const label = document.createElementNS(ns, "text");
     label.setAttribute("x", "4");
@@ -86,7 +126,8 @@ function draw() {
     g.append(label);
     const cells = !grouped || expanded.has(n.id) ? c.list : undefined;
     if (cells && cells.length > 0) {
-      const size = Math.max(2, Math.floor(Math.sqrt(((W - 8) * (H - 22)) / cells.length)));
+      let size = Math.min(14, Math.max(2, Math.floor(Math.sqrt(((W - 8) * (H - 24)) / cells.length))));
+      while (size > 2 && Math.ceil(cells.length / Math.floor((W - 8) / size)) * size > H - 24) size--;
       const perRow = Math.max(1, Math.floor((W - 8) / size));
       cells.forEach((t, i) => {
         const r = document.createElementNS(ns, "rect");
@@ -143,6 +184,8 @@ function header() {
       div.className = "failure";
       const h = document.createElement("h3");
       h.textContent = `${t.name} (${t.instanceId}) on ${t.worker ?? "?"}, attempt ${t.attempt}: ${t.error.name}: ${t.error.message}`;
+      h.dataset.instance = t.instanceId;
+      h.className = "inspectable";
       const pre = document.createElement("pre");
       pre.textContent = t.error.stack;
       div.append(h, pre);
@@ -163,6 +206,14 @@ function values(detail) {
   $("output").textContent = previewText("result", detail.output);
 }
 
+/**
+ * What the page measures of itself (read by the browser tests, useful in devtools): per painted
+ * update, the time from each newly finished task's end (its event) to the frame that shows its
+ * colour, in ms (the last 5,000), and the updates received.
+ */
+const stats = { updates: 0, latencies: [], reconnects: 0 };
+window.dashboardStats = stats;
+let fresh = [];
 let pending = false;
 function render() {
   if (pending) return;
@@ -171,26 +222,39 @@ function render() {
     pending = false;
     draw();
     header();
+    window.renderViews?.();
     document.body.dataset.seq = String(window.lastSeq ?? 0);
+    const now = Date.now();
+    for (const t of fresh) if (t.endedAt !== undefined) stats.latencies.push(now - t.endedAt);
+    if (stats.latencies.length > 5000) stats.latencies.splice(0, stats.latencies.length - 5000);
+    fresh = [];
   });
 }
 
 async function start() {
-  const detail = await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json();
+  // An exported page (dag-dashboard export --html) carries its run and opens no stream.
+  const detail = window.TASKLOOM_EXPORT ?? (await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json());
   graph = detail.graph;
   run = detail;
   for (const t of detail.tasks) tasks.set(t.instanceId, t);
   values(detail);
   render();
-  if (detail.status !== "running") return;
+  if (detail.status !== "running" || window.TASKLOOM_EXPORT) return;
   const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events${q}`);
   source.addEventListener("update", (m) => {
     const u = JSON.parse(m.data);
     run = u.run;
-    for (const t of u.tasks) tasks.set(t.instanceId, t);
+    for (const t of u.tasks) {
+      const before = tasks.get(t.instanceId);
+      if ((t.state === "done" || t.state === "failed") && before?.state !== t.state) fresh.push(t);
+      tasks.set(t.instanceId, t);
+    }
     window.lastSeq = u.seq;
+    stats.updates++;
     render();
   });
+  // The browser reconnects by itself, sending Last-Event-ID: the server sends what changed since.
+  source.addEventListener("error", () => stats.reconnects++);
   source.addEventListener("end", async () => {
     source.close();
     values(await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json());

@@ -29,8 +29,43 @@ async function load() {
       return tr;
     }),
   );
+  planners(runs);
 }
+/** The planners of the listed runs that ended: how many, and their median makespan. */
+function planners(runs) {
+  const by = new Map();
+  for (const r of runs) if (r.makespanMs !== undefined) (by.get(r.planner) ?? by.set(r.planner, []).get(r.planner)).push(r);
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  $("planners").tBodies[0].replaceChildren(
+    ...[...by].map(([planner, list]) => {
+      const tr = document.createElement("tr");
+      const gbs = list.filter((r) => r.gbSeconds !== undefined).map((r) => r.gbSeconds);
+      for (const v of [planner, list.length, `${median(list.map((r) => r.makespanMs))} ms`, gbs.length ? median(gbs).toFixed(4) : "n/a"]) tr.insertCell().textContent = String(v);
+      return tr;
+    }),
+  );
+}
+
+/** The gateway's ledger, when the dashboard was started with --gateway. */
+async function workers() {
+  const res = await fetch(`/api/workers${q}`);
+  if (!res.ok) return;
+  const status = await res.json();
+  $("workers-section").hidden = false;
+  $("workers").tBodies[0].replaceChildren(
+    ...status.workers.map((w) => {
+      const tr = document.createElement("tr");
+      tr.dataset.worker = w.id;
+      tr.dataset.state = w.state;
+      const exit = w.state === "exited" ? `code ${w.exitCode ?? "-"} ${w.exitSignal ?? ""}${w.stopReason ? ` (${w.stopReason})` : ""}${w.outOfMemory ? " OOM" : ""}` : "";
+      for (const v of [w.id, w.config, w.pid, w.state, w.coldStartMs === null ? "warm" : `cold ${w.coldStartMs} ms`, w.tasksDone, w.tasks.map((t) => t.name ?? t.task).join(", "), exit]) tr.insertCell().textContent = String(v);
+      return tr;
+    }),
+  );
+}
+
 $("workflow").onchange = load;
 $("status").onchange = load;
 load();
-setInterval(load, 2000);
+workers();
+setInterval(() => (load(), workers()), 2000);

@@ -2,9 +2,15 @@
 /**
  * `dag-dashboard [--redis <url>] [--history <file>] [--port 7430] [--host 127.0.0.1] [--token <t>] [--prefix tl]`:
  * serves the dashboard of a deployment (remote runs from Redis) and of a local history store.
+ * `dag-dashboard export <runId> [--html run.html] [--trace run.json] (--redis <url> | --history <file>)`:
+ * writes one run as a self-contained page and/or a Chrome trace.
  */
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { htmlOf, traceOf } from "../dashboard/run-export.js";
+import type { RunView } from "../dashboard/run-view.js";
 import { startDashboardServer } from "../dashboard/dashboard-server.js";
+import { fetchGatewayStatus } from "../gateway/status-command.js";
 import { HistoryFeed } from "../dashboard/history-feed.js";
 import { RemoteFeed } from "../dashboard/remote-feed.js";
 import { createSqliteHistory } from "../history/sqlite-history-store.js";
@@ -13,7 +19,8 @@ import { RedisRunStore } from "../store/redis-run-store.js";
 import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 
-const USAGE = `usage: dag-dashboard [--redis <url>] [--history <file>] [--port 7430] [--host 127.0.0.1] [--token <token>] [--prefix tl]`;
+const USAGE = `usage: dag-dashboard [--redis <url>] [--history <file>] [--port 7430] [--host 127.0.0.1] [--token <token>] [--prefix tl] [--gateway <host:port>]
+       dag-dashboard export <runId> [--html <file>] [--trace <file>] (--redis <url> [--prefix tl] | --history <file>)`;
 
 /** The token's environment variable (instead of `--token`, which other users of the machine can read in ps). */
 const TOKEN_ENV = "TASKLOOM_DASHBOARD_TOKEN";
@@ -29,6 +36,9 @@ async function main(argv: string[]): Promise<number> {
       host: { type: "string" },
       token: { type: "string" },
       prefix: { type: "string" },
+      html: { type: "string" },
+      trace: { type: "string" },
+      gateway: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -36,12 +46,19 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  const port = parsePort(values.port) ?? 7430;
   const redis = values.redis ?? process.env[REDIS_URL_ENV];
   if (!redis && !values.history) throw new Error(`--redis (or ${REDIS_URL_ENV}) or --history is required\n${USAGE}`);
+  if (positionals[0] === "export") return exportRun(positionals[1], redis, values);
+  if (positionals.length > 0) throw new Error(`unknown command ${JSON.stringify(positionals[0])}\n${USAGE}`);
+  const port = parsePort(values.port) ?? 7430;
   const token = values.token ?? process.env[TOKEN_ENV];
-  const server = await startDashboardServer({ port, host: values.host ?? "127.0.0.1", ...(token ? { token } : {}) });
+  const gateway = values.gateway ? gatewayAddress(values.gateway) : undefined;
+  const server = await startDashboardServer({
+    port,
+    host: values.host ?? "127.0.0.1",
+    ...(token ? { token } : {}),
+    ...(gateway ? { workers: () => fetchGatewayStatus(gateway.port, gateway.host) } : {}),
+  });
   const conn = redis ? await connectRedis(redis) : undefined;
   const store = conn ? new RedisRunStore(conn, values.prefix) : undefined;
   const remote = store ? new RemoteFeed(store, server, { log: (line) => console.error(redactRedisUrl(line)) }) : undefined;
@@ -56,6 +73,47 @@ async function main(argv: string[]): Promise<number> {
   conn?.disconnect();
   await history?.close();
   await server.close();
+  return 0;
+}
+
+/** `--gateway host:port` (or a bare port) of a `dag-gateway`'s status endpoint. */
+function gatewayAddress(text: string): { host: string; port: number } {
+  const m = /^(?:(.+):)?(\d+)$/.exec(text);
+  if (!m) throw new Error(`--gateway must be <host>:<port> or <port>, got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? "127.0.0.1", port: parsePort(m[2]) as number };
+}
+
+/** `export <runId>`: reads the run once from Redis or the history, writes the files asked for. */
+async function exportRun(
+  runId: string | undefined,
+  redis: string | undefined,
+  values: { history?: string; prefix?: string; html?: string; trace?: string },
+): Promise<number> {
+  if (!runId || (!values.html && !values.trace)) throw new Error(`export needs a run id and --html and/or --trace\n${USAGE}`);
+  const sink = new Map<string, RunView>();
+  const collect = { runs: sink, addRun: (view: RunView) => void sink.set(view.id, view) };
+  const conn = redis ? await connectRedis(redis) : undefined;
+  const store = conn ? new RedisRunStore(conn, values.prefix) : undefined;
+  const history = values.history ? await createSqliteHistory(values.history) : undefined;
+  try {
+    if (store) {
+      const feed = new RemoteFeed(store, collect);
+      await feed.start();
+      await feed.close();
+    }
+    if (history && !sink.has(runId)) await new HistoryFeed(history, collect).read();
+  } finally {
+    await store?.close();
+    conn?.disconnect();
+    await history?.close();
+  }
+  const view = sink.get(runId);
+  if (!view) throw new Error(`no run ${runId} in ${[redis && redactRedisUrl(redis), values.history].filter(Boolean).join(" or ")}`);
+  if (values.html) writeFileSync(values.html, await htmlOf(view));
+  if (values.trace) writeFileSync(values.trace, JSON.stringify(traceOf(view)));
+  console.log(
+    `dag-dashboard: exported run ${runId} (${view.tasks.size} tasks)${values.html ? ` to ${values.html}` : ""}${values.trace ? ` and its trace to ${values.trace}` : ""}`,
+  );
   return 0;
 }
 

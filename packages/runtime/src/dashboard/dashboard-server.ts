@@ -1,7 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { previewValue } from "../codec/value-preview.js";
+import { DASHBOARD_ASSETS } from "./dashboard-assets.js";
 import { DashboardError } from "./dashboard-error.js";
+import { runDetailOf } from "./run-export.js";
 import type { RunView } from "./run-view.js";
 
 /** Options of {@link startDashboardServer}. */
@@ -16,6 +19,8 @@ export interface DashboardServerOptions {
   unref?: boolean;
   /** Most updates per second a stream sends per run. Default 10. */
   maxUpdatesPerSecond?: number;
+  /** What `GET /api/workers` answers (a worker gateway's ledger); 404 without it. */
+  workers?: () => Promise<unknown>;
 }
 
 /** A running dashboard: its URL (with the token when there is one), its runs, and `close()`. */
@@ -29,7 +34,6 @@ export interface DashboardServer {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-const ASSETS = new URL("../../dashboard-assets/", import.meta.url);
 const TYPES: Record<string, string> = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" };
 
 /**
@@ -71,21 +75,27 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
         .sort((a, b) => b.startedAt - a.startedAt);
       return json(res, 200, list);
     }
+    if (path === "/api/workers") {
+      if (!options.workers) return json(res, 404, { error: "no worker gateway: start dag-dashboard with --gateway <host:port>" });
+      return json(res, 200, await options.workers());
+    }
+    const inspected = /^\/api\/runs\/([^/]+)\/tasks\/([^/]+)$/.exec(path);
+    if (inspected) {
+      const view = runs.get(decodeURIComponent(inspected[1] as string));
+      const id = decodeURIComponent(inspected[2] as string);
+      const task = view?.tasks.get(id);
+      if (!view || !task) return json(res, 404, { error: `no task ${id} in run ${inspected[1]}` });
+      const output = await view.readOutput?.(id).catch(() => undefined);
+      const outputNote = view.readOutput
+        ? "not stored (kept in a worker's memory, or the run's keys are gone)"
+        : "not kept by this dashboard (local runs keep outputs in their process)";
+      return json(res, 200, { task, ...(output ? { output: { ...previewValue(output.value) } } : { outputNote }) });
+    }
     const api = /^\/api\/runs\/([^/]+)(\/events)?$/.exec(path);
     if (api) {
       const view = runs.get(decodeURIComponent(api[1] as string));
       if (!view) return json(res, 404, { error: `no run ${api[1]}` });
-      if (!api[2]) {
-        const summary = view.summary();
-        return json(res, 200, {
-          ...summary,
-          counts: summary.tasks,
-          input: view.input,
-          output: view.output,
-          graph: view.graph,
-          tasks: [...view.tasks.values()],
-        });
-      }
+      if (!api[2]) return json(res, 200, runDetailOf(view));
       const since = Number(req.headers["last-event-id"] ?? url.searchParams.get("lastEventId") ?? 0) || 0;
       return stream(req, res, view, since);
     }
@@ -157,7 +167,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 async function asset(res: ServerResponse, name: string): Promise<void> {
-  const body = await readFile(new URL(name, ASSETS));
+  const body = await readFile(new URL(name, DASHBOARD_ASSETS));
   res.writeHead(200, { "content-type": TYPES[name.split(".").pop() as string] ?? "application/octet-stream" });
   res.end(body);
 }

@@ -1,6 +1,6 @@
 import type { HistoryStore } from "../history/history-store.js";
 import { graphOfInstances } from "./dashboard-graph.js";
-import type { DashboardServer } from "./dashboard-server.js";
+import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
 import { measuresOfReport } from "./task-measures.js";
 
@@ -15,7 +15,7 @@ export class HistoryFeed {
 
   constructor(
     private readonly history: HistoryStore,
-    private readonly server: DashboardServer,
+    private readonly server: RunSink,
     private readonly pollMs = 2_000,
   ) {}
 
@@ -29,7 +29,8 @@ export class HistoryFeed {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async read(): Promise<void> {
+  /** Adds the kept runs not seen yet. */
+  async read(): Promise<void> {
     for (const wf of await this.history.workflows()) {
       for (const summary of await this.history.runs(wf.structure)) {
         if (this.seen.has(summary.runId) || this.server.runs.has(summary.runId)) continue;

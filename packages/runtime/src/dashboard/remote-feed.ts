@@ -1,11 +1,12 @@
 import type { ModuleManifest } from "@taskloom/sdk/internal";
+import { decodeRemote } from "../codec/remote-codec.js";
 import { taskNameOf } from "../protocol/manifest-check.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { runEventOf, type RunEventMessage } from "../protocol/run-events.js";
 import { rowsOfRecord } from "../report/metrics-record.js";
 import type { RunIndexEntry, RunStatus, RunStore } from "../store/run-store.js";
 import { dashboardGraphOf, graphOfInstances } from "./dashboard-graph.js";
-import type { DashboardServer } from "./dashboard-server.js";
+import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
 import { measuresOfRow } from "./task-measures.js";
 
@@ -55,7 +56,7 @@ export class RemoteFeed {
 
   constructor(
     private readonly store: RunStore,
-    private readonly server: DashboardServer,
+    private readonly server: RunSink,
     private readonly options: RemoteFeedOptions = {},
   ) {
     this.since = options.since ?? 0;
@@ -137,6 +138,10 @@ export class RemoteFeed {
     const names = (task: string): string => (manifest ? taskNameOf(manifest, task) : task);
     const graph = manifest && workflow ? dashboardGraphOf(manifest, workflow) : graphOfInstances([]);
     const view = new RunView(entry.id, entry.workflow, graph, entry.startedAt, entry.planner, "remote");
+    view.readOutput = async (id) => {
+      const [text] = await this.store.readOutputs(entry.id, [id]);
+      return text === undefined ? undefined : { value: decodeRemote(text) };
+    };
     this.server.addRun(view);
     const run: LiveRun = { view, entry, offset: 0, names, derived: !(manifest && workflow) };
     this.live.set(entry.id, run);

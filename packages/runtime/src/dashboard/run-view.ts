@@ -108,6 +108,8 @@ export class RunView {
   /** The run's result once it is done, as a preview. */
   output: ValuePreview | undefined;
   seq = 0;
+  /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */
+  readOutput: ((instanceId: string) => Promise<{ value: unknown } | undefined>) | undefined;
   private readonly changedAt = new Map<string, number>();
   private readonly listeners = new Set<() => void>();
 
@@ -258,4 +260,10 @@ export class RunView {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** Where feeds put the runs they read: a dashboard server, or an export's collection. */
+export interface RunSink {
+  addRun(view: RunView): void;
+  readonly runs: ReadonlyMap<string, RunView>;
 }

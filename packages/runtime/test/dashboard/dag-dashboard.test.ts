@@ -6,11 +6,11 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeLocalPools, createSqliteHistory, type RunReport, type RunUpdate, type TaskView } from "@taskloom/runtime";
+import { closeLocalPools, createSqliteHistory, type RunReport, type RunUpdate } from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { runRemoteOutcome } from "../remote/remote-outcome.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
-import { readEvents, SCHEMAS } from "./dashboard-client.js";
+import { detailOf, readEvents, SCHEMAS, until, waitForRun } from "./dashboard-client.js";
 import { runDashboardCli, startDashboardProcess, type DashboardProcess } from "./dashboard-process.js";
 
 const PREFIX = "dashtest";
@@ -37,29 +37,6 @@ async function dashboard(args: string[]): Promise<DashboardProcess> {
   const d = await startDashboardProcess(args);
   dashboards.push(d);
   return d;
-}
-
-interface RunDetail {
-  status: string;
-  counts: { total: number; done: number; failed: number };
-  graph: { nodes: { id: string; task?: string }[] };
-  tasks: TaskView[];
-}
-
-async function detailOf(base: URL, runId: string): Promise<RunDetail | undefined> {
-  const res = await fetch(new URL(`/api/runs/${runId}${base.search}`, base));
-  return res.status === 200 ? ((await res.json()) as RunDetail) : undefined;
-}
-
-/** Polls the run's detail until `done` says so (the dashboard reads Redis every 500 ms). */
-async function until(base: URL, runId: string, done: (d: RunDetail) => boolean, timeoutMs = 15_000): Promise<RunDetail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await detailOf(base, runId);
-    if (d && done(d)) return d;
-    if (Date.now() > deadline) throw new Error(`run ${runId} on the dashboard: ${JSON.stringify(d && { status: d.status, counts: d.counts })}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe("dag-dashboard", () => {
@@ -154,16 +131,6 @@ describe("dag-dashboard", () => {
     expect((await fetch(`${base}/api/runs`, { headers: { authorization: "Bearer t0ken" } })).status).toBe(200);
   });
 });
-
-async function waitForRun(base: URL, workflow: string): Promise<{ id: string; workflow: string }> {
-  for (let i = 0; i < 100; i++) {
-    const runs = (await (await fetch(new URL("/api/runs", base))).json()) as { id: string; workflow: string }[];
-    const run = runs.find((r) => r.workflow === workflow);
-    if (run) return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no run of ${workflow} on the dashboard`);
-}
 
 /** What a program records of a local run in its history (summary, report). */
 function historyRunOf(report: RunReport) {

@@ -1,4 +1,5 @@
 /** Test helpers: read a dashboard's JSON API and its Server-Sent Events over real HTTP. */
+import type { TaskView } from "@taskloom/runtime";
 
 export interface SseMessage {
   id?: string;
@@ -124,3 +125,39 @@ export const SCHEMAS = {
   }),
   update: object({ seq: t("number"), run: object(runSummary), tasks: array(taskView) }),
 };
+
+/** A run's detail as `GET /api/runs/<id>` answers it. */
+export interface RunDetail {
+  status: string;
+  counts: { total: number; done: number; failed: number };
+  graph: { nodes: { id: string; task?: string }[] };
+  tasks: TaskView[];
+}
+
+/** The run's detail, or undefined while the dashboard does not know it. */
+export async function detailOf(base: URL, runId: string): Promise<RunDetail | undefined> {
+  const res = await fetch(new URL(`/api/runs/${runId}${base.search}`, base));
+  return res.status === 200 ? ((await res.json()) as RunDetail) : undefined;
+}
+
+/** Polls the run's detail until `done` says so (the dashboard reads Redis every 500 ms). */
+export async function until(base: URL, runId: string, done: (d: RunDetail) => boolean, timeoutMs = 15_000): Promise<RunDetail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await detailOf(base, runId);
+    if (d && done(d)) return d;
+    if (Date.now() > deadline) throw new Error(`run ${runId} on the dashboard: ${JSON.stringify(d && { status: d.status, counts: d.counts })}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The first run of `workflow` the dashboard lists (it reads Redis every 500 ms). */
+export async function waitForRun(base: URL, workflow: string): Promise<{ id: string; workflow: string }> {
+  for (let i = 0; i < 100; i++) {
+    const runs = (await (await fetch(new URL("/api/runs", base))).json()) as { id: string; workflow: string }[];
+    const run = runs.find((r) => r.workflow === workflow);
+    if (run) return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no run of ${workflow} on the dashboard`);
+}
