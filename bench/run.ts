@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Taskloom next to its baselines, measured in the same run, as ratios.
  *
- *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run,optimizations,scale]
+ *   node --import tsx bench/run.ts [--runs 5] [--warmup N] [--only shapes,data,bodies,remote,planners,first-run,optimizations,scale,dashboard]
  *
  * Warm-up runs (untimed) default to 5 per system in the local sections and 3 in the remote one.
  *
@@ -15,6 +15,7 @@ import { availableParallelism, cpus } from "node:os";
 import { parseArgs } from "node:util";
 import { formatTable } from "./lib/table.js";
 import { benchBodies } from "./sections/bodies.js";
+import { benchDashboard } from "./sections/dashboard.js";
 import { benchDataExamples } from "./sections/data-examples.js";
 import { benchFirstRun } from "./sections/first-run.js";
 import { benchLocalShapes } from "./sections/local-shapes.js";
@@ -25,7 +26,7 @@ import { benchOptimizations } from "./sections/optimizations.js";
 import { benchScale } from "./sections/scale.js";
 import { compileBenchModules } from "./taskloom-local.js";
 
-const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run", "optimizations", "scale"] as const;
+const SECTIONS = ["shapes", "data", "bodies", "remote", "planners", "first-run", "optimizations", "scale", "dashboard"] as const;
 
 function positive(name: string, text: string, min: number): number {
   const n = Number(text);
@@ -78,6 +79,11 @@ async function main(): Promise<void> {
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${compileError ?? (await benchRemoteSection(runs, remoteWarmup))}`);
+  }
+  if (only.has("dashboard")) {
+    const lines = await benchDashboard(runs, remoteWarmup, compileError);
+    console.log(`\n== Dashboard: a dag-dashboard watching a remote S2 run ==\n${lines.join("\n")}`);
+    console.log("Goal: S2 remote with a dashboard watching under 5 % slower than without.");
   }
   if (only.has("first-run")) {
     const lines = compileError ? [compileError] : await benchFirstRun(runs);

@@ -97,7 +97,7 @@ async function exportRun(
   const history = values.history ? await createSqliteHistory(values.history) : undefined;
   try {
     if (store) {
-      const feed = new RemoteFeed(store, collect);
+      const feed = new RemoteFeed(store, collect, { markPresence: false });
       await feed.start();
       await feed.close();
     }

@@ -16,6 +16,8 @@ export interface RemoteFeedOptions {
   pollMs?: number;
   /** Only runs started at or after this time (ms since the epoch). Default: all the index keeps. */
   since?: number;
+  /** Mark the dashboard present, so that workers publish task events (default true; an export reads only). */
+  markPresence?: boolean;
   /** Report a failed Redis call (the feed keeps going). */
   log?: (line: string) => void;
 }
@@ -98,6 +100,8 @@ export class RemoteFeed {
     await this.polling;
     await Promise.all([...this.live.values()].map((r) => r.unwatch?.().catch(() => undefined)));
     this.live.clear();
+    // Workers stop publishing for runs they load from now on (another dashboard marks itself again within its beat).
+    if (this.options.markPresence !== false) await this.store.markDashboardWatching(0).catch(() => undefined);
   }
 
   private log(line: string): void {
@@ -106,7 +110,7 @@ export class RemoteFeed {
 
   private async poll(): Promise<void> {
     try {
-      if (Date.now() - this.lastBeat > PRESENCE_TTL_MS / 3) {
+      if (this.options.markPresence !== false && Date.now() - this.lastBeat > PRESENCE_TTL_MS / 3) {
         await this.store.markDashboardWatching(PRESENCE_TTL_MS);
         this.lastBeat = Date.now();
       }

@@ -229,7 +229,9 @@ export class RedisRunStore implements RunStore {
   }
 
   async markDashboardWatching(ttlMs: number): Promise<void> {
-    await this.conn.set(dashboardPresenceKey(this.prefix), "1", "PX", ttlMs);
+    const key = dashboardPresenceKey(this.prefix);
+    if (ttlMs <= 0) await this.conn.del(key);
+    else await this.conn.set(key, "1", "PX", ttlMs);
   }
 
   async dashboardWatching(): Promise<boolean> {

@@ -237,7 +237,7 @@ export interface RunStore {
   listRuns(sinceMs: number): Promise<RunIndexEntry[]>;
   /** Calls `listener` with the run id whenever the index is written; resolves once subscribed, returns the unsubscribe function. */
   watchRunIndex(listener: (runId: string) => void): Promise<() => Promise<void>>;
-  /** Says for `ttlMs` that a dashboard watches: workers that load a run meanwhile publish its task events. */
+  /** Says for `ttlMs` that a dashboard watches: workers that load a run meanwhile publish its task events (0: no longer). */
   markDashboardWatching(ttlMs: number): Promise<void>;
   /** Whether a dashboard watches (see {@link RunStore.markDashboardWatching}). */
   dashboardWatching(): Promise<boolean>;
