@@ -81,7 +81,9 @@ function reportShapes(local: Record<string, unknown>, remote: Record<string, unk
     return {
       ...(shapeOf(core) as object),
       failedTask: shapeOf(first("failed")),
-      finishedTask: both("finished") ? shapeOf(first("finished")) : "not in both",
+      // cpuFraction is `number | undefined`: a local run measures it only with `report: true` (it
+      // costs), a remote worker always; without the option either is a valid shape.
+      finishedTask: both("finished") ? shapeOf({ ...first("finished"), cpuFraction: "number | undefined" }) : "not in both",
       cost: shapeOf({ ...cost, workers: (other as { cost: { workers: unknown[] } }).cost.workers.length > 0 ? cost.workers : [] }),
     };
   };
