@@ -59,7 +59,9 @@ describe("a gateway run under key prefix " + prefix, () => {
     expect([...new Set(channels)].filter((c) => !c.startsWith(`${prefix}:`))).toEqual([]);
     // What stays is shared across runs: content-addressed blobs, the group's queue, the start totals,
     // the running gateway's published configurations (removed when it stops), and the run index.
-    const shared = new RegExp(`^${prefix}:((manifest|bundle):\\{[0-9a-f]+\\}|queue:\\{default\\}|gateway-start-stats|gateway-configurations|\\{runs\\}:(index|info))$`);
+    const shared = new RegExp(
+      `^${prefix}:((manifest|bundle):\\{[0-9a-f]+\\}|queue:\\{default\\}|gateway-start-stats|gateway-configurations|\\{runs\\}:(index|info))$`,
+    );
     expect(keys.filter((k) => !shared.test(k))).toEqual([]);
     expect(keys).toContain(`${prefix}:gateway-start-stats`);
     expect(keys).toContain(`${prefix}:gateway-configurations`);
