@@ -10,6 +10,8 @@
  * | {@link TaskTimeoutError} | `TL_TASK_TIMEOUT` | a task ran longer than its `timeoutMs` |
  * | {@link TaskOutOfMemoryError} | `TL_TASK_OOM` | a task's thread reached its heap limit |
  * | {@link ValueNotSerializableError} | `TL_VALUE_NOT_SERIALIZABLE` | an input or output cannot cross a thread or process boundary |
+ * | {@link ValueTooLargeError} | `TL_VALUE_TOO_LARGE` | an input or output is larger than the run's `maxValueBytes` |
+ * | {@link ValueCorruptError} | `TL_VALUE_CORRUPT` | a value stored in Redis cannot be decoded (truncated, corrupted) |
  * | {@link RunAbortedError} | `TL_RUN_ABORTED` | the run's `signal` was aborted |
  * | {@link RunTimeoutError} | `TL_RUN_TIMEOUT` | the run took longer than its `timeoutMs` |
  * | {@link RunStalledError} | `TL_RUN_STALLED` | a remote run's remaining work was lost |
@@ -19,7 +21,8 @@
  * | {@link RedisConnectionError} | `TL_REDIS_URL`, `TL_REDIS_UNREACHABLE` | a bad Redis URL, or no Redis there |
  * | {@link RedisAuthError} | `TL_REDIS_AUTH` | Redis refused the URL's user and password (or wants some) |
  * | {@link ManifestError} | `TL_MANIFEST` | the manifest is of another IR version, or lacks a workflow |
- * | {@link BundleError} | `TL_BUNDLE` | the task bundle fails to load where tasks run |
+ * | {@link BundleError} | `TL_BUNDLE`, `TL_BUNDLE_HASH` | the task bundle fails to load where tasks run; its bytes in Redis do not match its hash |
+ * | {@link BundleSignatureError} | `TL_BUNDLE_SIGNATURE` | a worker with a signing key got a bundle or manifest unsigned, or signed with another key |
  * | {@link ExecutorUnavailableError} | `TL_EXECUTOR_UNAVAILABLE` | the remote executor is not installed |
  * | `RunGraphError` | `TL_MAP_NOT_ARRAY`, `TL_EMPTY_REDUCE` | a fan-out over a non-array, a `treeReduce` of nothing |
  */
@@ -168,6 +171,62 @@ export class ValueNotSerializableError extends RuntimeError {
   }
 }
 
+/** A size in bytes for a message: `1.5 MiB`, `300 B`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = bytes / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * A value is larger than the run's `maxValueBytes`: the workflow input, a task's arguments or
+ * output, or a value stored in Redis. `path` says which (`input`, `output of task A.b (instance
+ * n3)`, `input of task A.b (instance n3)`, `stored output of instance n3`); `bytes` is its size as the
+ * runtime estimates it (exact for strings and binary data; for a stored value, its encoded length).
+ */
+export class ValueTooLargeError extends RuntimeError {
+  readonly path: string;
+  readonly bytes: number;
+  readonly limit: number;
+  readonly instanceId: string | undefined;
+  readonly task: string | undefined;
+
+  constructor(path: string, bytes: number, limit: number, instance?: { instanceId: string; task?: string | undefined }) {
+    super(
+      "TL_VALUE_TOO_LARGE",
+      `${path} is ${formatBytes(bytes)}, over the limit of ${formatBytes(limit)} (run option maxValueBytes, dag-worker --max-value-bytes): pass large data by reference (a file or object-store key), split it, or raise the limit`,
+    );
+    this.name = "ValueTooLargeError";
+    this.path = path;
+    this.bytes = bytes;
+    this.limit = limit;
+    this.instanceId = instance?.instanceId;
+    this.task = instance?.task;
+  }
+}
+
+/** A value stored in Redis (a task's output, the run's input) cannot be decoded: truncated, corrupted or overwritten. */
+export class ValueCorruptError extends RuntimeError {
+  /** What the value is (`stored output of instance n3`, `stored input`). */
+  readonly path: string;
+  /** Why it does not decode (the decoder's message). */
+  readonly reason: string;
+  readonly instanceId: string | undefined;
+  constructor(path: string, reason: string, instanceId?: string) {
+    super("TL_VALUE_CORRUPT", `the ${path} in Redis cannot be decoded (truncated or corrupted): ${reason}`);
+    this.name = "ValueCorruptError";
+    this.path = path;
+    this.reason = reason;
+    this.instanceId = instanceId;
+  }
+}
+
 /** The run's `signal` was aborted. */
 export class RunAbortedError extends RuntimeError {
   constructor(reason?: unknown) {
@@ -261,11 +320,22 @@ export class ManifestError extends RuntimeError {
   }
 }
 
-/** The task bundle failed to load where the tasks run, or lacks a task's function. */
+/** The task bundle failed to load where the tasks run, or lacks a task's function (`TL_BUNDLE`); its bytes do not match its hash (`TL_BUNDLE_HASH`). */
 export class BundleError extends RuntimeError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("TL_BUNDLE", message, options);
+  constructor(message: string, options?: { cause?: unknown; code?: "TL_BUNDLE" | "TL_BUNDLE_HASH" }) {
+    super(options?.code ?? "TL_BUNDLE", message, options);
     this.name = "BundleError";
+  }
+}
+
+/**
+ * A worker with a signing key refused a run: its bundle or manifest is unsigned, or signed with
+ * another key (HMAC-SHA256). The message never shows a key or a signature.
+ */
+export class BundleSignatureError extends RuntimeError {
+  constructor(message: string) {
+    super("TL_BUNDLE_SIGNATURE", message);
+    this.name = "BundleSignatureError";
   }
 }
 /** The run history (SQLite file or Redis) cannot be read or written. */

@@ -44,6 +44,8 @@ export {
   TaskTimeoutError,
   TaskOutOfMemoryError,
   ValueNotSerializableError,
+  ValueTooLargeError,
+  ValueCorruptError,
   RunAbortedError,
   RunTimeoutError,
   RunStalledError,
@@ -55,12 +57,15 @@ export {
   ExecutorUnavailableError,
   ManifestError,
   BundleError,
+  BundleSignatureError,
   HistoryError,
   PlanningError,
   isRuntimeError,
   type FailedInstance,
 } from "./errors.js";
 export { RunGraphError } from "./scheduling/run-graph-error.js";
+export { DEFAULT_MAX_VALUE_BYTES } from "./codec/value-limit.js";
+export { SIGNING_KEY_ENV } from "./protocol/bundle-signature.js";
 export { InlineStepError } from "./scheduling/inline-functions.js";
 export { GatewayError } from "./gateway/gateway-error.js";
 export type { HistoryStore } from "./history/history-store.js";

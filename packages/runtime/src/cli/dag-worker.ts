@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>]
- * [--max-held <n>] [--worker-id <id>] [--metrics <strategy>] [--grace-ms <n>]`:
+ * [--max-held <n>] [--worker-id <id>] [--metrics <strategy>] [--grace-ms <n>] [--max-value-bytes <n>]
+ * [--signing-key-file <path>]`:
  * a remote Taskloom worker. Runs tasks of any run on its own threads; stops cleanly on SIGTERM
  * (within `--grace-ms`, whatever state Redis is in), and when the process that started it exits.
  */
@@ -12,9 +13,10 @@ import { RemoteWorker } from "../worker/remote-worker.js";
 import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
 import { watchParent } from "./parent-watch.js";
+import { readSigningKeyFile } from "../protocol/bundle-signature.js";
 
 const USAGE =
-  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>] [--metrics per-task|per-batch|periodic:<ms>|buffer:<rows>|at-exit] [--grace-ms <n>]";
+  "usage: dag-worker --redis <url> [--group <name>] [--concurrency <n>] [--memory-mb <n>] [--lease-ms <n>] [--prefix <p>] [--max-held <n>] [--worker-id <id>] [--metrics per-task|per-batch|periodic:<ms>|buffer:<rows>|at-exit] [--grace-ms <n>] [--max-value-bytes <n>] [--signing-key-file <path>]";
 
 /** Default of --grace-ms: how long held work may take to finish after SIGTERM. */
 const DEFAULT_GRACE_MS = 10_000;
@@ -44,6 +46,8 @@ async function main(): Promise<void> {
         "worker-id": { type: "string" },
         metrics: { type: "string" },
         "grace-ms": { type: "string" },
+        "max-value-bytes": { type: "string" },
+        "signing-key-file": { type: "string" },
       },
     }));
   } catch (error) {
@@ -61,6 +65,18 @@ async function main(): Promise<void> {
   const maxHeld = int("max-held", values["max-held"] as string | undefined);
   const graceMs = int("grace-ms", values["grace-ms"] as string | undefined) ?? DEFAULT_GRACE_MS;
   const id = (values["worker-id"] as string | undefined) ?? process.env.TASKLOOM_WORKER_ID;
+  const maxValueBytes = int("max-value-bytes", values["max-value-bytes"] as string | undefined);
+  let signingKey: Buffer | undefined;
+  const keyFile = values["signing-key-file"];
+  if (typeof keyFile === "string") {
+    try {
+      signingKey = readSigningKeyFile(keyFile);
+    } catch (error) {
+      // The message names the file, never its contents.
+      process.stderr.write(`dag-worker: cannot read --signing-key-file: ${(error as Error).message.split("\n")[0]}\n`);
+      process.exit(2);
+    }
+  }
   let metrics: MetricsUpload | undefined;
   try {
     metrics = typeof values.metrics === "string" ? parseMetricsUpload(values.metrics) : undefined;
@@ -78,6 +94,8 @@ async function main(): Promise<void> {
       ...(maxHeld !== undefined ? { maxHeld } : {}),
       ...(id ? { id } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(maxValueBytes !== undefined ? { maxValueBytes } : {}),
+      ...(signingKey ? { signingKey } : {}),
     });
   } catch (error) {
     const e = error as { code?: string; message: string };

@@ -5,6 +5,8 @@ import type { RunEvent } from "../protocol/run-events.js";
 import type { ProgressOptions } from "../report/progress-bar.js";
 import { checkInteger, checkKeys, showValue } from "@taskloom/sdk/internal";
 import { redactRedisUrl } from "../store/redis-url.js";
+import { DEFAULT_MAX_VALUE_BYTES } from "../codec/value-limit.js";
+import { signingKeyFromEnv } from "../protocol/bundle-signature.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
 import type { Planner, PlannerOptions } from "../planning/planner.js";
 import { resolvePlanner } from "../planning/planners.js";
@@ -64,6 +66,20 @@ export interface RunOptions {
    * client of the deployment) or the path of a SQLite file (e.g. `.taskloom/history.sqlite`).
    */
   history?: string;
+  /**
+   * The largest value a run may hold, in bytes (the input, each task's arguments and output, each
+   * value read back from Redis): a larger one fails the run with `ValueTooLargeError`
+   * (`TL_VALUE_TOO_LARGE`) naming it, instead of running out of memory. Sizes are the runtime's
+   * estimate (exact for strings and binary data). Default 256 MiB; a `dag-worker --max-value-bytes`
+   * lower than the run's wins on that worker.
+   */
+  maxValueBytes?: number;
+  /**
+   * With `redis`: the key that signs the run's bundle and manifest (HMAC-SHA256), for workers
+   * started with the same key (`TASKLOOM_SIGNING_KEY`, `dag-worker --signing-key-file`), which
+   * refuse what is unsigned or signed with another key. Default: `TASKLOOM_SIGNING_KEY`, else none.
+   */
+  signingKey?: string | Uint8Array;
 }
 
 /** Default of {@link RunOptions.redisOutageMs}. */
@@ -84,6 +100,9 @@ export interface ResolvedRunOptions {
   redisOutageMs: number;
   /** The planner of a planned remote run, with its SLA, options and history location. */
   planning: { planner: Planner; sla: Sla; options: PlannerOptions; history: string } | undefined;
+  maxValueBytes: number;
+  /** The signing key (from the option or `TASKLOOM_SIGNING_KEY`), remote runs only. */
+  signingKey: Buffer | undefined;
 }
 
 const KEYS = new Set([
@@ -104,6 +123,8 @@ const KEYS = new Set([
   "sla",
   "plannerOptions",
   "history",
+  "maxValueBytes",
+  "signingKey",
 ]);
 
 /** Options of local runs only, and why a remote run has no use for them. */
@@ -121,6 +142,7 @@ const REMOTE_ONLY: Record<string, string> = {
   sla: "it is the planner's SLA",
   plannerOptions: "they are the planner's options",
   history: "it is where planned runs are learned from",
+  signingKey: "it signs the bundle and manifest that remote workers check; local threads run the bundle of this process",
 };
 
 /** Rejects an option that has no meaning for the run's mode (local, or remote with `redis`), naming it. */
@@ -186,6 +208,8 @@ export function resolveRunOptions(options: unknown, workflowTimeoutMs: number | 
     dashboard: o.dashboard === true,
     redisOutageMs: positiveInteger("redisOutageMs", o.redisOutageMs) ?? DEFAULT_REDIS_OUTAGE_MS,
     planning: resolvePlanning(o),
+    maxValueBytes: positiveInteger("maxValueBytes", o.maxValueBytes) ?? DEFAULT_MAX_VALUE_BYTES,
+    signingKey: o.redis === undefined ? undefined : resolveSigningKey(o.signingKey),
   };
 }
 
@@ -205,6 +229,16 @@ function resolvePlanning(o: Record<string, unknown>): ResolvedRunOptions["planni
     throw new InvalidOptionError(`options.history must be "redis" or the path of a SQLite file, got ${showValue(o.history)}`);
   }
   return { planner, sla, options: (o.plannerOptions as PlannerOptions | undefined) ?? {}, history: (o.history as string | undefined) ?? "redis" };
+}
+
+/** The signing key of a remote run: the option, else `TASKLOOM_SIGNING_KEY`; never shown in a message. */
+function resolveSigningKey(value: unknown): Buffer | undefined {
+  if (value === undefined) return signingKeyFromEnv();
+  if (typeof value === "string" && value !== "") return Buffer.from(value, "utf8");
+  if (value instanceof Uint8Array && value.byteLength > 0) return Buffer.from(value);
+  throw new InvalidOptionError(
+    `options.signingKey must be a non-empty string or Uint8Array, got ${typeof value === "string" ? "an empty string" : show(value)}`,
+  );
 }
 
 function resolveOptimizations(o: Record<string, unknown>): OptimizationSettings {

@@ -3,6 +3,7 @@ import { redactRedisUrl } from "../store/redis-url.js";
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import { ExecutorUnavailableError, ManifestError, RunAbortedError, ValueNotSerializableError } from "../errors.js";
 import { findUnserializable } from "../codec/find-unserializable.js";
+import { checkValueSize } from "../codec/value-limit.js";
 import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
@@ -53,6 +54,7 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
     // Checked before anything is submitted: a run never starts with an input it cannot send.
     const bad = findUnserializable(input);
     if (bad) throw new ValueNotSerializableError(`input${bad.path}`, bad.what);
+    checkValueSize(input, "input", options.maxValueBytes);
     if (options.signal?.aborted) throw new RunAbortedError(options.signal.reason);
     const executor = options.redis !== undefined ? await remoteExecutor(options.redis) : localExecutor;
     const runId = randomUUID();

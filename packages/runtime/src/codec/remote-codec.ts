@@ -1,4 +1,5 @@
 import { deserialize, serialize } from "node:v8";
+import { ValueCorruptError, ValueTooLargeError } from "../errors.js";
 import { decodeWire, encodeWire } from "./wire-codec.js";
 
 /** First character of a primitive encoded as JSON (base64 of V8's format starts with `/`). */
@@ -38,5 +39,34 @@ function isJsonPrimitive(value: unknown): value is string | number | boolean | n
       return Number.isFinite(value) && !Object.is(value, -0);
     default:
       return value === null;
+  }
+}
+
+/**
+ * Longest encoding (characters) of a value within `maxValueBytes`: base64 costs 4/3 and V8's
+ * tags a little more; twice the limit (plus 1 KiB) bounds what a worker ever writes for it. A
+ * stored text longer than this is refused before decoding (it did not come from a worker of this run).
+ */
+export function maxEncodedLength(maxValueBytes: number): number {
+  return maxValueBytes * 2 + 1024;
+}
+
+/**
+ * Decodes a value read from Redis, refusing what a worker of the run cannot have written: a text
+ * longer than {@link maxEncodedLength} (`TL_VALUE_TOO_LARGE`, before any decoding), or one that
+ * does not decode (`TL_VALUE_CORRUPT`: truncated, corrupted, overwritten).
+ *
+ * @param path - what the value is, for the message: `stored output of instance n3`, `stored input`.
+ */
+export function decodeStored(text: string, path: string, maxValueBytes: number, instanceId?: string): unknown {
+  if (text.length > maxEncodedLength(maxValueBytes)) {
+    throw new ValueTooLargeError(path, text.length, maxValueBytes, instanceId === undefined ? undefined : { instanceId });
+  }
+  try {
+    if (text.startsWith(JSON_TAG)) return JSON.parse(text.slice(1));
+    if (text.length % 4 !== 0) throw new Error(`${text.length} characters are not base64 of a serialized value (truncated?)`);
+    return decodeWire(deserialize(Buffer.from(text, "base64")));
+  } catch (error) {
+    throw new ValueCorruptError(path, (error as Error).message, instanceId);
   }
 }

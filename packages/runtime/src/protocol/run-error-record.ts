@@ -6,7 +6,9 @@ import type { SourceLocation } from "@taskloom/sdk/internal";
  * as a local run would (client/remote/remote-error.ts).
  *
  * - `task` (or absent): the task threw; `timeout`, `oom`: its thread was stopped by the worker;
- *   `value`: its output cannot cross; `bundle`: the bundle cannot run its tasks;
+ *   `value`: its output cannot cross; `size`: its arguments or output, or a stored value, are larger
+ *   than `maxValueBytes`; `corrupt`: a value stored in Redis does not decode; `bundle`: the bundle
+ *   cannot run its tasks (or does not match its hash, or its signature);
  * - `graph`: a fan-out over a non-array, a `treeReduce` of nothing; `inline`: an inline step threw;
  * - `worker`: the worker failed outside any task;
  * - `gateway-timeout`, `gateway-oom`, `gateway-shutdown`: the worker gateway stopped the task's worker.
@@ -16,6 +18,8 @@ export type RunFailureKind =
   | "timeout"
   | "oom"
   | "value"
+  | "size"
+  | "corrupt"
   | "bundle"
   | "graph"
   | "inline"
@@ -39,6 +43,9 @@ export interface RunErrorDetail {
   dropped?: string[];
   timeoutMs?: number;
   memoryMb?: number;
+  /** `size`: the value's bytes and the limit (with `path`: what the value is). */
+  bytes?: number;
+  limit?: number;
   /** `value`: where in the output and what it is. */
   path?: string;
   what?: string;

@@ -1,4 +1,12 @@
-import { TaskFailedError, TaskOutOfMemoryError, TaskTimeoutError, ValueNotSerializableError, type FailedInstance, type RuntimeError } from "../errors.js";
+import {
+  TaskFailedError,
+  TaskOutOfMemoryError,
+  TaskTimeoutError,
+  ValueNotSerializableError,
+  ValueTooLargeError,
+  type FailedInstance,
+  type RuntimeError,
+} from "../errors.js";
 import type { ThreadError } from "./thread-messages.js";
 
 const OWN = new Set(["name", "message", "stack", "code"]);
@@ -18,7 +26,7 @@ export function reviveError(shape: ThreadError): Error {
 
 /** Whether retrying cannot help: the same output fails to cross every time. */
 export function isDeterministicFailure(shape: ThreadError): boolean {
-  return shape.kind === "value" || shape.kind === "bundle" || shape.kind === "inline";
+  return shape.kind === "value" || shape.kind === "size" || shape.kind === "bundle" || shape.kind === "inline";
 }
 
 /**
@@ -35,6 +43,13 @@ export function taskFailureError(instance: FailedInstance, shape: ThreadError): 
       return new ValueNotSerializableError(
         `output of task ${instance.name} (instance ${instance.instanceId})${shape.path ?? ""}`,
         shape.what ?? "a value",
+        instance,
+      );
+    case "size":
+      return new ValueTooLargeError(
+        `${shape.path ?? "output"} of task ${instance.name} (instance ${instance.instanceId})`,
+        shape.bytes ?? 0,
+        shape.limit ?? 0,
         instance,
       );
     case "inline":

@@ -48,6 +48,8 @@ export interface BatchRequest {
   resident?: { keep: string; take?: Record<string, string> };
   /** The run the items belong to (remote runs): worker threads tag the tasks' log lines with it under a gateway. */
   runId?: string;
+  /** The largest input (a task's arguments together) or output allowed, in estimated bytes (the run's `maxValueBytes`). */
+  maxValueBytes: number;
 }
 
 /** One task instance of a batch. */
@@ -102,7 +104,7 @@ export interface BatchReply {
 }
 
 /** How the runtime classifies a failure; absent when the task itself threw. */
-export type FailureKind = "bundle" | "value" | "timeout" | "oom" | "inline";
+export type FailureKind = "bundle" | "value" | "size" | "timeout" | "oom" | "inline";
 
 /**
  * An error normalised at the thread boundary: anything thrown becomes this plain shape, with the
@@ -122,7 +124,9 @@ export interface ThreadError {
    * Not the task's own throw: `bundle` (the task bundle failed to load on the thread, or has no
    * such function: the run fails with `TL_BUNDLE`), `value` (its output cannot cross: `path`
    * and `what`), `timeout` / `oom` (its thread was stopped: `timeoutMs`, `memoryMb`), `inline`
-   * (an inline step computing its arguments threw: `TL_INLINE_FAILED`, never retried).
+   * (an inline step computing its arguments threw: `TL_INLINE_FAILED`, never retried), `size`
+   * (its arguments or output are larger than `maxValueBytes`: `path` is `input` or `output`,
+   * `bytes` and `limit`; `TL_VALUE_TOO_LARGE`, never retried).
    */
   kind?: FailureKind;
   /** `value`: where in the output (`.items[2].cb`, "" for the output itself) and what it is. */
@@ -130,6 +134,9 @@ export interface ThreadError {
   what?: string;
   timeoutMs?: number;
   memoryMb?: number;
+  /** `size`: the value's estimated bytes and the limit. */
+  bytes?: number;
+  limit?: number;
 }
 
 /**

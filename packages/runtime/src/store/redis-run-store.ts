@@ -76,6 +76,9 @@ export class RedisRunStore implements RunStore {
       manifest: meta.manifest ?? "",
       optimizations: meta.optimizations ?? "",
       events: meta.events ? "1" : "",
+      maxValueBytes: meta.maxValueBytes === undefined ? "" : String(meta.maxValueBytes),
+      bundleSig: meta.bundleSig ?? "",
+      manifestSig: meta.manifestSig ?? "",
       known: String(meta.known),
       status: "running",
       bytesWritten: "0",
@@ -97,6 +100,9 @@ export class RedisRunStore implements RunStore {
       manifest: h.manifest ?? "",
       optimizations: h.optimizations ?? "",
       events: h.events === "1",
+      ...(h.maxValueBytes ? { maxValueBytes: Number(h.maxValueBytes) } : {}),
+      bundleSig: h.bundleSig ?? "",
+      manifestSig: h.manifestSig ?? "",
     };
   }
 

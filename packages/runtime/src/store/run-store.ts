@@ -28,6 +28,11 @@ export interface RunMeta {
   optimizations?: string;
   /** Someone listens to the run's task events: workers publish them ({@link RunStore.publishEvents}). */
   events?: boolean;
+  /** The run's `maxValueBytes` (absent: the default). */
+  maxValueBytes?: number;
+  /** HMAC-SHA256 (hex) of the bundle and of the manifest's JSON with the client's signing key; "" or absent when unsigned. */
+  bundleSig?: string;
+  manifestSig?: string;
 }
 
 /** A run as the run index keeps it (for the dashboard): written at submission and again when it ends. */

@@ -10,6 +10,7 @@ import { InlineFunctions, InlineStepError } from "../scheduling/inline-functions
 import { collectRefs } from "../scheduling/value-ops.js";
 import { decodeWire, encodeWire, packWire, unpackWire } from "../codec/wire-codec.js";
 import { estimateBytes } from "../codec/estimate-bytes.js";
+import { surelyWithin } from "../codec/value-limit.js";
 import type { Value } from "@taskloom/sdk/internal";
 import { ownTaskLogs } from "./thread-log-tag.js";
 import { toThreadError } from "./thread-error.js";
@@ -44,7 +45,21 @@ class ValueFailure extends Error {
   }
 }
 
+/** Thrown for a task's arguments (`input`) or output larger than the batch's `maxValueBytes` (checked for every item). */
+class SizeFailure extends Error {
+  override name = "ValueTooLargeError";
+  constructor(
+    readonly which: "input" | "output",
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`its ${which} is ${bytes} bytes, over maxValueBytes (${limit})`);
+  }
+}
+
 function failureOf(error: unknown): ThreadError {
+  if (error instanceof SizeFailure)
+    return { name: error.name, message: error.message, code: "TL_VALUE_TOO_LARGE", kind: "size", path: error.which, bytes: error.bytes, limit: error.limit };
   if (error instanceof BundleFailure)
     return { name: error.name, message: error.message, code: "TL_BUNDLE", kind: "bundle", ...(error.stack ? { stack: error.stack } : {}) };
   if (error instanceof InlineStepError) return { ...toThreadError(error), kind: "inline" };
@@ -95,7 +110,7 @@ interface Calls {
 
 /** Runs one batch; never throws for a task's error (it is reported in the reply). */
 export default async function runBatch(request: BatchRequest): Promise<BatchReply> {
-  const { cursor, measureBytes } = request;
+  const { cursor, measureBytes, maxValueBytes } = request;
   const packed = request.packedValues !== undefined;
   const values = (packed ? unpackWire(request.packedValues!) : decodeWire(request.values)) as Record<string, unknown>;
   const wire = packed ? (v: unknown): unknown => v : encodeWire;
@@ -139,6 +154,9 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       const { target, fn } = calls.fn(completed);
       const fetchStart = measureBytes ? now() : 0;
       const args = calls.args(completed, results);
+      // Before the task runs, and before its output goes anywhere: never an out-of-memory death for a value too large.
+      const inputBytes = measureBytes || !surelyWithin(args, maxValueBytes) ? estimateBytes(args) : 0;
+      if (inputBytes > maxValueBytes) throw new SizeFailure("input", inputBytes, maxValueBytes);
       ownTaskLogs(request.runId, request.items[completed]?.id);
       const startedAt = now();
       const idle = measureBytes ? performance.eventLoopUtilization().idle : 0;
@@ -147,6 +165,8 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         out = await out;
       }
       const finishedAt = now();
+      const outputBytes = measureBytes || !surelyWithin(out, maxValueBytes) ? estimateBytes(out) : 0;
+      if (outputBytes > maxValueBytes) throw new SizeFailure("output", outputBytes, maxValueBytes);
       if (typeof out === "object" || typeof out === "function" || typeof out === "symbol") {
         const bad = findUnserializable(out);
         if (bad) throw new ValueFailure(bad.path, bad.what);
@@ -158,8 +178,8 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
         const wall = finishedAt - startedAt;
         metrics[m + M.cpu] = wall > 0 ? Math.max(0, Math.min(1, 1 - (performance.eventLoopUtilization().idle - idle) / wall)) : 1;
         metrics[m + M.fetchMs] = startedAt - fetchStart;
-        metrics[m + M.inputBytes] = estimateBytes(args);
-        metrics[m + M.outputBytes] = estimateBytes(out);
+        metrics[m + M.inputBytes] = inputBytes;
+        metrics[m + M.outputBytes] = outputBytes;
         metrics[m + M.threadBytes] = estimateBytes(calls.threadArgs(completed, results));
       }
       results[completed] = out;

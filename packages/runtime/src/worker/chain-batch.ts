@@ -176,6 +176,7 @@ export async function runBatch(pool: SharedPool, chains: Chain[], timeoutMs: num
     compact: { fns, json: JSON.stringify(json) },
     packedValues,
     measureBytes: true,
+    maxValueBytes: run.maxValueBytes,
     cursor,
     runId: run.runId,
     // Under a gateway, the thread tags the lines each task writes with its instance id.

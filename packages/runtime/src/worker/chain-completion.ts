@@ -2,7 +2,7 @@ import type { BatchCompletion, RunStore } from "../store/run-store.js";
 import type { TaskQueue } from "../store/task-queue.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { RunGraphError } from "../scheduling/run-graph-error.js";
-import { decodeRemote, encodeRemote } from "../codec/remote-codec.js";
+import { decodeStored, encodeRemote } from "../codec/remote-codec.js";
 import { MissingOutputsError, type Expansion } from "../scheduling/graph-replica.js";
 import { groupOf } from "../scheduling/run-plan.js";
 import { handoffsByGroup } from "../store/task-queue.js";
@@ -241,7 +241,7 @@ async function completePlain(
         else if (res.fetched[x] !== undefined) {
           bytes += res.fetched[x].length;
           c.fetched++;
-          inputs.set(x, decodeRemote(res.fetched[x]));
+          inputs.set(x, decodeStored(res.fetched[x], `stored output of instance ${x}`, run.maxValueBytes, x));
         }
       }
       c.inst = d;
@@ -477,7 +477,7 @@ async function expandWith(ctx: CompletionContext, run: WorkerRun, inst: TaskInst
       error.missing.forEach((id, i) => {
         const v = values[i];
         if (v === undefined) throw new SourcesPending(id);
-        held.set(id, decodeRemote(v));
+        held.set(id, decodeStored(v, `stored output of instance ${id}`, run.maxValueBytes, id));
       });
     }
   }
@@ -500,7 +500,7 @@ async function fillInputs(ctx: CompletionContext, run: WorkerRun, out: Completed
   ids.forEach((id, i) => {
     const v = values[i];
     if (v === undefined) return;
-    got.set(id, decodeRemote(v));
+    got.set(id, decodeStored(v, `stored output of instance ${id}`, run.maxValueBytes, id));
     size.set(id, v.length);
     total += v.length;
   });

@@ -3,7 +3,7 @@ import type { ThreadError } from "../protocol/thread-messages.js";
 import { METRICS_STRIDE, TaskMetric as M } from "../protocol/thread-messages.js";
 import type { Delivery } from "../store/task-queue.js";
 import type { TaskObserver } from "./gateway-observer.js";
-import { decodeRemote } from "../codec/remote-codec.js";
+import { decodeStored } from "../codec/remote-codec.js";
 import { AckToken, type BatchOutcome, type Chain, runBatch } from "./chain-batch.js";
 import { completeChains, type CompletionContext } from "./chain-completion.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
@@ -18,7 +18,7 @@ import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRuntimeError } from "../errors.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
 import { InlineStepError } from "../scheduling/inline-functions.js";
-import { runErrorRecord, taskErrorRecord } from "./run-error-record.js";
+import { runErrorRecord, taskErrorRecord, workerErrorRecord } from "./run-error-record.js";
 
 /** What the runner needs from its worker. */
 export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
@@ -174,20 +174,9 @@ export class ChainRunner {
     } catch (error) {
       if (isRedisUnavailable(error)) throw error;
       const e = error as Error & { code?: string };
-      this.ctx.log(`run ${runId}: ${e.message}`);
-      const kind = e.code === "TL_BUNDLE" ? "bundle" : "worker";
-      await this.ctx.store
-        .fail(runId, {
-          instanceId: list[0]!.instanceId,
-          task: "(dag-worker)",
-          name: e.name,
-          message: e.message,
-          stack: e.stack ?? e.message,
-          worker: this.ctx.workerId,
-          code: e.code ?? "TL_WORKER_INTERNAL",
-          kind: e.code === "TL_MANIFEST" ? "bundle" : kind,
-        })
-        .catch(() => false);
+      // Refused or unreadable (a bundle whose hash or signature does not match, a manifest of another version, a corrupt input): the run fails, the worker goes on.
+      this.ctx.log(`run ${runId}: ${e.code ? `${e.code} ` : ""}${e.message}`);
+      await this.ctx.store.fail(runId, workerErrorRecord(list[0]!.instanceId, this.ctx.workerId, e)).catch(() => false);
     }
     for (const d of list) {
       const token = new AckToken([d.id]);
@@ -223,15 +212,24 @@ export class ChainRunner {
     const values = ids.length > 0 ? await this.ctx.store.readOutputs(runId, ids) : [];
     const got = new Map(ids.map((id, i) => [id, values[i]]));
     let total = 0;
-    for (const c of chains) {
-      for (const x of c.inst.deps) {
-        const v = got.get(x);
-        if (v === undefined) continue;
-        c.inputs.set(x, decodeRemote(v));
-        c.fetchBytes += v.length;
-        c.fetched++;
+    try {
+      for (const c of chains) {
+        for (const x of c.inst.deps) {
+          const v = got.get(x);
+          if (v === undefined) continue;
+          c.inputs.set(x, decodeStored(v, `stored output of instance ${x}`, run.maxValueBytes, x));
+          c.fetchBytes += v.length;
+          c.fetched++;
+        }
+        total += c.fetchBytes;
       }
-      total += c.fetchBytes;
+    } catch (error) {
+      // A stored input that does not decode, or is too large: the run fails here, the worker goes on.
+      const e = error as Error & { code?: string };
+      const c = chains[0]!;
+      await this.failRun(run, c.inst, workerErrorRecord(c.inst.id, this.ctx.workerId, e));
+      for (const x of chains) this.end(x);
+      return;
     }
     // The read and the decoding, shared by the chains in proportion to the bytes each read.
     const ms = performance.now() - t0;
@@ -556,6 +554,14 @@ export class ChainRunner {
     this.ctx.log(`run ${c.run.runId} task ${c.inst.id}: worker error ${error.stack ?? error.message}`);
     // A runtime error of the run's own (an inline step that threw) fails it as such; anything else is the worker's.
     const own = isRuntimeError(error) && error.code !== "TL_WORKER_INTERNAL";
+    if (own && (error.code === "TL_VALUE_CORRUPT" || error.code === "TL_VALUE_TOO_LARGE")) {
+      // A stored value read after a completion (a fan-in's inputs, an expansion's source) that does not decode, or is too large.
+      void this.failRun(c.run, c.inst, workerErrorRecord(c.inst.id, this.ctx.workerId, error)).finally(() => {
+        for (const x of batch) this.end(x);
+        this.pump();
+      });
+      return;
+    }
     const record = runErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId }, own && error.code === "TL_INLINE_FAILED" ? "inline" : "worker", {
       name: error.name,
       message: own ? error.message : `worker ${this.ctx.workerId} failed: ${error.message}`,

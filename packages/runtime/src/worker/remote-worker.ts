@@ -16,6 +16,7 @@ import { GatewayStore } from "../store/gateway-store.js";
 import { MetricsSink, type MetricsUpload } from "./metrics-sink.js";
 import { getHeapStatistics } from "node:v8";
 import { RunEventPublisher } from "./run-event-publisher.js";
+import { signingKeyFromEnv } from "../protocol/bundle-signature.js";
 
 /** Options of {@link RemoteWorker}. */
 export interface RemoteWorkerOptions {
@@ -37,6 +38,13 @@ export interface RemoteWorkerOptions {
   maxHeld?: number;
   /** When task metrics are uploaded (see {@link MetricsUpload}). Default `per-batch`. */
   metrics?: MetricsUpload;
+  /** The largest value this worker holds (bytes): a run's own `maxValueBytes` applies when lower. Default 256 MiB. */
+  maxValueBytes?: number;
+  /**
+   * Runs only signed code: a run whose bundle or manifest is unsigned, or signed with another key,
+   * fails with `TL_BUNDLE_SIGNATURE` (logged; the worker goes on). Default: `TASKLOOM_SIGNING_KEY`, else none.
+   */
+  signingKey?: Uint8Array;
 }
 
 /** Hand-offs held at once by default: enough to batch tiny tasks; a gateway sets its own. */
@@ -87,6 +95,8 @@ export class RemoteWorker {
   private readonly runner: ChainRunner;
   private readonly metrics: MetricsSink;
   private readonly outage: RedisOutageLog;
+  /** Whether this worker runs only signed bundles (it has a signing key). */
+  readonly signed: boolean;
 
   private constructor(
     private readonly conn: RedisConnection,
@@ -101,7 +111,12 @@ export class RemoteWorker {
     this.slots = positive("maxHeld", options.maxHeld, DEFAULT_MAX_HELD);
     this.observer = gatewayTaskObserver(new GatewayStore(conn, options.prefix));
     this.leaseMs = positive("leaseMs", options.leaseMs, 5000);
-    this.cache = new WorkerRunCache(store);
+    const signingKey = options.signingKey ? Buffer.from(options.signingKey) : signingKeyFromEnv();
+    this.signed = signingKey !== undefined;
+    this.cache = new WorkerRunCache(store, {
+      ...(options.maxValueBytes !== undefined ? { maxValueBytes: positive("maxValueBytes", options.maxValueBytes, 1) } : {}),
+      ...(signingKey ? { signingKey } : {}),
+    });
     this.outage = new RedisOutageLog(`worker ${this.id}`, log);
     // After a reconnection, the runs whose state Redis lost (restarted empty) are dropped.
     let reconnecting = false;
@@ -140,7 +155,7 @@ export class RemoteWorker {
     const worker = new RemoteWorker(conn, new RedisRunStore(conn, prefix), new RedisTaskQueue(conn, prefix), leasePool(threads, memoryMb), log, options);
     worker.loopDone = worker.loop();
     worker.timer = setInterval(() => void worker.heartbeat(), Math.max(50, Math.floor(worker.leaseMs / 3)));
-    log(`worker ${worker.id} serving group ${worker.group} with ${threads} threads`);
+    log(`worker ${worker.id} serving group ${worker.group} with ${threads} threads${worker.signed ? ", signed bundles only" : ""}`);
     worker.observer?.ready();
     return worker;
   }

@@ -52,6 +52,7 @@ export function taskErrorRecord(site: FailureSite, shape: ThreadError): RunError
       ...(shape.timeoutMs !== undefined ? { timeoutMs: shape.timeoutMs } : {}),
       ...(shape.memoryMb !== undefined ? { memoryMb: shape.memoryMb } : {}),
       ...(shape.path !== undefined ? { path: shape.path, what: shape.what ?? "a value" } : {}),
+      ...(shape.bytes !== undefined ? { bytes: shape.bytes, limit: shape.limit ?? 0 } : {}),
     },
   };
 }
@@ -95,5 +96,51 @@ export function runErrorRecord(
       ...(error.loc ? { loc: error.loc } : {}),
       ...(error.inline ? inlineDetail(error.inline) : {}),
     },
+  };
+}
+
+/** The kind of record for a runtime error seen by a worker outside a task, by its code. */
+function kindOfCode(code: string | undefined): RunFailureKind {
+  switch (code) {
+    case "TL_BUNDLE":
+    case "TL_BUNDLE_HASH":
+    case "TL_BUNDLE_SIGNATURE":
+    case "TL_MANIFEST":
+      return "bundle";
+    case "TL_VALUE_CORRUPT":
+      return "corrupt";
+    case "TL_VALUE_TOO_LARGE":
+      return "size";
+    default:
+      return "worker";
+  }
+}
+
+/**
+ * The record of an error a worker saw outside any task, while loading a run or reading its stored
+ * values: a bundle or manifest refused (`bundle`), a stored value that does not decode (`corrupt`)
+ * or is too large (`size`, with its path, bytes and limit), else the worker's own (`worker`).
+ * The client rebuilds the same class and message from it.
+ */
+export function workerErrorRecord(instanceId: string, worker: string, error: Error & { code?: string }): RunErrorRecord {
+  const kind = kindOfCode(error.code);
+  const e = error as Error & { path?: unknown; bytes?: unknown; limit?: unknown; reason?: unknown };
+  const detail: RunErrorDetail = {};
+  if (typeof e.path === "string") detail.path = e.path;
+  if (kind === "size" && typeof e.bytes === "number" && typeof e.limit === "number") {
+    detail.bytes = e.bytes;
+    detail.limit = e.limit;
+  }
+  if (kind === "corrupt" && typeof e.reason === "string") detail.reason = e.reason;
+  return {
+    instanceId,
+    task: "(dag-worker)",
+    name: error.name,
+    message: error.message,
+    stack: error.stack ?? error.message,
+    worker,
+    code: error.code ?? "TL_WORKER_INTERNAL",
+    kind,
+    ...(Object.keys(detail).length > 0 ? { detail } : {}),
   };
 }

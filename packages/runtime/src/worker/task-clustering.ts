@@ -1,4 +1,4 @@
-import { decodeRemote } from "../codec/remote-codec.js";
+import { decodeStored } from "../codec/remote-codec.js";
 import { isOn, largeOutputBytesOf, type OptimizationName } from "../scheduling/optimizations.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import { mergeUse, type OptimizationUse } from "../report/optimization-uses.js";
@@ -40,7 +40,7 @@ export function clusteredChain(from: Chain, d: TaskInstance, held: ReadonlyMap<s
   for (const x of d.deps) {
     if (held.has(x)) inputs.set(x, held.get(x));
     else if (fetched[x] !== undefined) {
-      inputs.set(x, decodeRemote(fetched[x]));
+      inputs.set(x, decodeStored(fetched[x], `stored output of instance ${x}`, from.run.maxValueBytes, x));
       fetchBytes += fetched[x].length;
       count++;
     }

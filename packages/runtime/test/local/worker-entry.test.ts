@@ -37,6 +37,7 @@ describe("worker thread entry", () => {
         ],
         values: { $x: 1, $y: 1 },
         measureBytes: true,
+        maxValueBytes: 1 << 30,
         cursor: new Int32Array(new SharedArrayBuffer(4)),
       };
       const reply = (await shared.pool.run(request)) as BatchReply;

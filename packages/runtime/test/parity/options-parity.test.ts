@@ -30,6 +30,7 @@ const remoteOnly: [string, RunOptions][] = [
   ["optimizations", { optimizations: { clustering: false } }],
   ["largeOutputBytes", { largeOutputBytes: 1024 }],
   ["delayedIoMaxMs", { delayedIoMaxMs: 10 }],
+  ["signingKey", { signingKey: "a local run has no use for me" }],
 ];
 
 describe("options that have no meaning for the mode", () => {

@@ -218,6 +218,7 @@ export class LocalRun {
         packedValues,
         packedKeys: batch.packedKeys,
         measureBytes: this.ctx.options.report,
+        maxValueBytes: this.ctx.options.maxValueBytes,
         cursor,
         resident,
       },

@@ -2,11 +2,14 @@ import type { SourceLocation, WorkflowIR } from "@taskloom/sdk/internal";
 import { decodeRemote } from "../../codec/remote-codec.js";
 import {
   BundleError,
+  BundleSignatureError,
   GatewayShutdownError,
   ManifestError,
   RuntimeError,
   TaskOutOfMemoryError,
   TaskTimeoutError,
+  ValueCorruptError,
+  ValueTooLargeError,
   WorkerError,
   type FailedInstance,
 } from "../../errors.js";
@@ -54,10 +57,11 @@ function shapeOf(record: RunErrorRecord): ThreadError {
     ...(record.code !== undefined ? { code: record.code } : {}),
     ...(d.props ? { props: decodeRemote(d.props) as Record<string, unknown> } : {}),
     ...(d.dropped ? { dropped: d.dropped } : {}),
-    ...(kind === "timeout" || kind === "oom" || kind === "value" ? { kind } : {}),
+    ...(kind === "timeout" || kind === "oom" || kind === "value" || kind === "size" ? { kind } : {}),
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
     ...(d.memoryMb !== undefined ? { memoryMb: d.memoryMb } : {}),
     ...(d.path !== undefined ? { path: d.path, what: d.what ?? "a value" } : {}),
+    ...(d.bytes !== undefined ? { bytes: d.bytes, limit: d.limit ?? 0 } : {}),
   };
 }
 
@@ -70,7 +74,18 @@ function shapeOf(record: RunErrorRecord): ThreadError {
 export function remoteRunError(record: RunErrorRecord, run: RunLookup): RuntimeError {
   switch (record.kind) {
     case "bundle":
-      return record.code === "TL_MANIFEST" ? new ManifestError(record.message) : new BundleError(record.message);
+      if (record.code === "TL_MANIFEST") return new ManifestError(record.message);
+      if (record.code === "TL_BUNDLE_SIGNATURE") return new BundleSignatureError(record.message);
+      return new BundleError(record.message, { code: record.code === "TL_BUNDLE_HASH" ? "TL_BUNDLE_HASH" : "TL_BUNDLE" });
+    case "corrupt":
+      return new ValueCorruptError(record.detail?.path ?? "stored value", record.detail?.reason ?? record.message, record.instanceId);
+    case "size":
+      // Outside a task (a stored value read back); a task's own input or output has attempts.
+      if (record.detail?.attempts === undefined)
+        return new ValueTooLargeError(record.detail?.path ?? "stored value", record.detail?.bytes ?? 0, record.detail?.limit ?? 0, {
+          instanceId: record.instanceId,
+        });
+      return taskFailureError(failedInstance(record, run), shapeOf(record));
     case "graph":
       return new RunGraphError(record.code ?? "TL_GRAPH", record.detail?.reason ?? record.message, record.detail?.loc);
     case "worker":

@@ -14,8 +14,9 @@ import type { RunErrorRecord, RunIndexEntry, RunStore, StoredRunMeta } from "../
 import { RedisTaskQueue } from "../../store/redis-task-queue.js";
 import type { TaskQueue } from "../../store/task-queue.js";
 import { GraphReplica } from "../../scheduling/graph-replica.js";
-import { decodeRemote, encodeRemote } from "../../codec/remote-codec.js";
-import { RunStalledError, WorkerError, type TaskFailedError } from "../../errors.js";
+import { decodeStored, encodeRemote, maxEncodedLength } from "../../codec/remote-codec.js";
+import { RunStalledError, ValueTooLargeError, WorkerError, type TaskFailedError } from "../../errors.js";
+import { runSignatures } from "./run-signatures.js";
 import { remoteRunError } from "./remote-error.js";
 import { RemoteRunEvents } from "./remote-run-events.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
@@ -95,6 +96,10 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
   // A small manifest travels inside the run's metadata; a large one is stored once per hash.
   const inline = manifest.json.length <= INLINE_MANIFEST_BYTES;
   const input = encodeRemote(ctx.input);
+  // Workers refuse a stored value longer than this: say so now, before anything is written.
+  if (input.length > maxEncodedLength(ctx.options.maxValueBytes))
+    throw new ValueTooLargeError("input (encoded for Redis)", input.length, ctx.options.maxValueBytes);
+  const signatures = ctx.options.signingKey ? await runSignatures(ctx.options.signingKey, ctx.bundleUrl, bundleHash, manifest.json) : undefined;
   let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | "lost" | "unreachable" | undefined;
   let stopStallWatch: (() => void) | undefined;
   let wake: () => void = () => {};
@@ -217,6 +222,8 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           manifest: inline ? manifest.json : "",
           optimizations: JSON.stringify(ctx.options.optimizations),
           events: listening,
+          maxValueBytes: ctx.options.maxValueBytes,
+          ...signatures,
         })
         .then(() => {
           created = true;
@@ -393,7 +400,13 @@ async function readRefs(store: RunStore, runId: string, value: Value): Promise<M
 }
 
 function resolveOutputs(value: Value, outputs: Map<string, string>, ctx: ExecutionContext): unknown {
-  return resolveValue(value, ctx.input, (id) => decodeRemote(outputs.get(id) as string), manifestInline(ctx.manifest));
+  const limit = ctx.options.maxValueBytes;
+  return resolveValue(
+    value,
+    ctx.input,
+    (id) => decodeStored(outputs.get(id) as string, `stored output of instance ${id}`, limit, id),
+    manifestInline(ctx.manifest),
+  );
 }
 
 /** A client's connection to one Redis and the store and queue on it, shared by its runs. */
