@@ -7,7 +7,7 @@ import type { TaskInstance } from "./task-instance.js";
 import { collectRefs } from "./value-ops.js";
 import type { ShapeRead } from "./shape-cache.js";
 import { DetachableSource, lengthsKey, settledGraphs } from "./settled-graphs.js";
-import { LateReaders } from "./late-readers.js";
+import { LateReaders, refsOfKey } from "./late-readers.js";
 
 /** Thrown inside a replica's value source when a read needs data this process does not have. */
 class BlockedRead extends Error {
@@ -309,6 +309,26 @@ export class GraphReplica {
       for (const d of this.graph.dependents(id)) visit(d);
     }
     return [...created.values()];
+  }
+
+  /**
+   * The instances the recorded expansions (and branch decisions) reading `id`'s output created: the
+   * instances of this graph that a graph without those records lacks. A fan-out whose callback
+   * ignores its element (`xs.map(() => f(c))`) creates instances that do not read `id`, so no
+   * dependents list names them; a redelivered `id` announces them again from this. Builds a graph:
+   * for redeliveries only.
+   */
+  expansionOf(id: string): TaskInstance[] {
+    const keys = new Set([...this.lengths.keys()].filter((key) => refsOfKey(key, new Set()).has(id)));
+    if (keys.size === 0) return [];
+    const without = new Map([...this.lengths].filter(([key]) => !keys.has(key)));
+    const had = new GraphReplica(this.workflow, this.input, without, this.inline).allInstances();
+    const out: TaskInstance[] = [];
+    for (const x of this.allInstances()) {
+      const inst = had.has(x) ? undefined : this.instance(x);
+      if (inst) out.push(inst);
+    }
+    return out;
   }
 
   /** Ids of every task instance the graph knows: simulated ones and the ones waiting on them. */

@@ -53,7 +53,12 @@ export class LateReaders {
 /** Instance ids the recorded arrays are read from. */
 function sourcesOf(lengths: ReadonlyMap<string, number>): Set<string> {
   const out = new Set<string>();
-  // An arm's key is its test's JSON after a `?` (see armKey).
-  for (const key of lengths.keys()) collectRefs(JSON.parse(key.charCodeAt(0) === 63 ? key.slice(1) : key) as Value, out);
+  for (const key of lengths.keys()) refsOfKey(key, out);
   return out;
+}
+
+/** The instance ids a recorded length's (or branch decision's) key reads, added to `out`. */
+export function refsOfKey(key: string, out: Set<string>): Set<string> {
+  // An arm's key is its test's JSON after a `?` (see armKey).
+  return collectRefs(JSON.parse(key.charCodeAt(0) === 63 ? key.slice(1) : key) as Value, out);
 }

@@ -215,7 +215,7 @@ end
  * Items listed in `y` ([[item, bytes, final, yield]], delayed I/O) may be held instead (see
  * HOLD_ITEMS); `g` gives the dependencies of their dependents, `w` the worker asking.
  * Returns JSON { s = "ok", c = [[item, dep]], x = [[item, dep]] (clustered claims), h = handoffs,
- * u = unwritten items, o = fetched, f = finished, y = held items }, { s = "resend", n = ids },
+ * u = unwritten items, a = items already complete (redeliveries), o = fetched, f = finished, y = held items }, { s = "resend", n = ids },
  * { s = "stale", v = version } or { s = "inactive", t = status }.
  */
 export const COMPLETE_BATCH_SCRIPT = `
@@ -287,9 +287,10 @@ for n = 1, #items do
   if not w and not held[n] then unwritten[#unwritten + 1] = n - 1 end
 end
 if #resend > 0 then return cjson.encode({ s = 'resend', n = resend }) end
-local fresh, fields, bytes = {}, {}, 0
+local fresh, fields, bytes, repeated = {}, {}, 0, {}
 for n = 1, #items do
   local it = items[n]
+  if again[n] then repeated[#repeated + 1] = n - 1 end
   if not again[n] and not held[n] then
     fresh[#fresh + 1] = it[1]
     -- A first completion's output is a new field: one variadic HSET for all of them.
@@ -321,7 +322,7 @@ for _, c in ipairs(claims) do fetch(fetched, spec.f[c[2]]) end
 for _, c in ipairs(extra) do fetch(fetched, spec.f[c[2]]) end
 local heldList = {}
 for n in pairs(held) do heldList[#heldList + 1] = n - 1 end
-${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, o = fetched, f = finished, y = heldList })
+${markFinished(2)}return cjson.encode({ s = 'ok', c = claims, x = extra, h = handoffs, u = unwritten, a = repeated, o = fetched, f = finished, y = heldList })
 `;
 
 /** Appends hand-offs of one run to one group's stream, one entry each. KEYS: stream. ARGV: runId, instanceId, instanceId, … */

@@ -200,6 +200,7 @@ export class MemoryRunStore implements RunStore {
       handoffs: [...count.keys()].filter((id) => ready(id) && !claimedBy.has(id)),
       unwritten: write.flatMap((w, n) => (w || held.has(n) ? [] : [n])),
       held: [...held].sort((a, b) => a - b),
+      redelivered: again.flatMap((a, n) => (a ? [n] : [])),
       fetched,
       finished,
     };
@@ -228,6 +229,11 @@ export class MemoryRunStore implements RunStore {
   async getError(runId: string): Promise<RunErrorRecord | undefined> {
     const error = this.runs.get(runId)?.error;
     return error ? structuredClone(error) : undefined;
+  }
+
+  async readyAmong(runId: string, specs: readonly { id: string; need: number }[]): Promise<string[]> {
+    const counts = this.runs.get(runId)?.counts;
+    return specs.filter((s) => counts?.get(s.id) === s.need).map((s) => s.id);
   }
 
   async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {

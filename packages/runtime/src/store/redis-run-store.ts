@@ -201,6 +201,14 @@ export class RedisRunStore implements RunStore {
     };
   }
 
+  async readyAmong(runId: string, specs: readonly { id: string; need: number }[]): Promise<string[]> {
+    const key = this.keys(runId).counts;
+    const chunks: Promise<(string | null)[]>[] = [];
+    for (let i = 0; i < specs.length; i += READ_CHUNK) chunks.push(this.conn.hmget(key, ...specs.slice(i, i + READ_CHUNK).map((s) => s.id)));
+    const counts = (await Promise.all(chunks)).flat();
+    return specs.filter((s, i) => counts[i] !== null && Number(counts[i]) === s.need).map((s) => s.id);
+  }
+
   async readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]> {
     if (ids.length === 0) return [];
     const key = this.keys(runId).outputs;
@@ -347,6 +355,7 @@ function parseBatchReply(raw: string): CompleteBatchResult {
     x?: unknown;
     h?: unknown;
     u?: unknown;
+    a?: unknown;
     o?: unknown;
     f?: boolean;
     n?: unknown;
@@ -364,6 +373,7 @@ function parseBatchReply(raw: string): CompleteBatchResult {
     handoffs: list<string>(r.h),
     unwritten: list<number>(r.u),
     held: list<number>(r.y).sort((a, b) => a - b),
+    redelivered: list<number>(r.a),
     fetched: (r.o && !Array.isArray(r.o) ? r.o : {}) as Record<string, string>,
     finished: r.f === true,
   };

@@ -186,6 +186,8 @@ export type CompleteBatchResult =
       unwritten: number[];
       /** Indices of `delay` items held on their worker: not completed (complete them again later). */
       held: number[];
+      /** Indices of items that were complete already (redeliveries: nothing was counted for them). */
+      redelivered: number[];
       fetched: Record<string, string>;
       finished: boolean;
     }
@@ -223,6 +225,8 @@ export interface RunStore {
   abort(runId: string): Promise<boolean>;
   getError(runId: string): Promise<RunErrorRecord | undefined>;
   readOutputs(runId: string, ids: string[]): Promise<(string | undefined)[]>;
+  /** The instances of `specs` whose count of completed inputs has reached `need` (ready, or run already). */
+  readyAmong(runId: string, specs: readonly { id: string; need: number }[]): Promise<string[]>;
   /** Stores outputs outside a completion (large outputs, recovery). */
   writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
   /** The run's metrics records, from index `from` on (default 0: all). */

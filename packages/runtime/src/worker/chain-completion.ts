@@ -170,6 +170,8 @@ async function completePlain(
       run.replica.refresh(await ctx.store.getLengths(run.runId));
       continue;
     }
+    // A redelivered source hands on again what its expansion created (its first completion may have died before it did).
+    for (const n of res.redelivered) await reannounceExpansion(ctx, run, chains[n]!.inst.id, deps[n]!);
     const unwritten = new Set(res.unwritten);
     const held = new Set(res.held);
     items.forEach((it, n) => {
@@ -319,6 +321,29 @@ function predictWrites(run: WorkerRun, items: BatchCompletion[], byId: Map<strin
   return writes;
 }
 
+/**
+ * A source completed again (a redelivery: its worker died after its first completion) hands on
+ * every instance its recorded expansions created that is ready, beside its dependents (which the
+ * completion handles): a fan-out whose callback ignores its element (`xs.map(() => f(c))`) creates
+ * instances that never read the source, and the chain its first completion continued with one of
+ * them died with that worker. Instances that ran already run again (completions are idempotent).
+ */
+async function reannounceExpansion(ctx: CompletionContext, run: WorkerRun, id: string, dependents: readonly TaskInstance[]): Promise<void> {
+  const listed = new Set(dependents.map((d) => d.id));
+  const created = run.replica.expansionOf(id).filter((d) => !listed.has(d.id));
+  if (created.length === 0) return;
+  const ready = new Set(
+    await ctx.store.readyAmong(
+      run.runId,
+      created.map((d) => ({ id: d.id, need: d.deps.length })),
+    ),
+  );
+  const again = created.filter((d) => ready.has(d.id));
+  if (again.length === 0) return;
+  ctx.log(`run ${run.runId} task ${id} redelivered: ${again.length} instances its expansion created handed on again`);
+  await handOff(ctx, run, again);
+}
+
 async function handOff(ctx: CompletionContext, run: WorkerRun, ready: TaskInstance[]): Promise<void> {
   ctx.events.queued(run, ready);
   await Promise.all([...handoffsByGroup(run.plan, run.runId, ready)].map(([g, list]) => ctx.queue.push(g, list)));
@@ -384,6 +409,7 @@ async function completeExpanding(
       continue;
     }
     if (res.written) out.stored.set(c.inst.id, encoded.length);
+    if (res.redelivered) await reannounceExpansion(ctx, run, c.inst.id, all);
     ctx.events.expanded(run, expansion.created.length);
     const ready = all.filter((d) => res.ready.includes(d.id));
     const mine = ready.filter((d) => groupOf(run.plan, d) === ctx.group);
