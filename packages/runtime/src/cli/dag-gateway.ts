@@ -9,6 +9,7 @@ import { loadGatewayConfig } from "../gateway/gateway-config.js";
 import { REDIS_URL_ENV } from "../store/redis-url.js";
 import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
+import { watchParent } from "./parent-watch.js";
 
 const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]
        dag-gateway status [--port <n>] [--host <host>] [--json]`;
@@ -46,7 +47,8 @@ async function main(argv: string[]): Promise<number> {
     config: port === undefined ? config : { ...config, statusPort: port },
     ...(values.worker ? { workerScript: values.worker } : {}),
   });
-  const signal = await untilSignal();
+  // A gateway whose launcher died (a shell, a supervisor killed with SIGKILL) stops its workers and exits.
+  const signal = await Promise.race([untilSignal(), new Promise<NodeJS.Signals>((resolve) => watchParent(() => resolve("SIGTERM")))]);
   await gateway.stop(signal).catch(() => undefined);
   return 0;
 }
