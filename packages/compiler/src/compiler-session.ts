@@ -3,6 +3,7 @@ import { ModuleKind, ModuleResolutionKind, Project, ScriptTarget, type SourceFil
 import { AnalysisContext } from "./analysis/analysis-context.js";
 import { analyzeModule, type ModuleAnalysis } from "./analysis/analyze-module.js";
 import { findWorkflows } from "./analysis/find-decorated.js";
+import { workflowSyntaxErrors } from "./analysis/syntax-errors.js";
 import type { CompileOptions, CompileResult, ModuleResult } from "./compile-result.js";
 import { emitModule } from "./emit/emit-module.js";
 import { findProjectRoot } from "./project-root.js";
@@ -92,6 +93,15 @@ export function createCompilerSession(options: CompileOptions = {}): CompilerSes
     const result = baseResult(file, rootDir);
     try {
       const sourceFile = load(file);
+      // A module meant to hold workflows that does not parse is reported, never read from the parser's recovery.
+      const syntax = workflowSyntaxErrors(sourceFile, rootDir);
+      if (syntax.length > 0) {
+        result.status = "failed";
+        result.diagnostics = syntax;
+        result.inputs = [file];
+        result.ms = performance.now() - started;
+        return result;
+      }
       if (!needsAnalysis(sourceFile, rootDir)) {
         result.note = "no @workflow";
         result.ms = performance.now() - started;

@@ -6,6 +6,7 @@ import { AnalysisContext, type AnalyzedTask, type InlineFunction } from "./analy
 import { analyzeWorkflow } from "./analyze-workflow.js";
 import { checkTopLevel } from "./check-top-level.js";
 import { findWorkflows } from "./find-decorated.js";
+import { workflowSyntaxErrors } from "./syntax-errors.js";
 
 export type { AnalyzedTask, InlineFunction } from "./analysis-context.js";
 
@@ -44,6 +45,8 @@ export interface AnalyzeModuleOptions {
  */
 export function analyzeModule(file: SourceFile, options: AnalyzeModuleOptions): ModuleAnalysis {
   const ctx = new AnalysisContext(path.resolve(options.rootDir));
+  const syntax = workflowSyntaxErrors(file, options.rootDir);
+  if (syntax.length > 0) return { source: ctx.relativePath(file), workflows: [], tasks: {}, inline: {}, diagnostics: syntax };
   checkTopLevel(file, ctx);
   const workflows: WorkflowIR[] = [];
   for (const method of findWorkflows(file, ctx)) {

@@ -83,6 +83,7 @@ export const DIAGNOSTIC_CODES = {
     code: "TL1032",
     hint: "compute the value before the branch: const v = T.task(x); switch (v) { ... }",
   },
+  syntaxError: { code: "TL1033", hint: "fix the syntax error (the module must parse as TypeScript)" },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 /** Symbolic name of a diagnostic code, e.g. `"nonTaskCall"`. */

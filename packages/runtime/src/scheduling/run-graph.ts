@@ -458,11 +458,34 @@ export class RunGraph {
     if (entry.instance) return entry.instance;
     const node = entry.node as TaskNode;
     const args = this.concretize(entry.value as Value);
-    // A copy of exact length: refList's array grew by push (17 slots for one id) and the instance keeps it.
-    const deps = refList(args).slice();
+    // An argument that projects an element out of a fan-out (`xs.map(f)[0]`) reads one instance,
+    // yet the graph waits for the whole fan-out: its deps name every instance it waits for. A copy of
+    // exact length otherwise: refList's array grew by push (17 slots for one id) and the instance keeps it.
+    const deps = args === entry.value ? refList(args).slice() : this.waitedFor(entry.value as Value, refList(args));
     const instance: TaskInstance = { id: entry.id, nodeId: node.id, task: node.task, args, deps };
     if (deps.every((id) => this.entries.get(id)?.node.kind === "task")) entry.instance = instance;
     return instance;
+  }
+
+  /**
+   * `direct` (the refs of the concrete arguments) followed by every other task instance that
+   * `value` waits for through the virtual entries it reads (maps, reduces, branches, inline steps),
+   * in a stable order. An entry not expanded yet stays as it is (the instance is not ready then).
+   */
+  private waitedFor(value: Value, direct: string[]): string[] {
+    const out = new Set(direct);
+    const seen = new Set<string>();
+    const visit = (v: Value): void => {
+      for (const id of refList(v)) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const e = this.entries.get(id);
+        if (!e || e.node.kind === "task" || e.state === "expanding" || e.value === undefined) out.add(id);
+        else visit(e.value);
+      }
+    };
+    visit(value);
+    return out.size === direct.length ? direct : [...out];
   }
 
   private takeReady(): TaskInstance[] {
