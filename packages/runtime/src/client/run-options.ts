@@ -237,7 +237,7 @@ function resolveSigningKey(value: unknown): Buffer | undefined {
   if (typeof value === "string" && value !== "") return Buffer.from(value, "utf8");
   if (value instanceof Uint8Array && value.byteLength > 0) return Buffer.from(value);
   throw new InvalidOptionError(
-    `options.signingKey must be a non-empty string or Uint8Array, got ${typeof value === "string" ? "an empty string" : show(value)}`,
+    `options.signingKey must be a non-empty string or Uint8Array, got ${typeof value === "string" ? "an empty string" : value instanceof Uint8Array ? "empty bytes" : `a value of type ${typeof value}`}`,
   );
 }
 
