@@ -32,6 +32,11 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // SIGTERM first: a gateway stopped so removes its workers' cgroups (SIGKILL could not).
+  if (gw && gw.child.exitCode === null) {
+    gw.child.kill("SIGTERM");
+    await gw.exit;
+  }
   await gw?.dispose();
   dispose();
 });
