@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The period the quotas are expressed in (µs): 100 ms, the kernel's default. */
@@ -46,12 +46,34 @@ export function findCpuController(): CpuController | string {
       } finally {
         rmdirSync(probe);
       }
+      removeStaleCgroups(root);
       return { kind, root };
     } catch (error) {
       tried.push(`${root}: ${(error as Error).message}`);
     }
   }
   return `no writable CPU controller (${tried.join("; ")})`;
+}
+
+/**
+ * Removes the empty `taskloom-*` cgroups that earlier gateways left under `root` (one killed with
+ * SIGKILL removes nothing). A cgroup that still holds a process cannot be removed: a live
+ * gateway's workers keep theirs.
+ */
+function removeStaleCgroups(root: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((name) => name.startsWith("taskloom-"));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      rmdirSync(join(root, name));
+    } catch {
+      // In use (a live worker) or not ours to remove: kept.
+    }
+  }
 }
 
 function controllerKind(root: string): CpuController["kind"] | undefined {
