@@ -59,6 +59,8 @@ export interface WorkflowHistory {
 
 /** Caps that keep every part of the history bounded. */
 export const HISTORY_LIMITS = {
+  /** Workflow structures kept (the ones whose latest run is the oldest are forgotten first). */
+  structures: 256,
   /** Samples kept per (structure, task, configuration). */
   samplesPerTask: 64,
   /** Samples one run adds per (task, configuration). */

@@ -34,6 +34,9 @@ CREATE INDEX IF NOT EXISTS runs_by_structure ON runs (structure, id);
 
 type Db = BetterSqlite3.Database;
 
+/** Tables keyed by structure (transfers are shared by every structure). */
+const STRUCTURE_TABLES = ["workflows", "task_counts", "samples", "lengths", "runs"] as const;
+
 /**
  * {@link HistoryStore} in one SQLite file (better-sqlite3, WAL mode: several processes may record
  * into the same file). Each record is one transaction; trimming to the caps happens in it.
@@ -74,6 +77,7 @@ class SqliteHistoryStore implements HistoryStore {
       ),
       run: db.prepare("INSERT INTO runs (structure, run_id, summary, detail) VALUES (?, ?, ?, ?)"),
       trimRuns: db.prepare(`DELETE FROM runs WHERE structure = ? AND id <= (SELECT id FROM runs WHERE structure = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`),
+      beyondCap: db.prepare("SELECT structure FROM workflows ORDER BY last_at DESC, structure LIMIT -1 OFFSET ?").pluck(),
       trimDetails: db.prepare(
         `UPDATE runs SET detail = NULL WHERE structure = ? AND detail IS NOT NULL AND id <=
          (SELECT id FROM runs WHERE structure = ? AND detail IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET ?)`,
@@ -112,6 +116,7 @@ class SqliteHistoryStore implements HistoryStore {
       q.run.run(structure, summary.runId, JSON.stringify(summary), run.detail ? JSON.stringify(run.detail) : null);
       q.trimRuns.run(structure, structure, L.runsPerStructure);
       q.trimDetails.run(structure, structure, L.detailsPerStructure);
+      for (const old of q.beyondCap.all(L.structures) as string[]) this.forget(old);
     });
   }
 
@@ -195,11 +200,16 @@ class SqliteHistoryStore implements HistoryStore {
         const where = structure === undefined ? "" : " WHERE structure = ?";
         const args = structure === undefined ? [] : [structure];
         const n = (this.db.prepare(`SELECT count(*) AS n FROM workflows${where}`).get(...args) as { n: number }).n;
-        for (const table of ["workflows", "task_counts", "samples", "lengths", "runs"]) this.db.prepare(`DELETE FROM ${table}${where}`).run(...args);
-        if (structure === undefined) this.db.prepare("DELETE FROM transfers").run();
+        if (structure !== undefined) this.forget(structure);
+        else for (const table of [...STRUCTURE_TABLES, "transfers"]) this.db.prepare(`DELETE FROM ${table}`).run();
         return n;
       })(),
     );
+  }
+
+  /** Deletes one structure's rows (inside the caller's transaction). */
+  private forget(structure: string): void {
+    for (const table of STRUCTURE_TABLES) this.db.prepare(`DELETE FROM ${table} WHERE structure = ?`).run(structure);
   }
 
   async close(): Promise<void> {

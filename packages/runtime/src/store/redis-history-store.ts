@@ -13,7 +13,7 @@ import {
 } from "../history/history-types.js";
 import { HISTORY_RECORD_SCRIPT } from "./lua-scripts.js";
 import { connectRedis, type RedisConnection } from "./redis-connection.js";
-import { DEFAULT_KEY_PREFIX, historyField, historyIndexKey, historyKeys, transferKeys } from "./redis-keys.js";
+import { DEFAULT_KEY_PREFIX, historyField, historyIndexKey, historyKeys, historyRecentKey, transferKeys } from "./redis-keys.js";
 
 type ScriptConn = RedisConnection & { tlHistoryRecord(...args: (string | number)[]): Promise<number> };
 
@@ -72,12 +72,22 @@ class RedisHistoryStore implements HistoryStore {
       Promise.all([
         this.conn.tlHistoryRecord(keys.length, ...keys, arg),
         this.conn.hset(historyIndexKey(this.prefix), run.structure, JSON.stringify({ workflow: run.summary.workflow, className: run.className })),
+        this.conn.zadd(historyRecentKey(this.prefix), "GT", run.summary.at, run.structure),
         ...[...byTransfer].flatMap(([key, e]) => [
           this.conn.sadd(t.configurations, e.configuration),
           this.conn.rpush(key, ...e.items).then(() => this.conn.ltrim(key, -L.transfersPerConfiguration, -1)),
         ]),
       ]),
     );
+    await this.forgetBeyondCap();
+  }
+
+  /** Forgets the structures whose latest run is the oldest while more than {@link HISTORY_LIMITS}.structures are kept. */
+  private async forgetBeyondCap(): Promise<void> {
+    const n = await this.guard(() => this.conn.hlen(historyIndexKey(this.prefix)));
+    if (n <= HISTORY_LIMITS.structures) return;
+    const old = await this.guard(() => this.conn.zrangebyscore(historyRecentKey(this.prefix), "-inf", "+inf", "LIMIT", 0, n - HISTORY_LIMITS.structures));
+    for (const s of old) await this.clear(s);
   }
 
   async samples(structure: string): Promise<HistorySamples | undefined> {
@@ -158,7 +168,7 @@ class RedisHistoryStore implements HistoryStore {
         const [counts, lengthKeys, exists] = await Promise.all([this.conn.hkeys(k.counts), this.conn.smembers(k.lengthKeys), this.conn.exists(k.meta)]);
         const keys = [k.meta, k.counts, k.runs, k.details, k.detailOrder, k.lengthKeys, ...counts.map(k.samples), ...lengthKeys.map(k.lengths)];
         // One DEL per key: a structure's keys share a slot, but DEL of many keys is refused across slots on a Cluster.
-        await Promise.all([...keys.map((key) => this.conn.del(key)), this.conn.hdel(index, s)]);
+        await Promise.all([...keys.map((key) => this.conn.del(key)), this.conn.hdel(index, s), this.conn.zrem(historyRecentKey(this.prefix), s)]);
         n += exists;
       }
       if (structure === undefined) {

@@ -172,6 +172,11 @@ export function historyIndexKey(prefix: string): string {
   return `${prefix}:history:workflows`;
 }
 
+/** Sorted set: structure → start of its latest recorded run (ms), to forget the oldest beyond the cap. */
+export function historyRecentKey(prefix: string): string {
+  return `${prefix}:history:recent`;
+}
+
 /** Set of configurations with transfer samples, and the list of one configuration's samples of one kind. */
 export function transferKeys(prefix: string): { configurations: string; samples(configuration: string, kind: string): string } {
   return {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { HISTORY_LIMITS, createRedisHistory, createSqliteHistory, type HistoryRun, type HistoryStore, type TaskSample } from "../../dist/index.js";
+import Database from "better-sqlite3";
 import { connectRedis } from "../../dist/store/redis-connection.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tl-history-"));
@@ -18,6 +19,18 @@ interface Backend {
   open(): Promise<HistoryStore>;
   /** Keys or rows left behind (after clear). */
   leftovers(): Promise<number>;
+  /** Everything stored: rows of every table, or keys plus the entries of every key. */
+  size(): Promise<number>;
+}
+
+/** Entries of one Redis key (list, hash, set or sorted set). */
+async function entries(conn: Awaited<ReturnType<typeof connectRedis>>, key: string): Promise<number> {
+  const type = await conn.type(key);
+  if (type === "list") return conn.llen(key);
+  if (type === "hash") return conn.hlen(key);
+  if (type === "set") return conn.scard(key);
+  if (type === "zset") return conn.zcard(key);
+  throw new Error(`unexpected ${type} key ${key}`);
 }
 
 const backends: [string, () => Promise<Backend>][] = [
@@ -31,6 +44,13 @@ const backends: [string, () => Promise<Backend>][] = [
           const store = await createSqliteHistory(file);
           const n = (await store.workflows()).length;
           await store.close();
+          return n;
+        },
+        size: async () => {
+          const db = new Database(file, { readonly: true });
+          const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+          const n = tables.reduce((sum, t) => sum + (db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number), 0);
+          db.close();
           return n;
         },
       };
@@ -47,6 +67,14 @@ const backends: [string, () => Promise<Backend>][] = [
           const keys = await conn.keys(`${prefix}:*`);
           conn.disconnect();
           return keys.length;
+        },
+        size: async () => {
+          const conn = await connectRedis(inject("redisUrl"));
+          const keys = await conn.keys(`${prefix}:*`);
+          let n = keys.length;
+          for (const key of keys) n += await entries(conn, key);
+          conn.disconnect();
+          return n;
         },
       };
     },
@@ -195,6 +223,64 @@ for (const [name, make] of backends) {
       expect(await store.workflows()).toEqual([]);
       await store.close();
       expect(await b.leftovers()).toBe(0);
+    });
+
+    it("forgets the structures whose latest run is the oldest beyond the cap", async () => {
+      const b = await make();
+      const store = await b.open();
+      const cap = HISTORY_LIMITS.structures;
+      const bare = { detail: undefined, transfers: [] };
+      for (let i = 0; i < cap; i++) await store.record(run(`cap${i}`, 1000 + i, bare));
+      expect(await store.workflows()).toHaveLength(cap);
+      // cap0 runs again: now the most recent, so cap1 and cap2 are the ones to go when two more come.
+      await store.record(run("cap0", 1_000_000, bare));
+      await store.record(run("new1", 2_000_000, bare));
+      await store.record(run("new2", 3_000_000, bare));
+      const list = await store.workflows();
+      expect(list).toHaveLength(cap);
+      expect(list.slice(0, 3).map((w) => w.structure)).toEqual(["new2", "new1", "cap0"]);
+      expect(list.at(-1)?.structure).toBe("cap3");
+      expect(await store.samples("cap1")).toBeUndefined();
+      expect(await store.samples("cap2")).toBeUndefined();
+      expect(await store.runs("cap2")).toEqual([]);
+      expect((await store.samples("cap3"))?.runs).toBe(1);
+      expect((await store.samples("cap0"))?.runs).toBe(2);
+      await store.clear();
+      await store.close();
+      expect(await b.leftovers()).toBe(0);
+    });
+
+    it("stays the same size however many more runs it records (nothing grows without bound)", async () => {
+      const b = await make();
+      const store = await b.open();
+      let at = 0;
+      const recordRuns = async (n: number): Promise<void> => {
+        for (let i = 0; i < n; i++) {
+          at++;
+          const samples = Array.from({ length: HISTORY_LIMITS.samplesPerRun }, (_, k) => ({
+            task: `t${k % 3}`,
+            configuration: k % 2 ? "a" : "b",
+            ...sample(at, k, k),
+          }));
+          const transfers = Array.from({ length: 20 }, (_, k) => ({
+            configuration: k % 2 ? "a" : "b",
+            kind: k % 4 < 2 ? ("fetch" as const) : ("store" as const),
+            bytes: k,
+            ms: 1,
+          }));
+          // Two structures, each run with a new id, detail and fan-out length.
+          await store.record(run(`grow${at % 2}`, at, { samples, transfers, lengths: { "n1.items": at, "n2.items": at } }));
+        }
+      };
+      const enough = 2 * Math.max(HISTORY_LIMITS.runsPerStructure, Math.ceil(HISTORY_LIMITS.transfersPerConfiguration / 5));
+      await recordRuns(enough);
+      const size = await b.size();
+      await recordRuns(enough);
+      expect(await b.size()).toBe(size);
+      expect((await store.samples("grow0"))?.runs).toBe(enough);
+      await store.clear();
+      await store.close();
+      expect(await b.size()).toBe(0);
     });
 
     it("is shared: a second client sees what the first recorded", async () => {
