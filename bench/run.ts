@@ -22,6 +22,7 @@ import { benchLocalShapes } from "./sections/local-shapes.js";
 import { benchPlanners } from "./sections/planners.js";
 import { benchPlannersOnGateway } from "./sections/planners-gateway.js";
 import { benchRemoteSection } from "./sections/remote.js";
+import { benchMetricsUpload } from "./sections/metrics-upload.js";
 import { benchOptimizations } from "./sections/optimizations.js";
 import { benchScale } from "./sections/scale.js";
 import { compileBenchModules } from "./taskloom-local.js";
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
   }
   if (only.has("remote")) {
     console.log(`\n== Remote (dag-worker processes + Redis) ==\n${compileError ?? (await benchRemoteSection(runs, remoteWarmup))}`);
+    const upload = await benchMetricsUpload(Math.max(5, runs), 1);
+    console.log(`\n== Metrics upload strategies (a worker's MetricsSink on redis-server) ==\n${upload.join("\n")}`);
   }
   if (only.has("dashboard")) {
     const lines = await benchDashboard(runs, remoteWarmup, compileError);
