@@ -62,12 +62,17 @@ export class WorkerPool {
     });
   }
 
-  /** Idle workers now, each as the ms of keep-alive it has left (warm starts for the next run). */
+  /**
+   * Workers up now (idle or busy), each as the ms of keep-alive it has left: warm starts for the
+   * next run. A busy worker has its whole keep-alive ahead (its idle clock starts when its tasks
+   * end): the entry is a snapshot refreshed every second, so a worker busy with the end of the
+   * previous run when it was taken is idle when the next run is planned.
+   */
   warmWorkers(now = Date.now()): number[] {
     return this.#context.ledger
       .live(this.config.name)
-      .filter((r) => r.tasks.size === 0 && r.idleSince !== undefined && (r.state === "ready" || r.state === "idle"))
-      .map((r) => Math.max(0, this.config.keepAliveMs - (now - r.idleSince!)));
+      .filter((r) => r.state === "ready" || r.state === "idle" || r.state === "busy")
+      .map((r) => (r.tasks.size > 0 || r.idleSince === undefined ? this.config.keepAliveMs : Math.max(0, this.config.keepAliveMs - (now - r.idleSince))));
   }
 
   /** One supervision step: probe the queue, scale up or down, check stalls and timeouts. */

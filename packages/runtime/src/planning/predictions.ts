@@ -1,7 +1,7 @@
-import { fitLinear, mean, predictLinear, quantile, type LinearModel } from "./fit.js";
+import { fitLinear, MIN_FIT_SAMPLES, mean, predictLinear, quantile, type LinearModel } from "./fit.js";
 import type { HistorySamples, TaskSample, TransferSample } from "./samples.js";
 import { slaQuantile, type Sla } from "./sla.js";
-import { threadSpeed, type WorkerConfiguration } from "./worker-configuration.js";
+import { processSpeed, threadSpeed, type WorkerConfiguration } from "./worker-configuration.js";
 
 /** Start times a worker gateway measured for one configuration (ms samples). */
 export interface StartSamples {
@@ -52,6 +52,12 @@ export interface Predictions {
   updateMs(configuration: string): number;
   /** From a hand-off to its start on an idle worker (ms). */
   handoffMs(configuration: string): number;
+  /**
+   * From the end of a task to the start of a dependent its worker continues with (ms): the same
+   * ready → start latency of an idle thread (the low end of the measured queue waits), without the
+   * gateway's warm start.
+   */
+  continueMs(configuration: string): number;
   coldStartMs(configuration: string): number;
   /** Whether the task's samples show it CPU bound. */
   cpuBound(task: string): boolean;
@@ -118,7 +124,11 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     let m = byTask.get(t.task);
     if (!m) byTask.set(t.task, (m = new Map()));
     const cpu = t.samples.filter((s) => s.cpu >= 0).map((s) => s.cpu);
-    m.set(t.configuration, { exec: model(t.samples, (s) => s.executionMs, q), samples: t.samples.length, cpu: cpu.length > 0 ? quantile(cpu, 0.5) : -1 });
+    // A cold sample (the first task of a fresh worker or thread) also paid for loading and compiling
+    // the code: the execution model rests on the warm ones when there are enough of them.
+    const warm = t.samples.filter((s) => !s.cold);
+    const basis = warm.length >= MIN_FIT_SAMPLES ? warm : t.samples;
+    m.set(t.configuration, { exec: model(basis, (s) => s.executionMs, q), samples: basis.length, cpu: cpu.length > 0 ? quantile(cpu, 0.5) : -1 });
     allByTask.set(t.task, [...(allByTask.get(t.task) ?? []), ...t.samples]);
     byConfig.set(t.configuration, [...(byConfig.get(t.configuration) ?? []), ...t.samples]);
   }
@@ -196,6 +206,7 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     fetchMs: transferOf("fetch", pooledFetch),
     storeMs: transferOf("store", pooledStore),
     updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
+    continueMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.queueWaitMs, 0.1, 0)),
     handoffMs: perConfiguration((configuration) => {
       // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
       // gateway's warm starts when lower (they also count waits behind busy workers).
@@ -203,7 +214,18 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
       const warm = starts[configuration]?.warm ?? [];
       return warm.length > 0 ? Math.min(queued, pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs)) : queued;
     }),
-    coldStartMs: perConfiguration((configuration) => pick(starts[configuration]?.cold ?? [], q, PREDICTION_DEFAULTS.coldStartMs)),
+    coldStartMs: perConfiguration((configuration) => {
+      const own = starts[configuration]?.cold ?? [];
+      if (own.length > 0) return pick(own, q, PREDICTION_DEFAULTS.coldStartMs);
+      // Not measured on this configuration: a worker's start is CPU-bound single-threaded work, so
+      // another configuration's (the one with the most samples, then by name) scaled by their process speeds.
+      const target = configs.get(configuration);
+      const measured = Object.entries(starts)
+        .filter(([name, s]) => s.cold.length > 0 && configs.has(name))
+        .sort((a, b) => b[1].cold.length - a[1].cold.length || (a[0] < b[0] ? -1 : 1))[0];
+      if (!measured || !target) return PREDICTION_DEFAULTS.coldStartMs;
+      return pick(measured[1].cold, q, PREDICTION_DEFAULTS.coldStartMs) * (processSpeed(configs.get(measured[0])!) / processSpeed(target));
+    }),
     cpuBound: isCpuBound,
     samplesOf: (task) => [...(byTask.get(task)?.values() ?? [])].reduce((n, m) => n + m.samples, 0),
   };

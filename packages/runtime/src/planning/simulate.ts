@@ -79,7 +79,7 @@ interface Worker {
  * Simulates a run of `graph` under `placement`, as the remote runtime runs it: roots are handed off
  * at submission; a worker that completes an instance's last dependency continues with the first
  * dependent of its group (no hand-off), runs the dependents with its co-location key on its own
- * threads, and hands the others off to their group's queue, where the oldest worker with a free
+ * threads (each after the measured ready → start latency of a thread), and hands the others off to their group's queue, where the oldest worker with a free
  * thread takes them, or the gateway starts a worker (a cold start) while the configuration has
  * fewer than `maxWorkers`; else they wait. Warm workers of earlier runs take work without a cold
  * start while their keep-alive lasts. An output is stored in Redis when a dependent may read it
@@ -140,8 +140,15 @@ export function simulate(
     const config = worker.config.name;
     workerOf[i] = w;
     startMs[i] = t;
-    let fetch = 0;
-    for (const d of graph.deps[i]!) if (workerOf[d] !== w) fetch += predictions.fetchMs(config, sizes.outputBytes[d]!);
+    // A worker reads every input another worker stored in one round trip: one transfer of their bytes.
+    let remoteBytes = 0;
+    let remote = false;
+    for (const d of graph.deps[i]!) {
+      if (workerOf[d] === w) continue;
+      remote = true;
+      remoteBytes += sizes.outputBytes[d]!;
+    }
+    const fetch = remote ? predictions.fetchMs(config, Math.max(1, remoteBytes)) : 0;
     const exec = predictions.execution(graph.tasks[i]!, config, sizes.inputBytes[i]!);
     const store = stores(i) ? predictions.storeMs(config, sizes.outputBytes[i]!) : 0;
     executionMs[i] = exec.ms;
@@ -223,12 +230,12 @@ export function simulate(
       const sameGroup = placement.groups[d] === group;
       if (sameGroup && !kept) {
         kept = true;
-        start(d, w, t);
+        start(d, w, t + predictions.continueMs(group));
       } else if (sameGroup && key !== undefined && placement.colocate[d] === key) {
         const worker = workers[w]!;
         if (worker.free > 0) {
           worker.free--;
-          start(d, w, t);
+          start(d, w, t + predictions.continueMs(group));
         } else worker.local.push(d);
       } else events.push(t + predictions.handoffMs(placement.groups[d]!), READY, d);
     }

@@ -33,6 +33,15 @@ export function threadSpeed(config: Pick<WorkerConfiguration, "cpus" | "cpusEnfo
   return Math.min(1, config.cpus / config.threads);
 }
 
+/**
+ * The relative speed of a configuration's worker process for single-threaded work such as its own
+ * start (booting Node, loading code): `min(1, cpus)`, 1 when no quota is enforced.
+ */
+export function processSpeed(config: Pick<WorkerConfiguration, "cpus" | "cpusEnforced">): number {
+  if (!config.cpusEnforced || config.cpus === undefined) return 1;
+  return Math.min(1, config.cpus);
+}
+
 /** Configurations sorted the planners' stable way: by memory, then name. */
 export function byMemory(configs: readonly WorkerConfiguration[]): WorkerConfiguration[] {
   return [...configs].sort((a, b) => a.memoryMb - b.memoryMb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
