@@ -124,7 +124,8 @@ describe("dag-gateway: cpus per configuration", () => {
     );
     harnesses.push(gw);
     expect(gw.find(/listening on/)).toMatch(/no-controller \(256 MB x1, max 1, 0\.5 cpus NOT enforced\)/);
-    expect(gw.find(/configuration no-controller: cpus 0\.5 not enforced: no writable CPU controller/)).toBeDefined();
+    // Printed right after the "listening" line: the harness may have returned before it arrived.
+    await waitUntil("the not-enforced notice", () => gw.find(/configuration no-controller: cpus 0\.5 not enforced: no writable CPU controller/), 5000);
     const status = await gw.status();
     expect(status.configurations[0]!.cpus).toMatchObject({ cores: 0.5, enforced: false });
     expect(status.configurations[0]!.cpus!.detail).toMatch(/^not enforced: no writable CPU controller \(\/nonexistent\/cgroup: no cpu controller\)/);
