@@ -111,6 +111,12 @@ export interface RunEventMessage {
   e: WireRunEvent[];
   /** Task instances created by fan-out expansions on this worker since its last message. */
   k?: number;
+  /**
+   * Instances whose outputs this worker just stored and that a pre-loading worker may be waiting
+   * for (pre-load: it reads them before their fan-in is ready). Sent whether or not anyone listens
+   * to the task events, only for planned fan-ins with pre-load on.
+   */
+  s?: string[];
 }
 
 /** Whether a message of a run's channel is an event message (else a run status word). */

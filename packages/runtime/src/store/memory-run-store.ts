@@ -23,6 +23,8 @@ interface MemoryRun {
   lengths: Map<string, number>;
   /** Outputs held on their worker by delayed I/O: instance id → bytes and worker. */
   held: Map<string, { bytes: number; worker: string }>;
+  /** Fan-in id → the worker that pre-loads its inputs. */
+  preloads: Map<string, string>;
   error: RunErrorRecord | undefined;
 }
 
@@ -61,6 +63,7 @@ export class MemoryRunStore implements RunStore {
       outputs: new Map(),
       lengths: new Map(),
       held: new Map(),
+      preloads: new Map(),
       error: undefined,
     });
     this.metrics.set(runId, []);
@@ -296,6 +299,16 @@ export class MemoryRunStore implements RunStore {
       this.events.off(runId, listener);
       if (onEvents) this.events.off(`${runId} events`, onEvents);
     };
+  }
+
+  async reservePreload(runId: string, fanInId: string, worker: string, heldIds: readonly string[]): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (run?.meta.status !== "running") return false;
+    const holder = run.preloads.get(fanInId);
+    if (holder !== undefined && holder !== worker) return false;
+    run.preloads.set(fanInId, worker);
+    for (const id of heldIds) run.held.set(id, { bytes: Number.MAX_SAFE_INTEGER, worker });
+    return true;
   }
 
   async publishEvents(runId: string, message: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { blobKey, dashboardPresenceKey, runDataKeys, runIndexKeys, runKeys, runMetricsKeys, type RunKeys } from "./redis-keys.js";
 import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT, INDEX_RUN_SCRIPT } from "./lua-scripts.js";
+import { RESERVE_PRELOAD_SCRIPT } from "./preload-script.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import type { RunErrorDetail, RunFailureKind } from "../protocol/run-error-record.js";
 import { isRunEventMessage } from "../protocol/run-events.js";
@@ -27,6 +28,7 @@ type ScriptConn = RedisConnection & {
   tlFinish(...args: string[]): Promise<number>;
   tlCompleteBatch(...args: string[]): Promise<string>;
   tlIndexRun(...args: string[]): Promise<number>;
+  tlReservePreload(...args: string[]): Promise<number>;
 };
 
 /**
@@ -50,6 +52,7 @@ export class RedisRunStore implements RunStore {
     conn.defineCommand("tlFinish", { numberOfKeys: 2, lua: FINISH_SCRIPT });
     conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
     conn.defineCommand("tlIndexRun", { numberOfKeys: 2, lua: INDEX_RUN_SCRIPT });
+    conn.defineCommand("tlReservePreload", { numberOfKeys: 2, lua: RESERVE_PRELOAD_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -301,6 +304,11 @@ export class RedisRunStore implements RunStore {
         await this.subscriber?.unsubscribe(channel);
       }
     };
+  }
+
+  async reservePreload(runId: string, fanInId: string, worker: string, heldIds: readonly string[]): Promise<boolean> {
+    const k = this.keys(runId);
+    return (await this.conn.tlReservePreload(k.meta, k.counts, fanInId, worker, ...heldIds)) === 1;
   }
 
   async publishEvents(runId: string, message: string): Promise<void> {

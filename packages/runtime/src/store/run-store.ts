@@ -250,6 +250,13 @@ export interface RunStore {
   markDashboardWatching(ttlMs: number): Promise<void>;
   /** Whether a dashboard watches (see {@link RunStore.markDashboardWatching}). */
   dashboardWatching(): Promise<boolean>;
+  /**
+   * Pre-load: makes `worker` the one worker that pre-loads the inputs of fan-in `fanInId` (unless
+   * another one is) and marks `heldIds`, outputs it holds for that fan-in, held there (delayed
+   * I/O elsewhere then sends its outputs on at once). True when `worker` pre-loads it; false
+   * when another worker does or the run is not running.
+   */
+  reservePreload(runId: string, fanInId: string, worker: string, heldIds: readonly string[]): Promise<boolean>;
   /** Publishes one task-event message (JSON of a `RunEventMessage`) on the run's channel. */
   publishEvents(runId: string, message: string): Promise<void>;
   close(): Promise<void>;

@@ -31,6 +31,8 @@ export interface Chain {
   fetched: number;
   /** Delayed I/O: when the output of `inst` was first held on this worker instead of completing (ms since the epoch). */
   heldSince?: number;
+  /** Pre-load: inputs of the fan-in this chain's completion claims, read from the store while it waited (instance id → value). */
+  preloaded?: ReadonlyMap<string, unknown>;
 }
 
 /**

@@ -82,6 +82,11 @@ export async function completeChains(
   const out: Completed = { next: [], ended: [], inherit: [], held: [], uses: new Map(), encodeMs: new Map(), stored: new Map() };
   const ids = chains.map((c) => c.inst.id);
   const byId = new Map(chains.map((c, i) => [c.inst.id, outputs[i]]));
+  // Pre-load: the fan-in's other inputs, read while these waited, count as held here (not fetched again).
+  for (const c of chains) {
+    for (const [id, v] of c.preloaded ?? []) if (!byId.has(id)) byId.set(id, v);
+    delete c.preloaded;
+  }
   const sizeOf = new Map(chains.map((c, i) => [c.inst.id, sizes[i] ?? 0]));
   const plain: Chain[] = [];
   // Expansions whose other sources are still running: after this batch's plain completions (they may be among them).

@@ -14,6 +14,8 @@ import type { UseSink } from "./task-clustering.js";
 import { decideRetry } from "../protocol/retry-policy.js";
 import { BatchSizer } from "../scheduling/batch-sizer.js";
 import { HeldOutputs, type HeldOutput } from "./delayed-io.js";
+import { feedsPreload, Preloads } from "./preload.js";
+import { recordUse } from "./task-clustering.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRuntimeError } from "../errors.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
@@ -85,13 +87,27 @@ export class ChainRunner {
   /** Outputs delayed I/O holds here, each checked again after a backoff. */
   private readonly delayed = new HeldOutputs((h) => this.recheck(h));
 
+  /** Fan-ins planned here whose inputs this worker reads while they are made (pre-load). */
+  private readonly preloads: Preloads;
+
   constructor(ctx: RunnerContext) {
     this.ctx = { ...ctx, freeThreads: () => this.ctx.pool.threads - this.inFlight - this.runnable.length };
+    this.preloads = new Preloads({
+      store: ctx.store,
+      workerId: ctx.workerId,
+      log: ctx.log,
+      complete: (run, held, preloaded) => this.completeHeld(run, held, preloaded),
+      end: (held) => {
+        for (const h of held) this.end(h.chain);
+        this.ctx.released();
+      },
+    });
     this.sizer = new BatchSizer({ threads: ctx.pool.threads, maxInFlight: ctx.pool.threads, maxSeeds: MAX_BATCH });
   }
 
   /** Stops the pools of tasks with their own heap limit (the worker's own pool is the worker's), and the checks of held outputs. */
   async close(): Promise<void> {
+    this.preloads.drain();
     this.delayed.clear();
     const pools = [...this.limited.values()];
     this.limited.clear();
@@ -129,7 +145,17 @@ export class ChainRunner {
    * (approximately: one a held output shares with a running chain counts as free).
    */
   get working(): number {
-    return Math.max(0, this.heldIds.size - this.delayed.deliveries());
+    return Math.max(0, this.heldIds.size - this.delayed.deliveries() - this.preloads.deliveries());
+  }
+
+  /** Fan-ins whose inputs this worker pre-loads now (each with a subscription to its run's events). */
+  get preloading(): number {
+    return this.preloads.open;
+  }
+
+  /** The worker stops: pre-loads end, and the outputs held for them complete as usual. */
+  drainPreloads(): void {
+    this.preloads.drain();
   }
 
   /** Ids of the deliveries held (for lease heartbeats). */
@@ -339,6 +365,7 @@ export class ChainRunner {
     run.lastUsed = Date.now();
     this.ctx.log(`run ${run.runId} ${describeBatch(batch.map((c) => c.inst))} start`);
     if (this.ctx.observer) await Promise.all(batch.map((c) => c.observer?.started(run, c.inst)));
+    if (run.plan.colocate !== undefined) for (const c of batch) this.preloads.begin(run, c.inst, this.ctx.group);
     // Under a gateway, the gateway enforces timeouts (it stops the worker and the task is retried elsewhere).
     const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
     let outcome: BatchOutcome;
@@ -381,12 +408,53 @@ export class ChainRunner {
       source,
       checks: 0,
     }));
+    const now = run.plan.colocate === undefined ? ran : this.holdForPreload(run, ran);
+    if (now.length === 0) return;
     // Outputs held here that feed the same dependents complete with this batch (all in memory here).
     const peers = this.delayed.takeFeeding(
       run,
-      done.map((c) => c.inst.id),
+      now.map((h) => h.chain.inst.id),
     );
-    await this.complete(run, ran, peers);
+    await this.complete(run, now, peers);
+  }
+
+  /**
+   * Pre-load: outputs whose only dependent is a fan-in pre-loaded here are held until its other
+   * inputs are complete (they end here as tasks: logged, their threads free). Returns the others.
+   */
+  private holdForPreload(run: WorkerRun, ran: HeldOutput[]): HeldOutput[] {
+    const now: HeldOutput[] = [];
+    for (const h of ran) {
+      const inst = h.chain.inst;
+      if (!this.preloads.hold(h)) {
+        now.push(h);
+        continue;
+      }
+      this.ctx.log(`run ${run.runId} task ${inst.id} end, output held here for its pre-loaded fan-in`);
+      h.chain.observer?.ended(run, inst, true);
+      this.ctx.released();
+    }
+    return now;
+  }
+
+  /** Completes outputs pre-load held: with the inputs it read for their fan-in, or (pre-load ended) as usual. */
+  private completeHeld(run: WorkerRun, held: HeldOutput[], preloaded?: { target: string; values: ReadonlyMap<string, unknown> }): void {
+    if (run.over) {
+      for (const h of held) this.end(h.chain);
+      return;
+    }
+    for (const h of held) if (preloaded) h.chain.preloaded = preloaded.values;
+    const peers = this.delayed.takeFeeding(
+      run,
+      held.map((h) => h.chain.inst.id),
+    );
+    const use = preloaded && { target: preloaded.target, inputs: preloaded.values.size };
+    void this.complete(run, [], [...held, ...peers], use).catch((error: Error) =>
+      this.internal(
+        [...held, ...peers].map((h) => h.chain),
+        error,
+      ),
+    );
   }
 
   /** A held output is due for its next check: it completes, or is held again, with the held outputs feeding the same dependents. */
@@ -404,7 +472,7 @@ export class ChainRunner {
    * Completes chains whose tasks ran: `ran` just now (their end is logged and reported), `peers`
    * earlier (outputs delayed I/O held). Chains held again are held; the others continue or end.
    */
-  private async complete(run: WorkerRun, ran: HeldOutput[], peers: HeldOutput[]): Promise<void> {
+  private async complete(run: WorkerRun, ran: HeldOutput[], peers: HeldOutput[], preloaded?: { target: string; inputs: number }): Promise<void> {
     const all = [...ran, ...peers];
     const chains = all.map((h) => h.chain);
     // Read before completing: a chain moves on to its next task there.
@@ -437,6 +505,15 @@ export class ChainRunner {
       else rows.set(h.source, [row]);
     }
     for (const [source, list] of rows) this.ctx.metrics.add(run.runId, source, list);
+    if (preloaded && preloaded.inputs > 0 && res.next.some((c) => c.inst.id === preloaded.target)) {
+      this.ctx.log(`run ${run.runId} task ${preloaded.target} claimed here with ${preloaded.inputs} inputs pre-loaded`);
+      recordUse(res.uses, preloaded.target, { pl: preloaded.inputs });
+    }
+    if (run.plan.colocate !== undefined && res.stored.size > 0) {
+      // Pre-loaders of the fan-ins these outputs feed read them now.
+      const announced = [...res.stored.keys()].filter((id) => feedsPreload(run, id));
+      if (announced.length > 0) this.ctx.events.stored(run, announced);
+    }
     if (res.uses.size > 0) this.recordUses(run, res.uses);
     for (const [to, from] of res.inherit) {
       for (const t of from.tokens) t.refs++;

@@ -222,6 +222,7 @@ export class RemoteWorker {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.runner.drainPreloads();
     this.wake?.();
     const deadline = Date.now() + graceMs;
     // Whatever state Redis is in (down, or stuck without answering), each wait ends by the deadline.

@@ -11,6 +11,7 @@ interface Pending {
   index: Map<string, number>;
   events: WireRunEvent[];
   created: number;
+  stored: string[];
 }
 
 /**
@@ -38,7 +39,7 @@ export class RunEventPublisher {
   private of(run: WorkerRun): Pending {
     let p = this.pending.get(run.runId);
     if (!p) {
-      p = { run, tasks: [], index: new Map(), events: [], created: 0 };
+      p = { run, tasks: [], index: new Map(), events: [], created: 0, stored: [] };
       this.pending.set(run.runId, p);
     }
     if (!this.scheduled) {
@@ -87,6 +88,11 @@ export class RunEventPublisher {
     this.of(run).created += count;
   }
 
+  /** Outputs of `ids` were stored and a pre-loading worker may wait for them (sent even when nobody listens to task events). */
+  stored(run: WorkerRun, ids: readonly string[]): void {
+    if (ids.length > 0) this.of(run).stored.push(...ids);
+  }
+
   /**
    * Publishes what is pending (of one run, or of all). Called before a completion is recorded,
    * so that a run's `done` or `failed` always follows its last task events on the channel.
@@ -96,8 +102,14 @@ export class RunEventPublisher {
     const list = run ? [this.pending.get(run.runId)].filter((p) => p !== undefined) : [...this.pending.values()];
     for (const p of list) {
       this.pending.delete(p.run.runId);
-      if (p.events.length === 0 && p.created === 0) continue;
-      const message: RunEventMessage = { w: this.worker, t: p.tasks, e: p.events, ...(p.created > 0 ? { k: p.created } : {}) };
+      if (p.events.length === 0 && p.created === 0 && p.stored.length === 0) continue;
+      const message: RunEventMessage = {
+        w: this.worker,
+        t: p.tasks,
+        e: p.events,
+        ...(p.created > 0 ? { k: p.created } : {}),
+        ...(p.stored.length > 0 ? { s: p.stored } : {}),
+      };
       this.store
         .publishEvents(p.run.runId, JSON.stringify(message))
         .catch((error: Error) => this.log(`run ${p.run.runId}: cannot publish events: ${error.message}`));
