@@ -14,6 +14,8 @@ let run;
 let graph;
 let drawn = false;
 let succ;
+/** A planned run's plan (GET /api/runs/<id> → plan): predictions per instance, the critical path. */
+let plan;
 
 function layers(g) {
   const depth = new Map(g.nodes.map((n) => [n.id, 0]));
@@ -93,19 +95,35 @@ function draw() {
   const grouped = tasks.size > GROUP_ABOVE;
   const W = 170;
   const H = 54;
+  /** The gap between columns, wide enough for an edge's byte label. */
+  const GAP = 110;
   const pos = new Map();
   let height = 0;
-  for (const [d, list] of columns) list.forEach((n, i) => pos.set(n.id, { x: 10 + d * (W + 40), y: 10 + i * (H + 20) })), (height = Math.max(height, list.length));
+  for (const [d, list] of columns) list.forEach((n, i) => pos.set(n.id, { x: 10 + d * (W + GAP), y: 10 + i * (H + 20) })), (height = Math.max(height, list.length));
   svg.setAttribute("height", String(20 + height * (H + 20)));
-  svg.setAttribute("width", String(20 + columns.size * (W + 40)));
+  svg.setAttribute("width", String(20 + columns.size * (W + GAP)));
   svg.replaceChildren();
+  const mode = colourModeOf();
+  const critical = criticalPath(graph, by, run.plan);
+  svg.dataset.critical = critical.source;
+  $("critical-source").textContent = { measured: "from the measured times", plan: "the plan's", none: "none yet" }[critical.source];
   for (const e of graph.edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
     if (!a || !b) continue;
     const line = document.createElementNS(ns, "line");
-    Object.entries({ x1: a.x + W, y1: a.y + H / 2, x2: b.x, y2: b.y + H / 2, stroke: "#999" }).forEach(([k, v]) => line.setAttribute(k, v));
+    const onPath = critical.nodes.has(e.from) && critical.nodes.has(e.to);
+    Object.entries({ x1: a.x + W, y1: a.y + H / 2, x2: b.x, y2: b.y + H / 2, stroke: onPath ? "#7b2cbf" : "#999", "stroke-width": onPath ? 3 : 1 }).forEach(([k, v]) => line.setAttribute(k, v));
     svg.append(line);
+    // The bytes the source's instances output (and how much of it went through Redis).
+    const label = edgeLabel(by.get(e.from));
+    if (label) {
+      const text = document.createElementNS(ns, "text");
+      Object.entries({ x: a.x + W + 3, y: a.y + H / 2 - 4, "font-size": 9, class: "edge-label" }).forEach(([k, v]) => text.setAttribute(k, v));
+      Object.assign(text.dataset, { from: e.from, to: e.to, bytes: label.out, redisBytes: label.redis });
+      text.textContent = label.text;
+      svg.append(text);
+    }
   }
   for (const n of boxes) {
     const p = pos.get(n.id);
@@ -115,9 +133,10 @@ function draw() {
     g.dataset.node = n.id;
     g.dataset.total = String(c.total);
     g.dataset.state = nodeState(n.id, c, by, succ);
+    if (critical.nodes.has(n.id)) g.dataset.critical = critical.source;
     for (const s of STATES) g.dataset[s] = String(c[s] ?? 0);
     const frame = document.createElementNS(ns, "rect");
-    Object.entries({ width: W, height: H, fill: "white", stroke: "#555", rx: 4, class: `frame node-${g.dataset.state}` }).forEach(([k, v]) => frame.setAttribute(k, v));
+    Object.entries({ width: W, height: H, fill: "white", stroke: "#555", rx: 4, class: `frame node-${g.dataset.state}${critical.nodes.has(n.id) ? " critical" : ""}` }).forEach(([k, v]) => frame.setAttribute(k, v));
     g.append(frame);
     const label = document.createElementNS(ns, "text");
     label.setAttribute("x", "4");
@@ -133,15 +152,26 @@ function draw() {
         const r = document.createElementNS(ns, "rect");
         Object.entries({ x: 4 + (i % perRow) * size, y: 20 + Math.floor(i / perRow) * size, width: size - 1, height: size - 1, class: t.state }).forEach(([k, v]) => r.setAttribute(k, v));
         r.dataset.instance = t.instanceId;
+        const key = colourKey(t, mode);
+        const fill = fillOf(key, mode);
+        if (fill) r.style.fill = fill;
+        r.dataset.colour = key;
         g.append(r);
       });
     } else if (c.total > 0) {
       let x = 4;
-      for (const s of STATES) {
-        const w = ((c[s] ?? 0) / c.total) * (W - 8);
+      // Shares of the node's instances by state, or by worker / configuration.
+      const shares = new Map();
+      if (mode === "state") for (const s of STATES) shares.set(s, c[s] ?? 0);
+      else for (const t of c.list) shares.set(colourKey(t, mode), (shares.get(colourKey(t, mode)) ?? 0) + 1);
+      for (const [s, count] of shares) {
+        const w = (count / c.total) * (W - 8);
         if (w <= 0) continue;
         const r = document.createElementNS(ns, "rect");
-        Object.entries({ x, y: 22, width: w, height: 14, class: s }).forEach(([k, v]) => r.setAttribute(k, v));
+        Object.entries({ x, y: 22, width: w, height: 14, class: mode === "state" ? s : "share" }).forEach(([k, v]) => r.setAttribute(k, v));
+        const fill = fillOf(s, mode);
+        if (fill) r.style.fill = fill;
+        r.dataset.colour = s;
         g.append(r);
         x += w;
       }
@@ -169,7 +199,13 @@ function header() {
   const elapsed = (run.makespanMs ?? Date.now() - run.startedAt) / 1000;
   $("title").textContent = `${run.workflow} · ${run.id}`;
   $("header").replaceChildren(
-    ...[["state", run.status], ["elapsed", `${elapsed.toFixed(1)} s`], ["tasks", String(tasks.size)], ...STATES.filter((s) => counts[s]).map((s) => [s, String(counts[s])])].map(([k, v]) => {
+    ...[
+      ["state", run.status],
+      ["elapsed", `${elapsed.toFixed(1)} s`],
+      ["tasks", String(tasks.size)],
+      ...STATES.filter((s) => counts[s]).map((s) => [s, String(counts[s])]),
+      ...planHeaderItems(run, tasks),
+    ].map(([k, v]) => {
       const span = document.createElement("span");
       span.id = `h-${k}`;
       span.textContent = `${k}: ${v}`;
@@ -236,6 +272,7 @@ async function start() {
   const detail = window.TASKLOOM_EXPORT ?? (await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json());
   graph = detail.graph;
   run = detail;
+  plan = detail.plan;
   for (const t of detail.tasks) tasks.set(t.instanceId, t);
   values(detail);
   render();
@@ -243,7 +280,7 @@ async function start() {
   const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events${q}`);
   source.addEventListener("update", (m) => {
     const u = JSON.parse(m.data);
-    run = u.run;
+    run = { ...u.run, plan };
     for (const t of u.tasks) {
       const before = tasks.get(t.instanceId);
       if ((t.state === "done" || t.state === "failed") && before?.state !== t.state) fresh.push(t);
@@ -261,5 +298,6 @@ async function start() {
     render();
   });
 }
+$("colour-by").onchange = () => render();
 start();
 window.dashboardDrawn = () => drawn;

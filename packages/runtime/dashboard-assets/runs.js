@@ -15,7 +15,21 @@ async function load() {
   body.replaceChildren(
     ...runs.map((r) => {
       const tr = document.createElement("tr");
-      const cells = [r.id, r.workflow, r.status, new Date(r.startedAt).toLocaleTimeString(), r.makespanMs === undefined ? "" : `${r.makespanMs} ms`, `${r.tasks.done} / ${r.tasks.failed} / ${r.tasks.total}`, r.planner];
+      const p = r.predicted;
+      const err = errorOf(r);
+      const cells = [
+        r.id,
+        r.workflow,
+        r.status,
+        new Date(r.startedAt).toLocaleTimeString(),
+        r.makespanMs === undefined ? "" : `${r.makespanMs} ms`,
+        `${r.tasks.done} / ${r.tasks.failed} / ${r.tasks.total}`,
+        r.planner,
+        p ? `${Math.round(p.makespanMs)} ms (${p.sla})` : "",
+        err === undefined ? "" : `${err >= 0 ? "+" : ""}${(100 * err).toFixed(1)} %`,
+        p ? p.gbSeconds.toFixed(4) : "",
+        r.gbSeconds === undefined ? "" : r.gbSeconds.toFixed(4),
+      ];
       cells.forEach((text, i) => {
         const td = tr.insertCell();
         if (i === 0) {
@@ -26,21 +40,41 @@ async function load() {
         } else td.textContent = text;
       });
       tr.dataset.status = r.status;
+      tr.dataset.run = r.id;
       return tr;
     }),
   );
   planners(runs);
 }
-/** The planners of the listed runs that ended: how many, and their median makespan. */
+/** A run's makespan error against its prediction ((actual − predicted) / predicted), once it ended. */
+function errorOf(r) {
+  if (!r.predicted || r.makespanMs === undefined || !(r.predicted.makespanMs > 0)) return undefined;
+  return (r.makespanMs - r.predicted.makespanMs) / r.predicted.makespanMs;
+}
+
+/** The planners of the listed runs that ended: runs, median makespan and GB-s, prediction error, SLA hits. */
 function planners(runs) {
   const by = new Map();
-  for (const r of runs) if (r.makespanMs !== undefined) (by.get(r.planner) ?? by.set(r.planner, []).get(r.planner)).push(r);
+  for (const r of runs) if (r.makespanMs !== undefined && r.status === "done") (by.get(r.planner) ?? by.set(r.planner, []).get(r.planner)).push(r);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   $("planners").tBodies[0].replaceChildren(
     ...[...by].map(([planner, list]) => {
       const tr = document.createElement("tr");
+      tr.dataset.planner = planner;
       const gbs = list.filter((r) => r.gbSeconds !== undefined).map((r) => r.gbSeconds);
-      for (const v of [planner, list.length, `${median(list.map((r) => r.makespanMs))} ms`, gbs.length ? median(gbs).toFixed(4) : "n/a"]) tr.insertCell().textContent = String(v);
+      const planned = list.filter((r) => errorOf(r) !== undefined);
+      const hits = planned.filter((r) => r.makespanMs <= r.predicted.makespanMs).length;
+      Object.assign(tr.dataset, { runs: list.length, planned: planned.length, hits });
+      const cells = [
+        planner,
+        list.length,
+        `${median(list.map((r) => r.makespanMs))} ms`,
+        gbs.length ? median(gbs).toFixed(4) : "n/a",
+        planned.length,
+        planned.length ? `${(100 * median(planned.map((r) => Math.abs(errorOf(r))))).toFixed(1)} %` : "n/a",
+        planned.length ? `${hits} / ${planned.length}` : "n/a",
+      ];
+      for (const v of cells) tr.insertCell().textContent = String(v);
       return tr;
     }),
   );

@@ -46,12 +46,17 @@ function timelineView(force) {
   const lanes = [...new Set(measured.map((t) => `${t.worker ?? "?"} · thread ${t.thread ?? "?"}`))].sort();
   const laneOf = new Map(lanes.map((l, i) => [l, i]));
   const start = run.startedAt;
-  const end = Math.max(run.startedAt + (run.makespanMs ?? 0), ...measured.map((t) => t.endedAt + (t.storeMs ?? 0)), start + 1);
+  // The plan's schedule (ghost bars): a lane per worker the plan simulated, below the measured lanes.
+  const planned = Object.entries(plan?.tasks ?? {});
+  const ghostLanes = [...new Set(planned.map(([, p]) => p.worker))].sort();
+  const ghostLaneOf = new Map(ghostLanes.map((l, i) => [l, lanes.length + i]));
+  let end = Math.max(run.startedAt + (run.makespanMs ?? 0), start + 1, start + (plan?.predictedMakespanMs ?? 0));
+  for (const t of measured) end = Math.max(end, t.endedAt + (t.storeMs ?? 0));
   const LANE = 18;
   const LEFT = 190;
   const width = Math.max(600, canvas.parentElement.clientWidth - 20);
   canvas.width = width;
-  canvas.height = 24 + lanes.length * LANE;
+  canvas.height = 24 + (lanes.length + ghostLanes.length) * LANE;
   const ctx = canvas.getContext("2d");
   ctx.font = "11px system-ui";
   const x = (ms) => LEFT + ((ms - start) / (end - start)) * (width - LEFT - 10);
@@ -77,11 +82,21 @@ function timelineView(force) {
       ctx.fillRect(x(t.startedAt), y - 2, 2, LANE);
     }
   }
+  ctx.strokeStyle = "#7b2cbf";
+  for (const [, p] of planned) {
+    const y = 20 + ghostLaneOf.get(p.worker) * LANE;
+    const a = x(start + p.startMs);
+    const w = Math.max(1, x(start + p.endMs) - a);
+    ctx.fillStyle = "rgba(123, 44, 191, 0.18)";
+    ctx.fillRect(a, y, w, LANE - 4);
+    ctx.strokeRect(a, y, w, LANE - 4);
+  }
   ctx.fillStyle = "#333";
   lanes.forEach((l, i) => ctx.fillText(`${l} · idle ${Math.max(0, Math.round(100 - (100 * busy[i]) / (end - start)))}%`, 2, 32 + i * LANE));
+  ghostLanes.forEach((l, i) => ctx.fillText(`plan · ${l}`, 2, 32 + (lanes.length + i) * LANE));
   ctx.fillText(`0 ms`, LEFT, 12);
-  ctx.fillText(`${end - start} ms`, width - 70, 12);
-  Object.assign(canvas.dataset, { lanes: lanes.length, segments, tasks: measured.length });
+  ctx.fillText(`${Math.round(end - start)} ms`, width - 70, 12);
+  Object.assign(canvas.dataset, { lanes: lanes.length, segments, tasks: measured.length, ghostLanes: ghostLanes.length, ghosts: planned.length });
 }
 
 /** The inspector of one task instance: what the page knows of it, then its output preview from the API. */
@@ -99,7 +114,16 @@ async function inspect(instanceId) {
     row("worker", t.worker === undefined ? undefined : `${t.worker}, thread ${t.thread ?? "?"}${t.configuration ? `, configuration ${t.configuration}` : ""}${t.cold === undefined ? "" : t.cold ? ", cold start" : ", warm"}`);
     row("queued", t.queuedAt && new Date(t.queuedAt).toISOString());
     row("measured", t.endedAt !== undefined && t.startedAt !== undefined ? `fetch ${fmt(t.fetchMs)} · execution ${fmt(t.endedAt - t.startedAt)} · store ${fmt(t.storeMs)}` : undefined);
-    row("planned", "no plan for this run");
+    const p = plan?.tasks?.[t.instanceId];
+    const rel = (at) => (at === undefined ? "?" : fmt(at - run.startedAt));
+    row(
+      "planned",
+      p
+        ? `on ${p.worker} (configuration ${p.group}), start ${fmt(p.startMs)}, end ${fmt(p.endMs)}, ${fmt(p.endMs - p.startMs)}; measured start ${rel(t.startedAt)}, end ${rel(t.endedAt)}, ${t.endedAt !== undefined && t.startedAt !== undefined ? fmt(t.endedAt - t.startedAt) : "?"} (ms after the run's start)`
+        : plan
+          ? "not in the plan (an instance of a fan-out longer than predicted)"
+          : "no plan for this run",
+    );
     row("inputs", t.inputBytes === undefined ? undefined : `${t.inputBytes} B (${t.redisInputBytes ?? 0} B read from Redis, the rest in memory)`);
     row("output", t.outputBytes === undefined ? undefined : `${t.outputBytes} B (${t.storedBytes ? `${t.storedBytes} B stored in Redis` : "kept in memory"})`);
   }

@@ -27,6 +27,7 @@ export type {
   RunEventType,
   RunEventMessage,
   WireRunEvent,
+  WireRunningEvent,
 } from "./protocol/run-events.js";
 export { runEventOf, isRunEventMessage } from "./protocol/run-events.js";
 export type { RunReport, TaskReport, SkippedTaskReport, RunOutcome } from "./report/run-report.js";

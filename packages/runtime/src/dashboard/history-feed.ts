@@ -3,6 +3,7 @@ import { graphOfInstances } from "./dashboard-graph.js";
 import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
 import { measuresOfReport } from "./task-measures.js";
+import { planViewOf } from "./run-plan-view.js";
 
 /**
  * Feeds a dashboard with the runs a history store keeps (`dag-dashboard --history <file>`): each
@@ -39,6 +40,9 @@ export class HistoryFeed {
         const report = detail?.report;
         const view = new RunView(summary.runId, summary.workflow, { nodes: [], edges: [] }, summary.at, summary.planner, "history");
         for (const t of report?.tasks ?? []) view.measured(measuresOfReport(t));
+        if (report?.cost) view.knownGbSeconds = report.cost.gbSeconds;
+        const plan = detail?.plan ?? report?.plan;
+        if (plan) view.plan = planViewOf(plan);
         view.graph = graphOfInstances(view.tasks.values());
         view.end(summary.status === "succeeded" ? "done" : "failed", summary.at + summary.makespanMs);
         this.server.addRun(view);

@@ -49,6 +49,7 @@ export async function watchOnProcessDashboard(
     onEvent: (event) => view.apply(event),
     end: (ok, aborted, outcome) => {
       for (const t of outcome?.report?.tasks ?? []) view.measured(measuresOfReport(t));
+      if (outcome?.report?.cost) view.knownGbSeconds = outcome.report.cost.gbSeconds;
       view.end(ok ? "done" : aborted ? "aborted" : "failed", Date.now(), ok ? { value: outcome?.output } : undefined);
     },
   };

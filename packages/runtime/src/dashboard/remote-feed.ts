@@ -2,13 +2,15 @@ import type { ModuleManifest } from "@taskloom/sdk/internal";
 import { decodeRemote } from "../codec/remote-codec.js";
 import { taskNameOf } from "../protocol/manifest-check.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
-import { runEventOf, type RunEventMessage } from "../protocol/run-events.js";
+import { isRunEventMessage, runEventOf, type RunEventMessage } from "../protocol/run-events.js";
 import { rowsOfRecord } from "../report/metrics-record.js";
 import type { RunIndexEntry, RunStatus, RunStore } from "../store/run-store.js";
 import { dashboardGraphOf, graphOfInstances } from "./dashboard-graph.js";
 import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
 import { measuresOfRow } from "./task-measures.js";
+import { planViewOf, type PlanView } from "./run-plan-view.js";
+import type { PlanReport } from "../planning/plan-report.js";
 
 /** Options of {@link RemoteFeed}. */
 export interface RemoteFeedOptions {
@@ -26,6 +28,9 @@ export interface RemoteFeedOptions {
 const PRESENCE_TTL_MS = 5_000;
 /** How long after its end a run's metrics are still read (workers upload them after their completions). */
 const METRICS_TAIL_MS = 2_000;
+/** Runs, and messages per run, kept for runs published on before the feed added them. */
+const MAX_EARLY_RUNS = 64;
+const MAX_EARLY_MESSAGES = 2_000;
 
 interface LiveRun {
   view: RunView;
@@ -33,7 +38,6 @@ interface LiveRun {
   /** Metrics records read so far. */
   offset: number;
   names: (task: string) => string;
-  unwatch?: () => Promise<void>;
   /** When the feed learnt that the run ended, and how it ended. */
   end?: { status: Exclude<RunStatus, "running">; at: number; seenAt: number };
   /** No manifest: the graph is made of the nodes its instances name. */
@@ -52,6 +56,9 @@ export class RemoteFeed {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private unwatchIndex: (() => Promise<void>) | undefined;
+  private unwatchRuns: (() => Promise<void>) | undefined;
+  /** Messages of runs not added yet (published while the feed read their index entry and manifest), replayed once added. */
+  private readonly early = new Map<string, string[]>();
   private lastBeat = 0;
   private since: number;
   private closed = false;
@@ -69,6 +76,8 @@ export class RemoteFeed {
    * written to the index (a new run, or one that ended) is read at once.
    */
   async start(): Promise<void> {
+    // Every run's channel from now on: a run's first batches are seen running even when they start before the feed adds the run.
+    this.unwatchRuns = await this.store.watchAllRuns((id, message) => this.onRunMessage(id, message));
     this.unwatchIndex = await this.store.watchRunIndex(() => this.soon());
     await this.poll();
     this.schedule(this.options.pollMs ?? 500);
@@ -97,9 +106,10 @@ export class RemoteFeed {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     await this.unwatchIndex?.().catch(() => undefined);
+    await this.unwatchRuns?.().catch(() => undefined);
     await this.polling;
-    await Promise.all([...this.live.values()].map((r) => r.unwatch?.().catch(() => undefined)));
     this.live.clear();
+    this.early.clear();
     // Workers stop publishing for runs they load from now on (another dashboard marks itself again within its beat).
     if (this.options.markPresence !== false) await this.store.markDashboardWatching(0).catch(() => undefined);
   }
@@ -136,12 +146,14 @@ export class RemoteFeed {
 
   /** A run seen for the first time: its graph, then (live) its channel, then what is stored so far. */
   private async add(entry: RunIndexEntry): Promise<void> {
+    if (!this.early.has(entry.id)) this.early.set(entry.id, []);
     const meta = entry.status === "running" ? await this.store.getMeta(entry.id) : undefined;
     const manifest = await this.manifestOf(entry, meta?.manifest);
     const workflow = manifest?.workflows.find((w) => w.name === entry.workflow);
     const names = (task: string): string => (manifest ? taskNameOf(manifest, task) : task);
     const graph = manifest && workflow ? dashboardGraphOf(manifest, workflow) : graphOfInstances([]);
     const view = new RunView(entry.id, entry.workflow, graph, entry.startedAt, entry.planner, "remote");
+    if (entry.plan) view.plan = await this.planOf(entry);
     view.readOutput = async (id) => {
       const [text] = await this.store.readOutputs(entry.id, [id]);
       return text === undefined ? undefined : { value: decodeRemote(text) };
@@ -149,24 +161,57 @@ export class RemoteFeed {
     this.server.addRun(view);
     const run: LiveRun = { view, entry, offset: 0, names, derived: !(manifest && workflow) };
     this.live.set(entry.id, run);
-    if (entry.status === "running" && meta?.status === "running") {
-      run.unwatch = await this.store.watch(
-        entry.id,
-        (status) => {
-          if (status !== "running") this.ended(run, status);
-        },
-        (text) => this.onMessage(run, text),
-      );
-    } else {
+    const early = this.early.get(entry.id);
+    this.early.delete(entry.id);
+    for (const message of early ?? []) this.onRunMessage(entry.id, message);
+    if (!(entry.status === "running" && meta?.status === "running")) {
       this.ended(run, meta && meta.status !== "running" ? meta.status : entry.status === "running" ? "aborted" : entry.status, entry.finishedAt, entry.error);
     }
     await this.refresh(run);
+  }
+
+  /** A planned run's plan: its whole report while Redis keeps it, else the index's prediction. */
+  private async planOf(entry: RunIndexEntry): Promise<PlanView> {
+    const json = await this.store.getPlanReport(entry.id).catch(() => undefined);
+    if (json) return planViewOf(JSON.parse(json) as PlanReport);
+    const p = entry.plan as NonNullable<RunIndexEntry["plan"]>;
+    return {
+      planner: entry.planner,
+      sla: p.sla,
+      predictedMakespanMs: p.predictedMakespanMs,
+      predictedGbSeconds: p.predictedGbSeconds,
+      ...(p.fallback ? { fallback: p.fallback } : {}),
+      criticalPath: [],
+      tasks: {},
+    };
   }
 
   private async manifestOf(entry: RunIndexEntry, inline: string | undefined): Promise<ModuleManifest | undefined> {
     if (inline) return JSON.parse(inline) as ModuleManifest;
     const blob = await this.store.getBlob("manifest", entry.manifestHash).catch(() => undefined);
     return blob ? (JSON.parse(blob.toString("utf8")) as ModuleManifest) : undefined;
+  }
+
+  /** A message of a run's channel: a status word or task events; kept for a run not added yet. */
+  private onRunMessage(runId: string, text: string): void {
+    const run = this.live.get(runId);
+    if (!run) {
+      // A run being added (its entry read, its view not made yet) keeps its messages too.
+      if (this.seen.has(runId) && !this.early.has(runId)) return;
+      let list = this.early.get(runId);
+      if (!list) {
+        // Bounded: runs the index never names (another deployment's prefix) do not pile up.
+        if (this.early.size >= MAX_EARLY_RUNS) this.early.delete(this.early.keys().next().value as string);
+        this.early.set(runId, (list = []));
+      }
+      if (list.length < MAX_EARLY_MESSAGES) list.push(text);
+      return;
+    }
+    if (!isRunEventMessage(text)) {
+      if (text !== "running") this.ended(run, text as RunStatus);
+      return;
+    }
+    this.onMessage(run, text);
   }
 
   private onMessage(run: LiveRun, text: string): void {
@@ -176,7 +221,13 @@ export class RemoteFeed {
     } catch {
       return;
     }
-    for (const wire of message.e) run.view.apply(runEventOf(message, wire, run.names, errorOfRecord));
+    for (const wire of message.e) {
+      if (wire[0] !== "running") run.view.apply(runEventOf(message, wire, run.names, errorOfRecord));
+      else {
+        const task = message.t[wire[2]] ?? "?";
+        run.view.running({ instanceId: wire[1], task, name: run.names(task), worker: message.w, at: wire[3], attempt: wire[4] });
+      }
+    }
   }
 
   private ended(run: LiveRun, status: RunStatus, at?: number, error?: RunErrorRecord): void {
@@ -205,10 +256,7 @@ export class RemoteFeed {
     if (run.derived && records.length > 0) run.view.graph = graphOfInstances(run.view.tasks.values());
     if (!run.end || records.length > 0) return;
     run.view.end(run.end.status, run.end.at);
-    if (Date.now() - run.end.seenAt >= METRICS_TAIL_MS) {
-      this.live.delete(run.entry.id);
-      await run.unwatch?.().catch(() => undefined);
-    }
+    if (Date.now() - run.end.seenAt >= METRICS_TAIL_MS) this.live.delete(run.entry.id);
   }
 }
 

@@ -18,7 +18,15 @@ export interface TraceEvent {
 /** What `GET /api/runs/<id>` answers for a run: its summary, graph and tasks. */
 export function runDetailOf(view: RunView): Record<string, unknown> {
   const summary = view.summary();
-  return { ...summary, counts: summary.tasks, input: view.input, output: view.output, graph: view.graph, tasks: [...view.tasks.values()] };
+  return {
+    ...summary,
+    counts: summary.tasks,
+    input: view.input,
+    output: view.output,
+    graph: view.graph,
+    tasks: [...view.tasks.values()],
+    ...(view.plan ? { plan: view.plan } : {}),
+  };
 }
 
 /**
@@ -75,14 +83,15 @@ function argsOf(t: TaskView): Record<string, unknown> {
  * the run's detail embedded (the page reads it instead of the API, and opens no stream).
  */
 export async function htmlOf(view: RunView): Promise<string> {
-  const [page, css, js, views] = await Promise.all(
-    ["run.html", "dashboard.css", "run.js", "views.js"].map((f) => readFile(new URL(f, DASHBOARD_ASSETS), "utf8")),
-  );
+  const read = (f: string): Promise<string> => readFile(new URL(f, DASHBOARD_ASSETS), "utf8");
+  const [page, css] = await Promise.all([read("run.html"), read("dashboard.css")]);
+  const names = [...page.matchAll(/<script src="\/assets\/([a-z-]+\.js)"><\/script>/g)].map((m) => m[1] as string);
+  const scripts = new Map(await Promise.all(names.map(async (n) => [n, await read(n)] as const)));
   // `<` escaped so that no value can close the script element.
   const data = JSON.stringify(runDetailOf(view)).replace(/</g, "\\u003c");
-  return (page as string)
+  return page
     .replace('<link rel="stylesheet" href="/assets/dashboard.css">', () => `<style>\n${css}</style>`)
-    .replace('<script src="/assets/run.js"></script>', () => `<script>window.TASKLOOM_EXPORT = ${data};</script>\n<script>\n${js}</script>`)
-    .replace('<script src="/assets/views.js"></script>', () => `<script>\n${views}</script>`)
+    .replace(/<script src="\/assets\/([a-z-]+\.js)"><\/script>/g, (_, n: string) => `<script>\n${scripts.get(n)}</script>`)
+    .replace("<body>", () => `<body>\n<script>window.TASKLOOM_EXPORT = ${data};</script>`)
     .replace('<a id="back" href="/">all runs</a>', "exported run");
 }

@@ -1,6 +1,7 @@
 import { previewValue, type ValuePreview } from "../codec/value-preview.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { DashboardGraph } from "./dashboard-graph.js";
+import { measuredGbSeconds, type PlanView } from "./run-plan-view.js";
 import { nodeOfInstance } from "./dashboard-graph.js";
 
 /** States a task instance shows on the dashboard. */
@@ -38,6 +39,8 @@ export interface TaskView {
   cold?: boolean;
   /** Worker group (configuration) it ran in; `local` in a local run. */
   configuration?: string;
+  /** Memory of the worker it ran on (MB; remote runs), for the run's GB-s. */
+  memoryMb?: number;
 }
 
 /** What a finished task's measurements add to its view (a metrics row or a report's task). */
@@ -58,6 +61,7 @@ export interface TaskMeasures {
   storedBytes: number;
   cold: boolean;
   configuration: string;
+  memoryMb?: number;
   /** A failed task's error text (reports only keep the message). */
   error?: string;
 }
@@ -85,6 +89,10 @@ export interface RunSummaryView {
   tasks: { total: number; done: number; failed: number };
   planner: string;
   source: "local" | "remote" | "history";
+  /** GB-s of what ran so far (the run's cost once it ended); absent when not known (a local run's before its report). */
+  gbSeconds?: number;
+  /** A planned run's prediction. */
+  predicted?: { makespanMs: number; gbSeconds: number; sla: string; fallback?: string };
 }
 
 /** What one SSE message carries: the tasks changed since the previous one, and the run's summary. */
@@ -108,6 +116,10 @@ export class RunView {
   /** The run's result once it is done, as a preview. */
   output: ValuePreview | undefined;
   seq = 0;
+  /** A planned run's plan (the whole report when it is read; the index's prediction alone until then). */
+  plan: PlanView | undefined;
+  /** The run's cost from its report (local and history runs); else computed from the tasks' workers. */
+  knownGbSeconds: number | undefined;
   /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */
   readOutput: ((instanceId: string) => Promise<{ value: unknown } | undefined>) | undefined;
   private readonly changedAt = new Map<string, number>();
@@ -154,6 +166,7 @@ export class RunView {
     t.storedBytes = m.storedBytes;
     t.cold = m.cold;
     t.configuration = m.configuration;
+    if (m.memoryMb !== undefined) t.memoryMb = m.memoryMb;
     this.touch(t);
   }
 
@@ -205,6 +218,17 @@ export class RunView {
     this.touch(t);
   }
 
+  /** A remote batch holding the instance began on `worker` (its thread is known when it returns). */
+  running(event: { instanceId: string; task: string; name: string; worker: string; at: number; attempt: number }): void {
+    const t = this.taskOf(event);
+    if (t.state === "done" || t.state === "failed") return;
+    t.state = "running";
+    t.worker = event.worker;
+    t.attempt = event.attempt;
+    t.startedAt = event.at;
+    this.touch(t);
+  }
+
   /** The final failure of an instance, known from the run's error record. */
   failedWith(task: { instanceId: string; task: string; name: string }, error: Error): void {
     const t = this.taskOf(task);
@@ -212,6 +236,13 @@ export class RunView {
     t.state = "failed";
     t.error = { name: error.name, message: error.message, stack: error.stack ?? "" };
     this.touch(t);
+  }
+
+  /** Sets the run's plan (a change: the page redraws its predictions). */
+  setPlan(plan: PlanView): void {
+    this.plan = plan;
+    this.seq++;
+    for (const l of this.listeners) l();
   }
 
   /** The run's input, shown as a bounded preview. */
@@ -236,6 +267,7 @@ export class RunView {
       if (t.state === "done") done++;
       else if (t.state === "failed") failed++;
     }
+    const gbSeconds = this.knownGbSeconds ?? measuredGbSeconds(this.tasks.values());
     return {
       id: this.id,
       workflow: this.workflow,
@@ -245,6 +277,17 @@ export class RunView {
       tasks: { total: this.tasks.size, done, failed },
       planner: this.planner,
       source: this.source,
+      ...(gbSeconds !== undefined ? { gbSeconds } : {}),
+      ...(this.plan
+        ? {
+            predicted: {
+              makespanMs: this.plan.predictedMakespanMs,
+              gbSeconds: this.plan.predictedGbSeconds,
+              sla: this.plan.sla,
+              ...(this.plan.fallback ? { fallback: this.plan.fallback } : {}),
+            },
+          }
+        : {}),
     };
   }
 

@@ -21,6 +21,7 @@ export function measuresOfRow(row: ParsedRow, name: string): TaskMeasures {
     storedBytes: row.storedBytes,
     cold: row.cold,
     configuration: row.group,
+    memoryMb: row.memoryMb,
   };
 }
 

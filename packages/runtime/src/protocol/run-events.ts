@@ -98,6 +98,16 @@ export type WireRunEvent =
   | [type: "skipped", instanceId: string, task: number, at: number, branch: string];
 
 /**
+ * A batch began on a worker: its instances are running there (the thread is not known until the
+ * batch returns; its `started` event, with the time measured on the thread, comes then with
+ * `finished`). Only listeners of the channel see it (a dashboard shows the `running` state from
+ * it); `onEvent` does not, so a remote run's events stay those of a local one.
+ *
+ * - `["running", instanceId, task, at, attempt]`
+ */
+export type WireRunningEvent = [type: "running", instanceId: string, task: number, at: number, attempt: number];
+
+/**
  * One message on a run's channel from one worker: the events of one tick, published only while
  * the run's metadata says someone listens (`events` flag: a client with `onEvent` or `progress`).
  * Run status messages on the same channel are bare words (`done`, `failed`, `aborted`); an event
@@ -108,7 +118,7 @@ export interface RunEventMessage {
   w: string;
   /** Task ids the events name by index. */
   t: string[];
-  e: WireRunEvent[];
+  e: (WireRunEvent | WireRunningEvent)[];
   /** Task instances created by fan-out expansions on this worker since its last message. */
   k?: number;
   /**

@@ -38,6 +38,7 @@ export class MemoryRunStore implements RunStore {
   private readonly metrics = new Map<string, string[]>();
   private readonly events = new EventEmitter();
   private readonly index = new Map<string, RunIndexEntry>();
+  private readonly plans = new Map<string, string>();
   private watchedUntil = 0;
 
   async putBlob(kind: "manifest" | "bundle", hash: string, data: Buffer): Promise<boolean> {
@@ -211,7 +212,10 @@ export class MemoryRunStore implements RunStore {
 
   private setStatus(runId: string, run: MemoryRun, status: RunStatus): void {
     run.meta.status = status;
-    queueMicrotask(() => this.events.emit(runId, status));
+    queueMicrotask(() => {
+      this.events.emit(runId, status);
+      this.events.emit("all runs", runId, status);
+    });
   }
 
   async fail(runId: string, record: RunErrorRecord): Promise<boolean> {
@@ -257,6 +261,15 @@ export class MemoryRunStore implements RunStore {
     let list = this.metrics.get(runId);
     if (!list) this.metrics.set(runId, (list = []));
     list.push(...records);
+  }
+
+  async putPlanReport(runId: string, json: string, ttlS: number): Promise<void> {
+    this.plans.set(runId, json);
+    setTimeout(() => this.plans.delete(runId), ttlS * 1000).unref();
+  }
+
+  async getPlanReport(runId: string): Promise<string | undefined> {
+    return this.plans.get(runId);
   }
 
   async getMetrics(runId: string, from = 0): Promise<string[]> {
@@ -311,8 +324,16 @@ export class MemoryRunStore implements RunStore {
     return true;
   }
 
+  async watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    this.events.on("all runs", listener);
+    return async () => void this.events.off("all runs", listener);
+  }
+
   async publishEvents(runId: string, message: string): Promise<void> {
-    queueMicrotask(() => this.events.emit(`${runId} events`, message));
+    queueMicrotask(() => {
+      this.events.emit(`${runId} events`, message);
+      this.events.emit("all runs", runId, message);
+    });
   }
 
   async close(): Promise<void> {

@@ -30,6 +30,8 @@ export interface RunKeys {
   readonly events: string;
   /** Pub/sub channel of the run's worker log lines and gateway notices (`logs` run option). */
   readonly logs: string;
+  /** String: a planned run's plan report (JSON), for the dashboard. Expires with the metrics. */
+  readonly plan: string;
   /** List: how a gateway's workers came to run the run's first tasks (cold/warm). Expires with the metrics. */
   readonly starts: string;
   /** Hash: task id → why the gateway stopped its worker or saw it die (timeout, oom, shutdown). */
@@ -64,8 +66,19 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     events: `${base}:events`,
     logs: `${base}:logs`,
     starts: `${base}:starts`,
+    plan: `${base}:plan`,
     gatewayFailures: `${base}:gateway-failures`,
   };
+}
+
+/** The PSUBSCRIBE pattern of every run's channel (`<prefix>:{*}:events`; the prefix's glob characters escaped). */
+export function allRunChannelsPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:{*}:events`;
+}
+
+/** The run id of a run channel ({@link RunKeys.events}). */
+export function runIdOfChannel(channel: string): string {
+  return channel.slice(channel.lastIndexOf(":{") + 2, channel.lastIndexOf("}:events"));
 }
 
 /** Every key of a run that is deleted when the run ends (all but the metrics and the start metrics). */
@@ -75,7 +88,7 @@ export function runDataKeys(keys: RunKeys): string[] {
 
 /** The keys of a run that outlive it, with the metrics TTL. */
 export function runMetricsKeys(keys: RunKeys): string[] {
-  return [keys.metrics, keys.starts];
+  return [keys.metrics, keys.starts, keys.plan];
 }
 
 /**

@@ -1,4 +1,14 @@
-import { blobKey, dashboardPresenceKey, runDataKeys, runIndexKeys, runKeys, runMetricsKeys, type RunKeys } from "./redis-keys.js";
+import {
+  allRunChannelsPattern,
+  blobKey,
+  dashboardPresenceKey,
+  runIdOfChannel,
+  runDataKeys,
+  runIndexKeys,
+  runKeys,
+  runMetricsKeys,
+  type RunKeys,
+} from "./redis-keys.js";
 import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT, INDEX_RUN_SCRIPT } from "./lua-scripts.js";
 import { RESERVE_PRELOAD_SCRIPT } from "./preload-script.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
@@ -38,6 +48,7 @@ type ScriptConn = RedisConnection & {
 export class RedisRunStore implements RunStore {
   private readonly conn: ScriptConn;
   private subscriber: RedisConnection | undefined;
+  private readonly allRuns = new Set<(runId: string, message: string) => void>();
   private readonly listeners = new Map<string, Set<{ status: RunEventListener; events: RunEventMessageListener | undefined }>>();
 
   /**
@@ -228,6 +239,14 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
   }
 
+  async putPlanReport(runId: string, json: string, ttlS: number): Promise<void> {
+    await this.conn.set(this.keys(runId).plan, json, "EX", ttlS);
+  }
+
+  async getPlanReport(runId: string): Promise<string | undefined> {
+    return (await this.conn.get(this.keys(runId).plan)) ?? undefined;
+  }
+
   getMetrics(runId: string, from = 0): Promise<string[]> {
     return this.conn.lrange(this.keys(runId).metrics, from, -1);
   }
@@ -278,8 +297,20 @@ export class RedisRunStore implements RunStore {
     return this.subscribe(runIndexKeys(this.prefix).channel, { status: listener as RunEventListener, events: undefined });
   }
 
-  /** Adds a listener of `channel` on the store's one subscriber connection. */
-  private async subscribe(channel: string, entry: { status: RunEventListener; events: RunEventMessageListener | undefined }): Promise<() => Promise<void>> {
+  async watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    const subscriber = await this.subscriberConnection();
+    const pattern = allRunChannelsPattern(this.prefix);
+    const first = this.allRuns.size === 0;
+    this.allRuns.add(listener);
+    if (first) await subscriber.psubscribe(pattern);
+    return async () => {
+      this.allRuns.delete(listener);
+      if (this.allRuns.size === 0) await this.subscriber?.punsubscribe(pattern);
+    };
+  }
+
+  /** The store's one subscriber connection (made on first use). */
+  private async subscriberConnection(): Promise<RedisConnection> {
     if (!this.subscriber) {
       this.subscriber = await duplicateConnection(this.conn);
       this.subscriber.on("message", (ch: string, message: string) => {
@@ -289,12 +320,22 @@ export class RedisRunStore implements RunStore {
           else l.events?.(message);
         }
       });
+      this.subscriber.on("pmessage", (_pattern: string, ch: string, message: string) => {
+        const runId = runIdOfChannel(ch);
+        for (const l of this.allRuns) l(runId, message);
+      });
     }
+    return this.subscriber;
+  }
+
+  /** Adds a listener of `channel` on the store's one subscriber connection. */
+  private async subscribe(channel: string, entry: { status: RunEventListener; events: RunEventMessageListener | undefined }): Promise<() => Promise<void>> {
+    const subscriber = await this.subscriberConnection();
     let set = this.listeners.get(channel);
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await this.subscriber.subscribe(channel);
+      await subscriber.subscribe(channel);
     }
     set.add(entry);
     return async () => {
@@ -319,6 +360,7 @@ export class RedisRunStore implements RunStore {
     this.subscriber?.disconnect();
     this.subscriber = undefined;
     this.listeners.clear();
+    this.allRuns.clear();
   }
 }
 

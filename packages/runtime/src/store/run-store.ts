@@ -49,6 +49,17 @@ export interface RunIndexEntry {
   planner: string;
   /** A failed run's error record (the run's own keys are deleted when it ends). */
   error?: RunErrorRecord;
+  /** A planned run's prediction (its whole plan report: {@link RunStore.getPlanReport}). */
+  plan?: RunIndexPlan;
+}
+
+/** What the run index keeps of a planned run's prediction. */
+export interface RunIndexPlan {
+  sla: string;
+  predictedMakespanMs: number;
+  predictedGbSeconds: number;
+  /** Why the planner fell back to the default plan, when it did. */
+  fallback?: string;
 }
 
 /** How long the run index keeps a run (ms after its start). */
@@ -229,6 +240,13 @@ export interface RunStore {
   readyAmong(runId: string, specs: readonly { id: string; need: number }[]): Promise<string[]>;
   /** Stores outputs outside a completion (large outputs, recovery). */
   writeOutputs(runId: string, entries: [string, string][]): Promise<void>;
+  /**
+   * Keeps a planned run's plan report (JSON of a `PlanReport`: per instance its predicted worker,
+   * start and end) for `ttlS` seconds; it outlives the run like its metrics.
+   */
+  putPlanReport(runId: string, json: string, ttlS: number): Promise<void>;
+  /** The plan report {@link RunStore.putPlanReport} kept, if any. */
+  getPlanReport(runId: string): Promise<string | undefined>;
   /** The run's metrics records, from index `from` on (default 0: all). */
   getMetrics(runId: string, from?: number): Promise<string[]>;
   /**
@@ -240,6 +258,12 @@ export interface RunStore {
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;
   /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */
   watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to every run's channel at once (its status words and task-event messages), so that
+   * a listener misses nothing a run publishes after this resolves, even before it knows the run.
+   * Returns the unsubscribe function.
+   */
+  watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>>;
   /** Adds or updates the run in the run index (and forgets runs started more than {@link RUN_INDEX_KEEP_MS} ago). */
   indexRun(entry: RunIndexEntry): Promise<void>;
   /** Runs of the index that started at or after `sinceMs`, oldest first. */

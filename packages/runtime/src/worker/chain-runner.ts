@@ -366,6 +366,11 @@ export class ChainRunner {
     this.ctx.log(`run ${run.runId} ${describeBatch(batch.map((c) => c.inst))} start`);
     if (this.ctx.observer) await Promise.all(batch.map((c) => c.observer?.started(run, c.inst)));
     if (run.plan.colocate !== undefined) for (const c of batch) this.preloads.begin(run, c.inst, this.ctx.group);
+    this.ctx.events.running(
+      run,
+      batch.map((c) => c.inst),
+      (i) => batch[i]!.failures + 1,
+    );
     // Under a gateway, the gateway enforces timeouts (it stops the worker and the task is retried elsewhere).
     const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
     let outcome: BatchOutcome;

@@ -1,5 +1,5 @@
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
-import type { RunEventMessage, WireRunEvent } from "../protocol/run-events.js";
+import type { RunEventMessage, WireRunEvent, WireRunningEvent } from "../protocol/run-events.js";
 import { METRICS_STRIDE } from "../protocol/thread-messages.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
 import type { RunStore } from "../store/run-store.js";
@@ -9,7 +9,7 @@ interface Pending {
   run: WorkerRun;
   tasks: string[];
   index: Map<string, number>;
-  events: WireRunEvent[];
+  events: (WireRunEvent | WireRunningEvent)[];
   created: number;
   stored: string[];
 }
@@ -29,7 +29,7 @@ export class RunEventPublisher {
     private readonly log: (line: string) => void,
   ) {}
 
-  private add(run: WorkerRun, task: string, make: (t: number) => WireRunEvent): void {
+  private add(run: WorkerRun, task: string, make: (t: number) => WireRunEvent | WireRunningEvent): void {
     const p = this.of(run);
     let t = p.index.get(task);
     if (t === undefined) p.index.set(task, (t = p.tasks.push(task) - 1));
@@ -53,6 +53,18 @@ export class RunEventPublisher {
   queued(run: WorkerRun, insts: readonly TaskInstance[], at = Date.now()): void {
     if (!run.events) return;
     for (const inst of insts) this.add(run, inst.task, (t) => ["queued", inst.id, t, at]);
+  }
+
+  /**
+   * A batch of `insts` begins on a thread: published with the tick's other events (one message
+   * per batch start, not per task), so that a dashboard shows them running.
+   */
+  running(run: WorkerRun, insts: readonly TaskInstance[], attempt: (i: number) => number, at = Date.now()): void {
+    if (!run.events) return;
+    for (let i = 0; i < insts.length; i++) {
+      const inst = insts[i]!;
+      this.add(run, inst.task, (t) => ["running", inst.id, t, at, attempt(i)]);
+    }
   }
 
   /**

@@ -94,6 +94,8 @@ const runSummary = {
   makespanMs: optional(t("number")),
   tasks: object({ total: t("number"), done: t("number"), failed: t("number") }),
   planner: t("string"),
+  gbSeconds: optional(t("number")),
+  predicted: optional(object({ makespanMs: t("number"), gbSeconds: t("number"), sla: t("string"), fallback: optional(t("string")) })),
 };
 const taskView = object({
   instanceId: t("string"),
@@ -118,6 +120,21 @@ export const SCHEMAS = {
     counts: object({ total: t("number"), done: t("number"), failed: t("number") }),
     input: optional(preview),
     output: optional(preview),
+    plan: optional(
+      object({
+        planner: t("string"),
+        sla: t("string"),
+        predictedMakespanMs: t("number"),
+        predictedGbSeconds: t("number"),
+        criticalPath: array(t("string")),
+        tasks: (v, p) =>
+          typeof v === "object" && v !== null
+            ? Object.entries(v).flatMap(([id, x]) =>
+                object({ worker: t("string"), group: t("string"), startMs: t("number"), endMs: t("number") })(x, `${p}.${id}`),
+              )
+            : [`${p}: expected an object`],
+      }),
+    ),
     graph: object({
       nodes: array(object({ id: t("string"), kind: oneOf("task", "map", "reduce", "inline", "branch"), name: t("string") })),
       edges: array(object({ from: t("string"), to: t("string") })),
@@ -149,6 +166,13 @@ export async function until(base: URL, runId: string, done: (d: RunDetail) => bo
     if (Date.now() > deadline) throw new Error(`run ${runId} on the dashboard: ${JSON.stringify(d && { status: d.status, counts: d.counts })}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** GET `url` (the dashboard's API) as JSON; throws on a status other than 200. */
+export async function getJson<T>(url: URL): Promise<T> {
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`GET ${url.pathname}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
 }
 
 /** The first run of `workflow` the dashboard lists (it reads Redis every 500 ms). */

@@ -205,6 +205,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
     manifestHash: manifest.hash,
     known: submission.known,
     planner: plan.planner ?? "wukong",
+    ...(options.planReport
+      ? {
+          plan: {
+            sla: options.planReport.sla,
+            predictedMakespanMs: options.planReport.predictedMakespanMs,
+            predictedGbSeconds: options.planReport.predictedCost.gbSeconds,
+            ...(options.planReport.fallback ? { fallback: options.planReport.fallback } : {}),
+          },
+        }
+      : {}),
   };
   try {
     // One round trip for the blob checks, the run's metadata and the subscription to its events.
@@ -229,6 +239,8 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           created = true;
         }),
       store.indexRun(indexEntry),
+      // The dashboard's planned times (ghost bars, planned vs measured); kept as long as the metrics.
+      options.planReport ? store.putPlanReport(runId, JSON.stringify(options.planReport), options.metricsTtlS ?? 86_400) : undefined,
       store
         .watch(
           runId,

@@ -58,6 +58,7 @@ export class RemoteRunEvents {
     this.known += message.k ?? 0;
     const lookup = { workflow: this.ctx.workflow, instance: () => undefined, taskName: this.nameOf };
     for (const wire of message.e) {
+      if (wire[0] === "running") continue;
       if (wire[0] === "finished") this.finished.add(wire[1]);
       if (this.ctx.options.onEvent) this.emit(runEventOf(message, wire, this.nameOf, (record) => remoteRunError(record, lookup)));
     }
