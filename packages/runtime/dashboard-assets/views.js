@@ -151,6 +151,7 @@ async function inspect(instanceId) {
   const detail = res.ok ? await res.json() : {};
   // previewText (run.js): superjson's { json, meta } as text, the types named.
   preview.textContent = detail.output ? previewText("output", detail.output) : `output: ${detail.outputNote ?? "not available"}`;
+  if (res.ok) inspectorDetail(box, detail);
 }
 
 const fmt = (ms) => (ms === undefined ? "?" : `${Number(ms).toFixed(2)} ms`);

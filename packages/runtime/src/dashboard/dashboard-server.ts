@@ -5,6 +5,7 @@ import { previewValue } from "../codec/value-preview.js";
 import { DASHBOARD_ASSETS } from "./dashboard-assets.js";
 import { DashboardError } from "./dashboard-error.js";
 import { runDetailOf } from "./run-export.js";
+import { inputsOf } from "./task-inputs.js";
 import type { RunView } from "./run-view.js";
 
 /** Options of {@link startDashboardServer}. */
@@ -89,7 +90,14 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       const outputNote = view.readOutput
         ? "not stored (kept in a worker's memory, or the run's keys are gone)"
         : "not kept by this dashboard (local runs keep outputs in their process)";
-      return json(res, 200, { task, ...(output ? { output: { ...previewValue(output.value) } } : { outputNote }) });
+      const { inputs, more } = await inputsOf(view, id);
+      return json(res, 200, {
+        task,
+        ...(output ? { output: { ...previewValue(output.value) } } : { outputNote }),
+        inputs,
+        ...(more > 0 ? { moreInputs: more } : {}),
+        logs: view.logs.of(id),
+      });
     }
     const api = /^\/api\/runs\/([^/]+)(\/events)?$/.exec(path);
     if (api) {

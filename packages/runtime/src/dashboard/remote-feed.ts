@@ -11,6 +11,7 @@ import { RunView } from "./run-view.js";
 import { measuresOfRow } from "./task-measures.js";
 import { planViewOf, type PlanView } from "./run-plan-view.js";
 import type { PlanReport } from "../planning/plan-report.js";
+import type { RunLogMessage } from "../store/run-log-channel.js";
 
 /** Options of {@link RemoteFeed}. */
 export interface RemoteFeedOptions {
@@ -57,6 +58,7 @@ export class RemoteFeed {
   private polling: Promise<void> | undefined;
   private unwatchIndex: (() => Promise<void>) | undefined;
   private unwatchRuns: (() => Promise<void>) | undefined;
+  private unwatchLogs: (() => Promise<void>) | undefined;
   /** Messages of runs not added yet (published while the feed read their index entry and manifest), replayed once added. */
   private readonly early = new Map<string, string[]>();
   private lastBeat = 0;
@@ -78,6 +80,7 @@ export class RemoteFeed {
   async start(): Promise<void> {
     // Every run's channel from now on: a run's first batches are seen running even when they start before the feed adds the run.
     this.unwatchRuns = await this.store.watchAllRuns((id, message) => this.onRunMessage(id, message));
+    this.unwatchLogs = await this.store.watchAllRunLogs((id, message) => this.onLog(id, message));
     this.unwatchIndex = await this.store.watchRunIndex(() => this.soon());
     await this.poll();
     this.schedule(this.options.pollMs ?? 500);
@@ -107,6 +110,7 @@ export class RemoteFeed {
     if (this.timer) clearTimeout(this.timer);
     await this.unwatchIndex?.().catch(() => undefined);
     await this.unwatchRuns?.().catch(() => undefined);
+    await this.unwatchLogs?.().catch(() => undefined);
     await this.polling;
     this.live.clear();
     this.early.clear();
@@ -212,6 +216,17 @@ export class RemoteFeed {
       return;
     }
     this.onMessage(run, text);
+  }
+
+  /** A line or notice of a run's log channel: kept with the instance it names (runs not added yet: dropped). */
+  private onLog(runId: string, text: string): void {
+    const view = this.live.get(runId)?.view ?? this.server.runs.get(runId);
+    if (!view) return;
+    try {
+      view.logs.add(JSON.parse(text) as RunLogMessage);
+    } catch {
+      // Not a log message: ignore.
+    }
   }
 
   private onMessage(run: LiveRun, text: string): void {

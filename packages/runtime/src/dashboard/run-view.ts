@@ -2,6 +2,7 @@ import { previewValue, type ValuePreview } from "../codec/value-preview.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { DashboardGraph } from "./dashboard-graph.js";
 import { measuredGbSeconds, type PlanView } from "./run-plan-view.js";
+import { TaskLogs } from "./task-logs.js";
 import { nodeOfInstance } from "./dashboard-graph.js";
 
 /** States a task instance shows on the dashboard. */
@@ -118,6 +119,8 @@ export class RunView {
   seq = 0;
   /** A planned run's plan (the whole report when it is read; the index's prediction alone until then). */
   plan: PlanView | undefined;
+  /** Its instances' log lines (a remote run whose workers a gateway runs). */
+  readonly logs = new TaskLogs();
   /** The run's cost from its report (local and history runs); else computed from the tasks' workers. */
   knownGbSeconds: number | undefined;
   /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */

@@ -329,6 +329,11 @@ export class MemoryRunStore implements RunStore {
     return async () => void this.events.off("all runs", listener);
   }
 
+  /** The in-memory store has no gateway: no run log lines. */
+  async watchAllRunLogs(_listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    return async () => undefined;
+  }
+
   async publishEvents(runId: string, message: string): Promise<void> {
     queueMicrotask(() => {
       this.events.emit(`${runId} events`, message);

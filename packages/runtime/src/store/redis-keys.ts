@@ -71,14 +71,17 @@ export function runKeys(prefix: string, runId: string): RunKeys {
   };
 }
 
-/** The PSUBSCRIBE pattern of every run's channel (`<prefix>:{*}:events`; the prefix's glob characters escaped). */
-export function allRunChannelsPattern(prefix: string): string {
-  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:{*}:events`;
+/**
+ * The PSUBSCRIBE pattern of every run's event channel (`<prefix>:{*}:events`) or log channel
+ * (`<prefix>:{*}:logs`); the prefix's glob characters escaped.
+ */
+export function allRunChannelsPattern(prefix: string, kind: "events" | "logs"): string {
+  return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:{*}:${kind}`;
 }
 
-/** The run id of a run channel ({@link RunKeys.events}). */
+/** The run id of a run channel ({@link RunKeys.events}, {@link RunKeys.logs}). */
 export function runIdOfChannel(channel: string): string {
-  return channel.slice(channel.lastIndexOf(":{") + 2, channel.lastIndexOf("}:events"));
+  return channel.slice(channel.lastIndexOf(":{") + 2, channel.lastIndexOf("}:"));
 }
 
 /** Every key of a run that is deleted when the run ends (all but the metrics and the start metrics). */

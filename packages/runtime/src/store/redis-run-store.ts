@@ -48,7 +48,7 @@ type ScriptConn = RedisConnection & {
 export class RedisRunStore implements RunStore {
   private readonly conn: ScriptConn;
   private subscriber: RedisConnection | undefined;
-  private readonly allRuns = new Set<(runId: string, message: string) => void>();
+  private readonly patterns = new Map<string, Set<(runId: string, message: string) => void>>();
   private readonly listeners = new Map<string, Set<{ status: RunEventListener; events: RunEventMessageListener | undefined }>>();
 
   /**
@@ -297,15 +297,28 @@ export class RedisRunStore implements RunStore {
     return this.subscribe(runIndexKeys(this.prefix).channel, { status: listener as RunEventListener, events: undefined });
   }
 
-  async watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+  watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    return this.psubscribe(allRunChannelsPattern(this.prefix, "events"), listener);
+  }
+
+  watchAllRunLogs(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    return this.psubscribe(allRunChannelsPattern(this.prefix, "logs"), listener);
+  }
+
+  private async psubscribe(pattern: string, listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
     const subscriber = await this.subscriberConnection();
-    const pattern = allRunChannelsPattern(this.prefix);
-    const first = this.allRuns.size === 0;
-    this.allRuns.add(listener);
-    if (first) await subscriber.psubscribe(pattern);
+    let set = this.patterns.get(pattern);
+    if (!set) {
+      this.patterns.set(pattern, (set = new Set()));
+      await subscriber.psubscribe(pattern);
+    }
+    set.add(listener);
     return async () => {
-      this.allRuns.delete(listener);
-      if (this.allRuns.size === 0) await this.subscriber?.punsubscribe(pattern);
+      set.delete(listener);
+      if (set.size === 0 && this.patterns.get(pattern) === set) {
+        this.patterns.delete(pattern);
+        await this.subscriber?.punsubscribe(pattern);
+      }
     };
   }
 
@@ -320,9 +333,9 @@ export class RedisRunStore implements RunStore {
           else l.events?.(message);
         }
       });
-      this.subscriber.on("pmessage", (_pattern: string, ch: string, message: string) => {
+      this.subscriber.on("pmessage", (pattern: string, ch: string, message: string) => {
         const runId = runIdOfChannel(ch);
-        for (const l of this.allRuns) l(runId, message);
+        for (const l of this.patterns.get(pattern) ?? []) l(runId, message);
       });
     }
     return this.subscriber;
@@ -360,7 +373,7 @@ export class RedisRunStore implements RunStore {
     this.subscriber?.disconnect();
     this.subscriber = undefined;
     this.listeners.clear();
-    this.allRuns.clear();
+    this.patterns.clear();
   }
 }
 

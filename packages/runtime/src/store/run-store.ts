@@ -264,6 +264,8 @@ export interface RunStore {
    * Returns the unsubscribe function.
    */
   watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>>;
+  /** Subscribes to every run's log channel (the lines a worker gateway relays, JSON of a `RunLogMessage`); returns the unsubscribe function. */
+  watchAllRunLogs(listener: (runId: string, message: string) => void): Promise<() => Promise<void>>;
   /** Adds or updates the run in the run index (and forgets runs started more than {@link RUN_INDEX_KEEP_MS} ago). */
   indexRun(entry: RunIndexEntry): Promise<void>;
   /** Runs of the index that started at or after `sinceMs`, oldest first. */

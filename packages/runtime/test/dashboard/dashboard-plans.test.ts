@@ -111,6 +111,31 @@ describe("planned runs on the dashboard", () => {
       ),
     );
 
+    // Inputs (the upstream instances, their sizes, where they live) and log lines (the gateway relays Gw.slow's line).
+    const joinTask = last.tasks.find((t) => t.name === "Gw.join")!;
+    const task = await getJson<{ inputs: { instanceId: string; where: string; outputBytes?: number }[]; logs: { line: string; worker: string }[] }>(
+      new URL(`/api/runs/${last.runId}/tasks/${encodeURIComponent(joinTask.instanceId)}`, dashboard.url),
+    );
+    expect(task.inputs.length).toBe(xs.length + 1);
+    for (const i of task.inputs) {
+      const up = last.tasks.find((t) => t.instanceId === i.instanceId)!;
+      expect(i.outputBytes, i.instanceId).toBe(up.outputBytes);
+      expect(i.where, i.instanceId).toBe(up.outputStoredBytes > 0 ? "redis" : `memory of ${up.worker}`);
+    }
+    const slows = last.tasks.filter((t) => t.name === "Gw.slow");
+    const withLines = await Promise.all(
+      slows.map(async (t) => (await getJson<typeof task>(new URL(`/api/runs/${last.runId}/tasks/${encodeURIComponent(t.instanceId)}`, dashboard.url))).logs),
+    );
+    const logged = slows.filter((_, i) => withLines[i]!.some((l) => /^slow \d+ on its way$/.test(l.line)));
+    expect(logged.length).toBeGreaterThan(0);
+    await page.fill("#inspect-id", joinTask.instanceId);
+    await page.click("#inspect-form button");
+    await page.waitForFunction((n) => document.querySelectorAll("#inspector-inputs tr").length === n, xs.length + 1);
+    await page.fill("#inspect-id", logged[0]!.instanceId);
+    await page.click("#inspect-form button");
+    await page.waitForFunction(() => /slow \d+ on its way/.test(document.querySelector("#inspector pre.logs")?.textContent ?? ""));
+    expect(await page.textContent("#inspector h4")).toMatch(/^inputs \(0 upstream instances\)$|^inputs \(\d+ upstream instances\)$/);
+
     await page.selectOption("#colour-by", "configuration");
     await page.waitForFunction(() => [...document.querySelectorAll<SVGRectElement>("rect[data-instance]")].every((r) => r.dataset.colour !== "done"));
     const colours = await page.evaluate(() =>
