@@ -77,11 +77,12 @@ describe("dashboard pages in Chromium", () => {
     // The map's node is drawn from the manifest before any of its tasks ran.
     expect((await boxOf(page, "Dash.napAfter")).state).toBe("waiting");
     // The 2 s pause runs on a dag-worker: the page shows it running (its batch's start event), not ready → done.
-    await page.waitForFunction(() => {
+    // The header as painted in the same frame as that box (the pause may end right after).
+    const header = await page.waitForFunction(() => {
       const g = [...document.querySelectorAll<SVGGElement>("g[data-node]")].find((x) => x.querySelector("text")?.textContent?.startsWith("Dash.pause"));
-      return g?.dataset.running === "1" && g.dataset.state === "running";
+      return g?.dataset.running === "1" && g.dataset.state === "running" && document.getElementById("h-running")?.textContent;
     });
-    expect(await page.textContent("#h-running")).toBe("running: 1");
+    expect(await header.jsonValue()).toBe("running: 1");
     await page.screenshot({ path: join(RESULTS_DIR, "dashboard-live-waiting.png"), fullPage: true });
     await page.waitForFunction(() => Number(document.querySelector<SVGGElement>("g[data-done]:not([data-done='0'])")?.dataset.done ?? 0) > 0);
     // A real network drop mid-run: the browser's EventSource reconnects and sends Last-Event-ID.
