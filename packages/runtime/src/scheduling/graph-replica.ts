@@ -7,7 +7,6 @@ import type { TaskInstance } from "./task-instance.js";
 import { collectRefs } from "./value-ops.js";
 import type { ShapeRead } from "./shape-cache.js";
 import { DetachableSource, lengthsKey, settledGraphs } from "./settled-graphs.js";
-import { LateReaders, refsOfKey } from "./late-readers.js";
 
 /** Thrown inside a replica's value source when a read needs data this process does not have. */
 class BlockedRead extends Error {
@@ -32,6 +31,12 @@ export function armKey(test: Value): string {
   return `?${JSON.stringify(test)}`;
 }
 
+/** The instance ids a recorded length's (or branch decision's) key reads, added to `out`. */
+export function refsOfKey(key: string, out: Set<string>): Set<string> {
+  // An arm's key is its test's JSON after a `?` (see armKey).
+  return collectRefs(JSON.parse(key.charCodeAt(0) === 63 ? key.slice(1) : key) as Value, out);
+}
+
 /**
  * One process's copy of a run's graph, rebuilt from the workflow, the input and the lengths
  * recorded in the store. RunGraph is deterministic, so every replica names instances alike.
@@ -53,8 +58,6 @@ export class GraphReplica {
   private known = new Map<string, TaskInstance>();
   /** Memo of {@link directDependents} for the current graph (shared with it when settled). */
   private direct = new Map<string, readonly TaskInstance[]>();
-  /** Readers of expanded sources that `graph.dependents` misses (for the current graph). */
-  private late: LateReaders | undefined;
   private held: ReadonlyMap<string, unknown> = new Map();
   private recorded: [string, number][] = [];
   private resultRefsCache: Set<string> | undefined;
@@ -142,10 +145,11 @@ export class GraphReplica {
         choose: (t, s, n) => this.choose(t, s, n),
         skipped: (tasks) => this.skippedTasks.push(...tasks),
       });
-      this.graph = new RunGraph(this.workflow, source);
+      // The simulation completes instances before they run: an expansion then creates readers of
+      // "complete" ones, which their real completion must still name (lateReaders).
+      this.graph = new RunGraph(this.workflow, source, { lateReaders: true });
       this.known = new Map();
       this.direct = new Map();
-      this.late = undefined;
       this.inputReads = [];
       this.skippedTasks = [];
       this.resultRefsCache = undefined;
@@ -225,27 +229,21 @@ export class GraphReplica {
 
   /**
    * Task instances whose arguments read `id`'s output itself ({@link dependents} also lists the
-   * readers of a map or reduce it fed), including those its own expansion created (see LateReaders). Memoized until the graph changes: a run of a shape seen
-   * before finds every answer computed.
+   * readers of a map or reduce it fed), including those expansions created after the simulation
+   * completed `id` (its own expansion's, or another's: `[a, b].map((x) => dbl(y).map((z) => add(x, z)))`
+   * creates readers of `b` when `dbl` completes). Memoized until the graph changes: a run of a
+   * shape seen before finds every answer computed.
    */
   directDependents(id: string): readonly TaskInstance[] {
     let found = this.direct.get(id);
     if (!found) {
       found = this.waitingDependents(id);
-      const late = (this.late ??= new LateReaders(this.known, this.lengths)).of(id);
-      if (late.length > 0) {
-        const listed = new Set(found.map((d) => d.id));
-        found = [...found, ...late.filter((d) => !listed.has(d.id))];
-      }
       this.direct.set(id, found);
     }
     return found;
   }
 
-  /**
-   * {@link directDependents} without the instances `id`'s own expansion created: for the
-   * completion that just expanded (it knows them), without building the late readers' index.
-   */
+  /** {@link directDependents}, not memoized: for the completion that just expanded. */
   waitingDependents(id: string): TaskInstance[] {
     return this.graph.dependents(id).filter((d) => readsDirectly(d, id));
   }

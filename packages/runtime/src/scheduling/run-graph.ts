@@ -16,6 +16,17 @@ export interface ValueSource {
   skipped?(tasks: SkippedTask[]): void;
 }
 
+/** Options of a {@link RunGraph}. */
+export interface RunGraphOptions {
+  /**
+   * Lists an entry created after one it reads completed among that one's dependents too (default
+   * false: a local run only needs counts). A replica simulates instances complete before they run,
+   * so an expansion creates readers of "complete" instances (`[a, b].map((x) => dbl(y).map((z) =>
+   * add(x, z)))`: every `add[1][*]` reads `b`); their real completion must still name them.
+   */
+  lateReaders?: boolean;
+}
+
 /** A task of a branch arm that was not taken. */
 export interface SkippedTask {
   /**
@@ -40,7 +51,17 @@ interface Waiter {
   readonly state: EntryState;
 }
 
-const NO_WAITERS: readonly Waiter[] = [];
+/**
+ * A waiter, or (with {@link RunGraphOptions.lateReaders}) an entry created after the one it reads
+ * completed: listed as a dependent, never counted (a complete entry never completes again).
+ */
+type Reader = Waiter | Entry;
+
+const NO_WAITERS: readonly Reader[] = [];
+
+function readerEntry(r: Reader): Entry {
+  return "entry" in r ? r.entry : r;
+}
 
 /** A task instance, or a virtual instance standing for a map's or reduce's result. */
 interface Entry {
@@ -61,7 +82,7 @@ interface Entry {
    * Entries to notify when this one completes, with the state they waited in; `undefined` until the
    * first (then an array of exactly one: `[]` and a push would reserve 17 slots per instance).
    */
-  waiters: Waiter[] | undefined;
+  waiters: Reader[] | undefined;
   /** Virtual entries that wait for this one's structure (an expanded map) to expand themselves. */
   structureWaiters: Entry[] | undefined;
   /** Task: its instance, once its arguments only read task instances (they no longer change). */
@@ -91,10 +112,14 @@ export class RunGraph {
   private entriesCompleted = 0;
   private started = false;
 
+  private readonly lateReaders: boolean;
+
   constructor(
     private readonly workflow: WorkflowIR,
     private readonly source: ValueSource,
+    options: RunGraphOptions = {},
   ) {
+    this.lateReaders = options.lateReaders === true;
     const root: Scope = { parent: undefined, suffix: "", positions: positionsOf(workflow), nodes: [], map: undefined, element: undefined, index: 0 };
     this.rootResult = this.instantiate(workflow, root);
   }
@@ -150,7 +175,8 @@ export class RunGraph {
     if (direct) return direct;
     const out = new Map<string, TaskInstance>();
     const visit = (entry: Entry): void => {
-      for (const { entry: w } of entry.waiters ?? NO_WAITERS) {
+      for (const r of entry.waiters ?? NO_WAITERS) {
+        const w = readerEntry(r);
         if (w.node.kind === "task") out.set(w.id, this.toInstance(w));
         else visit(w);
       }
@@ -164,7 +190,8 @@ export class RunGraph {
     const waiters = entry.waiters ?? NO_WAITERS;
     if (waiters.length > 16) return undefined;
     const out: TaskInstance[] = [];
-    for (const { entry: w } of waiters) {
+    for (const r of waiters) {
+      const w = readerEntry(r);
       if (w.node.kind !== "task") return undefined;
       if (out.length > 0 && out.some((o) => o.id === w.id)) continue;
       out.push(this.toInstance(w));
@@ -176,7 +203,8 @@ export class RunGraph {
   dependentIds(instanceId: string): string[] {
     const out = new Set<string>();
     const visit = (entry: Entry): void => {
-      for (const { entry: w } of entry.waiters ?? NO_WAITERS) {
+      for (const r of entry.waiters ?? NO_WAITERS) {
+        const w = readerEntry(r);
         if (w.node.kind === "task") out.add(w.id);
         else visit(w);
       }
@@ -241,7 +269,13 @@ export class RunGraph {
     for (const id of refList(value)) {
       const dep = this.entries.get(id);
       if (!dep) throw new Error(`internal: ${entry.id} reads unknown ${id}`);
-      if (dep.state === "complete") continue;
+      if (dep.state === "complete") {
+        if (this.lateReaders && entry.state !== "expanding") {
+          if (dep.waiters) dep.waiters.push(entry);
+          else dep.waiters = [entry];
+        }
+        continue;
+      }
       entry.pending++;
       const waiter = { entry, state: entry.state };
       if (dep.waiters) dep.waiters.push(waiter);
@@ -261,7 +295,12 @@ export class RunGraph {
     entry.state = "complete";
     this.entriesCompleted++;
     if (entry.node.kind === "task") this.tasksCompleted++;
-    for (const { entry: w, state } of entry.waiters ?? NO_WAITERS) {
+    // Readers are only ever added to complete entries, so the first `count` are waiters (and
+    // the expansions below may add readers to this very list).
+    const waiters = entry.waiters ?? NO_WAITERS;
+    const count = waiters.length;
+    for (let i = 0; i < count; i++) {
+      const { entry: w, state } = waiters[i] as Waiter;
       if (w.state !== state) continue; // it moved on already (expanded from structure)
       w.pending--;
       if (w.pending === 0) {
