@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]`: runs a worker gateway.
+ * `dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>] [--signing-key-file <path>]`:
+ * runs a worker gateway (its workers verify signed bundles with the key in the file).
  * `dag-gateway status [--port <n>] [--host <h>] [--json]`: prints a running gateway's ledger.
  */
 import { parseArgs } from "node:util";
@@ -10,8 +11,10 @@ import { REDIS_URL_ENV } from "../store/redis-url.js";
 import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
 import { watchParent } from "./parent-watch.js";
+import { readSigningKeyFile } from "../protocol/bundle-signature.js";
+import { GatewayError } from "../gateway/gateway-error.js";
 
-const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>]
+const USAGE = `usage: dag-gateway --redis <url> --config <file> [--port <n>] [--worker <script>] [--signing-key-file <path>]
        dag-gateway status [--port <n>] [--host <host>] [--json]`;
 
 async function main(argv: string[]): Promise<number> {
@@ -24,6 +27,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       worker: { type: "string" },
+      "signing-key-file": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -42,10 +46,21 @@ async function main(argv: string[]): Promise<number> {
   const redis = values.redis ?? process.env[REDIS_URL_ENV];
   if (!redis || !values.config) throw new Error(`--redis (or ${REDIS_URL_ENV}) and --config are required\n${USAGE}`);
   const config = loadGatewayConfig(values.config);
+  const keyFile = values["signing-key-file"];
+  let signingKey: Buffer | undefined;
+  if (keyFile !== undefined) {
+    try {
+      signingKey = readSigningKeyFile(keyFile);
+    } catch (error) {
+      // The message names the file, never its contents.
+      throw new GatewayError("TL_GATEWAY_CONFIG", `cannot read --signing-key-file: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
   const gateway = await createGateway({
     redisUrl: redis,
     config: port === undefined ? config : { ...config, statusPort: port },
     ...(values.worker ? { workerScript: values.worker } : {}),
+    ...(signingKey ? { signingKey } : {}),
   });
   // A gateway whose launcher died (a shell, a supervisor killed with SIGKILL) stops its workers and exits.
   const signal = await Promise.race([untilSignal(), new Promise<NodeJS.Signals>((resolve) => watchParent(() => resolve("SIGTERM")))]);

@@ -13,6 +13,7 @@ import { startStatusServer } from "./status-server.js";
 import { WorkerLedger, type WorkerSnapshot } from "./worker-ledger.js";
 import { WorkerPool } from "./worker-pool.js";
 import { defaultWorkerScript } from "./worker-process.js";
+import { GatewayError } from "./gateway-error.js";
 
 /** How often a gateway refreshes its published configurations (warm workers change), in ms. */
 export const PUBLISH_EVERY_MS = 1000;
@@ -24,6 +25,13 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** Worker entry script; defaults to this package's `dag-worker`. */
   workerScript?: string;
+  /**
+   * The bundle signing key the workers it starts verify runs with (see `dag-worker
+   * --signing-key-file`): given to each worker in its environment (`TASKLOOM_SIGNING_KEY`), never on
+   * its command line or in a log. Default: none (the workers inherit the gateway's own
+   * `TASKLOOM_SIGNING_KEY`, if set). UTF-8 text (a key file's contents).
+   */
+  signingKey?: string | Uint8Array;
   /** Where relayed lines go; defaults to the process's stdout. */
   write?: (line: string) => void;
 }
@@ -90,6 +98,7 @@ export class Gateway {
       relay: this.#relay,
       records,
       redisUrl: options.redisUrl,
+      signingKey: signingKeyText(options.signingKey),
       store: new RedisRunStore(this.#redis, options.config.keyPrefix),
       workerScript: options.workerScript ?? defaultWorkerScript(),
       tag,
@@ -208,8 +217,22 @@ export class Gateway {
   }
 }
 
+/** The signing key as the text workers read from `TASKLOOM_SIGNING_KEY`; throws when it is empty or not UTF-8. */
+function signingKeyText(key: string | Uint8Array | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  let text: string;
+  try {
+    text = typeof key === "string" ? key : new TextDecoder("utf-8", { fatal: true }).decode(key);
+  } catch {
+    throw new GatewayError("TL_GATEWAY_CONFIG", "options.signingKey must be UTF-8 text (workers read it from TASKLOOM_SIGNING_KEY)");
+  }
+  if (text === "") throw new GatewayError("TL_GATEWAY_CONFIG", "options.signingKey must not be empty");
+  return text;
+}
+
 /** Connects to Redis (failing with `TL_REDIS_URL` / `TL_REDIS_UNREACHABLE`), creates a gateway and starts it. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  signingKeyText(options.signingKey); // before connecting: a bad key leaves nothing open
   const redis = await connectRedis(options.redisUrl);
   const gateway = new Gateway(options, redis);
   try {

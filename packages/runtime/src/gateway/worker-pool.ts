@@ -22,6 +22,8 @@ export interface WorkerPoolContext {
   /** The remote runtime's run store: a task failure the gateway decides fails its run there. */
   readonly store: RunStore;
   readonly redisUrl: string;
+  /** The signing key the workers get in their environment (none: they inherit the gateway's). */
+  readonly signingKey: string | undefined;
   readonly workerScript: string;
   /** Short tag of this gateway, appended to worker ids so consumer names stay unique across gateways. */
   readonly tag: string;
@@ -163,6 +165,7 @@ export class WorkerPool {
       id,
       config: this.config,
       redisUrl: this.#context.redisUrl,
+      ...(this.#context.signingKey !== undefined ? { signingKey: this.#context.signingKey } : {}),
       keyPrefix: this.#context.settings.keyPrefix,
       workerScript: this.#context.workerScript,
       onLine: (line, stream) => record && this.#onLine(record, line, stream),

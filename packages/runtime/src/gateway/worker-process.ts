@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { REDIS_URL_ENV } from "../store/redis-url.js";
+import { SIGNING_KEY_ENV } from "../protocol/bundle-signature.js";
 import { GatewayError } from "./gateway-error.js";
 import type { ResourceConfiguration } from "./gateway-config.js";
 
@@ -11,6 +12,8 @@ export interface WorkerProcessOptions {
   id: string;
   config: ResourceConfiguration;
   redisUrl: string;
+  /** The bundle signing key, given as `TASKLOOM_SIGNING_KEY` (the environment, like the URL). */
+  signingKey?: string;
   /** The remote runtime's key prefix (`--prefix`). */
   keyPrefix: string;
   /** The worker's entry script (compiled JS); defaults to this package's `dag-worker`. */
@@ -40,7 +43,8 @@ const GUARD = new URL("../worker/child-guard.js", import.meta.url).href;
  * Starts one `dag-worker` for a configuration, in its own process group, with its V8 heap limited
  * to `config.memoryMb` (`--max-old-space-size`; the worker also gets `--memory-mb` for each of its
  * threads), holding at most `config.threads` hand-offs (`--max-held`). The Redis URL goes in the
- * environment (`TASKLOOM_REDIS_URL`), not the command line, which `ps` shows to every user.
+ * environment (`TASKLOOM_REDIS_URL`), not the command line, which `ps` shows to every user; so
+ * does the signing key (`TASKLOOM_SIGNING_KEY`).
  */
 export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess {
   const { config } = options;
@@ -68,7 +72,14 @@ export function spawnWorkerProcess(options: WorkerProcessOptions): WorkerProcess
   const child = spawn(process.execPath, args, {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TASKLOOM_GATEWAY: "1", TASKLOOM_WORKER_ID: options.id, TASKLOOM_WORKER_GROUP: config.name, [REDIS_URL_ENV]: options.redisUrl },
+    env: {
+      ...process.env,
+      TASKLOOM_GATEWAY: "1",
+      TASKLOOM_WORKER_ID: options.id,
+      TASKLOOM_WORKER_GROUP: config.name,
+      [REDIS_URL_ENV]: options.redisUrl,
+      ...(options.signingKey !== undefined ? { [SIGNING_KEY_ENV]: options.signingKey } : {}),
+    },
   });
   if (child.pid === undefined) {
     throw new GatewayError("TL_GATEWAY_SPAWN", `cannot start a worker for configuration "${config.name}" (${options.workerScript})`);

@@ -92,13 +92,19 @@ export class GatewayHarness {
 
   /**
    * Starts a gateway with the given configurations (other settings merged in) and its default
-   * worker, this package's `dag-worker`. Clients' runs use the key prefix `tl`.
+   * worker, this package's `dag-worker`, with extra command-line `args`. Clients' runs use the key prefix `tl`.
    */
-  static async start(redisUrl: string, config: Record<string, unknown>, prefix = "tl", env?: Record<string, string>): Promise<GatewayHarness> {
+  static async start(
+    redisUrl: string,
+    config: Record<string, unknown>,
+    prefix = "tl",
+    env?: Record<string, string>,
+    args: string[] = [],
+  ): Promise<GatewayHarness> {
     const dir = mkdtempSync(join(tmpdir(), "tl-gateway-"));
     const file = join(dir, "gateway.json");
     writeFileSync(file, JSON.stringify({ keyPrefix: prefix, statusPort: 0, pollMs: 25, stopGraceMs: 1000, ...config }));
-    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file], {
+    const child = spawn(process.execPath, [CLI, "--redis", redisUrl, "--config", file, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
