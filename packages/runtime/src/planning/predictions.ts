@@ -1,4 +1,4 @@
-import { fitLinear, MIN_FIT_SAMPLES, mean, predictLinear, quantile, type LinearModel } from "./fit.js";
+import { fitLinear, MIN_FIT_SAMPLES, MIN_SPREAD, mean, predictLinear, quantile, type LinearModel } from "./fit.js";
 import type { HistorySamples, TaskSample, TransferSample } from "./samples.js";
 import { slaQuantile, type Sla } from "./sla.js";
 import { processSpeed, threadSpeed, type WorkerConfiguration } from "./worker-configuration.js";
@@ -58,6 +58,11 @@ export interface Predictions {
    * gateway's warm start.
    */
   continueMs(configuration: string): number;
+  /**
+   * From a run's submission to the start of a root task on an idle worker (ms): the gateway's
+   * measured warm starts (enqueue of a run's first task → its start), else {@link handoffMs}.
+   */
+  rootStartMs(configuration: string): number;
   coldStartMs(configuration: string): number;
   /** Whether the task's samples show it CPU bound. */
   cpuBound(task: string): boolean;
@@ -78,6 +83,18 @@ interface ExecutionSource {
   model: TaskModel;
   scale: number;
   from: string | undefined;
+}
+
+/** Samples behind a constant execution model: one run's worth (`HISTORY_LIMITS.samplesPerRun`). */
+export const RECENT_SAMPLES = 16;
+
+/** Whether the samples' input sizes vary enough for a fitted line (see {@link fitLinear}). */
+function varies(samples: readonly TaskSample[]): boolean {
+  if (samples.length < MIN_FIT_SAMPLES) return false;
+  const m = mean(samples.map((s) => s.inputBytes));
+  if (!(m > 0)) return false;
+  const sd = Math.sqrt(mean(samples.map((s) => (s.inputBytes - m) ** 2)));
+  return sd / m >= MIN_SPREAD;
 }
 
 function model(samples: readonly TaskSample[], pick: (s: TaskSample) => number, q: number | undefined): LinearModel {
@@ -127,7 +144,11 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     // A cold sample (the first task of a fresh worker or thread) also paid for loading and compiling
     // the code: the execution model rests on the warm ones when there are enough of them.
     const warm = t.samples.filter((s) => !s.cold);
-    const basis = warm.length >= MIN_FIT_SAMPLES ? warm : t.samples;
+    const kept = warm.length >= MIN_FIT_SAMPLES ? warm : t.samples;
+    // Input sizes that do not vary give a constant model: the recent samples then (the latest
+    // RECENT_SAMPLES, in the order they were recorded), so that it follows a machine whose speed
+    // drifts instead of averaging the whole kept history; sizes that vary are fitted on all of them.
+    const basis = varies(kept) ? kept : kept.slice(-RECENT_SAMPLES);
     m.set(t.configuration, { exec: model(basis, (s) => s.executionMs, q), samples: basis.length, cpu: cpu.length > 0 ? quantile(cpu, 0.5) : -1 });
     allByTask.set(t.task, [...(allByTask.get(t.task) ?? []), ...t.samples]);
     byConfig.set(t.configuration, [...(byConfig.get(t.configuration) ?? []), ...t.samples]);
@@ -187,6 +208,14 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
   };
   const sources = new Map<string, Map<string, ExecutionSource | null>>();
   const starts = inputs.starts ?? {};
+  const handoff = perConfiguration((configuration) => {
+    // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
+    // gateway's warm starts when lower (they also count waits behind busy workers).
+    const queued = perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+    const warm = starts[configuration]?.warm ?? [];
+    return warm.length > 0 ? Math.min(queued, pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs)) : queued;
+  });
+
   return {
     sla: inputs.sla,
     hasHistory: (inputs.history?.runs ?? 0) > 0,
@@ -206,14 +235,12 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     fetchMs: transferOf("fetch", pooledFetch),
     storeMs: transferOf("store", pooledStore),
     updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
-    continueMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.queueWaitMs, 0.1, 0)),
-    handoffMs: perConfiguration((configuration) => {
-      // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
-      // gateway's warm starts when lower (they also count waits behind busy workers).
-      const queued = perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+    rootStartMs: perConfiguration((configuration) => {
       const warm = starts[configuration]?.warm ?? [];
-      return warm.length > 0 ? Math.min(queued, pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs)) : queued;
+      return warm.length > 0 ? pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs) : handoff(configuration);
     }),
+    continueMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.queueWaitMs, 0.1, 0)),
+    handoffMs: handoff,
     coldStartMs: perConfiguration((configuration) => {
       const own = starts[configuration]?.cold ?? [];
       if (own.length > 0) return pick(own, q, PREDICTION_DEFAULTS.coldStartMs);

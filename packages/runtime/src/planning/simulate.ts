@@ -197,7 +197,7 @@ export function simulate(
       events.push(t + simWorkers[w]!.coldStartMs, UP, w);
     }
   };
-  for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.handoffMs(placement.groups[i]!), READY, i);
+  for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.rootStartMs(placement.groups[i]!), READY, i);
   while (events.size > 0) {
     const t = events.pop();
     const kind = events.kind;

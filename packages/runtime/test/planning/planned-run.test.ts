@@ -157,20 +157,22 @@ describe("planned runs against what they measure", () => {
       return report;
     };
     for (let i = 0; i < 3; i++) for (const p of ["uniform", "non-uniform"] as const) await once(p);
-    // Then three alternating rounds; medians, so that one run slowed by a busy machine does not decide.
+    // Then five alternating rounds. Each planner's median prediction against its median measured
+    // makespan: on a busy 2-core machine one run's makespan swings by ±30 % from the next one's.
     const measured: Record<string, RunReport[]> = { uniform: [], "non-uniform": [] };
-    for (let r = 0; r < 3; r++)
+    for (let r = 0; r < 5; r++)
       for (const p of r % 2 === 0 ? (["uniform", "non-uniform"] as const) : (["non-uniform", "uniform"] as const)) measured[p]!.push(await once(p));
     const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-    const errors = Object.values(measured)
-      .flat()
-      .map((r) => Math.abs(r.plan!.predictedMakespanMs - r.makespanMs) / r.makespanMs);
     const u = measured.uniform!;
     const n = measured["non-uniform"]!;
     const line = (r: RunReport): string =>
       `${r.plan!.planner}: predicted ${r.plan!.predictedMakespanMs.toFixed(0)} ms / measured ${r.makespanMs.toFixed(0)} ms, ${r.cost.gbSeconds.toFixed(3)} GB-s`;
     const detail = [...u, ...n].map(line).join("\n");
-    expect(median(errors), detail).toBeLessThanOrEqual(0.15);
+    for (const runs of [u, n]) {
+      const predicted = median(runs.map((r) => r.plan!.predictedMakespanMs));
+      const actual = median(runs.map((r) => r.makespanMs));
+      expect(Math.abs(predicted - actual) / actual, detail).toBeLessThanOrEqual(0.15);
+    }
     // Non-uniform moves sleeps off the fast configuration: cheaper, and its chain is as fast.
     expect(median(n.map((r) => r.cost.gbSeconds)), detail).toBeLessThan(median(u.map((r) => r.cost.gbSeconds)));
     expect(median(n.map((r) => r.makespanMs)), detail).toBeLessThanOrEqual(1.15 * median(u.map((r) => r.makespanMs)));
