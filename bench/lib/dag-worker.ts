@@ -3,9 +3,9 @@ import { fileURLToPath } from "node:url";
 
 const BIN = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-worker.js", import.meta.url));
 
-/** Starts a `dag-worker` (2 threads) on `url` with `node <bin>` and resolves once it serves its group. */
-export async function startWorker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2"], { stdio: ["ignore", "pipe", "inherit"] });
+/** Starts a `dag-worker` (2 threads, then `extra` flags) on `url` with `node <bin>` and resolves once it serves its group. */
+export async function startWorker(url: string, extra: readonly string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, "--redis", url, "--concurrency", "2", ...extra], { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     let out = "";
     const onData = (d: Buffer): void => {

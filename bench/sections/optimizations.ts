@@ -11,6 +11,7 @@ import { startRedisServer } from "../../test/setup/redis-server.js";
 import { startWorker } from "../lib/dag-worker.js";
 import { summarize, type Stats } from "../lib/stats.js";
 import { DataAware } from "../workflows/data-aware.js";
+import { benchPreload } from "./optimizations-preload.js";
 
 /** What a run of a generated handle gives with `report: true`. */
 interface Reported {
@@ -114,5 +115,6 @@ export async function benchOptimizations(options: { runs: number; warmup: number
     await new Promise((r) => setTimeout(r, 300));
     await server.stop();
   }
+  lines.push(...(await benchPreload(options)));
   return lines;
 }

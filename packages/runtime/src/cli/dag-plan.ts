@@ -45,6 +45,13 @@ export function formatPlan(plan: PlanReport, ids: (id: string) => string): strin
   for (const [name, c] of Object.entries(plan.configurations).sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     lines.push(`configuration ${name}: ${c.tasks} task(s) on ${c.workers} worker(s), ${c.gbSeconds.toFixed(3)} GB-s`);
   }
+  if (plan.prewarm) {
+    const asks = plan.prewarm.requests.map((r) => `${r.group} at ${r.atMs.toFixed(0)} ms`).join(", ");
+    lines.push(
+      `pre-warm: ${plan.prewarm.requests.length} worker(s) started early (${asks}); predicted gain ${plan.prewarm.gainMs.toFixed(1)} ms (${plan.prewarm.withoutMs.toFixed(1)} ms without)`,
+    );
+  }
+  if (plan.preloaded) lines.push(`pre-load: ${plan.preloaded.length} fan-in(s) read their inputs as they are made: ${plan.preloaded.map(ids).join(", ")}`);
   lines.push(`critical path (${plan.criticalPath.length}): ${plan.criticalPath.map((id) => `${ids(id)} [${plan.tasks[id]?.group}]`).join(" → ")}`);
   return lines.join("\n");
 }

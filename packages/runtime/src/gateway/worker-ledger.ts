@@ -51,6 +51,8 @@ export interface WorkerRecord {
   outOfMemory: boolean;
   /** The CPU quota in force for it (`cgroup v1 cpu.cfs_quota_us 50000/100000 (…)`, `not enforced: …`), or null without `cpus`. */
   cpuQuota: string | null;
+  /** Pre-warm: the run whose plan asked for it (it was started before work needed it). */
+  prewarmedFor?: string;
 }
 
 /** A JSON-friendly copy of a record, as `dag-gateway status` prints it. */

@@ -92,6 +92,7 @@ export class WorkerPool {
       missing -= this.config.threads;
       count += 1;
     }
+    count += await this.#prewarm(now, count, -missing);
     for (const record of active) {
       const idle = record.tasks.size === 0 && record.idleSince !== undefined && (record.state === "ready" || record.state === "idle");
       if (idle && this.depth.waiting === 0 && now - record.idleSince! >= this.config.keepAliveMs) {
@@ -100,6 +101,33 @@ export class WorkerPool {
     }
     this.#reconcile(active, now);
     await this.#watch.check(active, now);
+  }
+
+  /**
+   * Pre-warm: starts a worker for each due request of a planned run (one cold start before its
+   * plan needs it), unless `spare` threads are idle beyond the queue's work already (a warm
+   * worker is there) or the configuration has `maxWorkers`. Returns the workers started.
+   */
+  async #prewarm(now: number, count: number, spare: number): Promise<number> {
+    const due = await this.#context.records.takeDuePrewarms(this.config.name, now);
+    let started = 0;
+    for (const run of due) {
+      if (spare >= this.config.threads) {
+        spare -= this.config.threads;
+        this.#context.relay.notice(`pre-warm for run ${run} not needed: a worker of ${this.config.name} is idle`);
+        continue;
+      }
+      if (count + started >= this.config.maxWorkers) {
+        this.#context.relay.notice(`pre-warm for run ${run} skipped: ${this.config.name} has its ${this.config.maxWorkers} workers`);
+        continue;
+      }
+      const record = this.#spawn(run);
+      started += 1;
+      this.#context.records
+        .recordStartMetric({ run, task: "", worker: record.id, config: this.config.name, kind: "prewarm", ms: null, bootMs: null })
+        .catch((error: Error) => this.#context.relay.notice(`cannot store start metric: ${error.message}`));
+    }
+    return started;
   }
 
   /**
@@ -154,7 +182,7 @@ export class WorkerPool {
     for (const process of this.#processes.values()) process.signal("SIGKILL");
   }
 
-  #spawn(): void {
+  #spawn(prewarmedFor?: string): WorkerRecord {
     const { ledger, relay } = this.#context;
     this.#sequence += 1;
     const id = `${this.config.name}#${this.#sequence}@${this.#context.tag}`;
@@ -180,9 +208,13 @@ export class WorkerPool {
     if (quotaError) relay.notice(quotaError);
     const quota = this.cpuQuota ? (quotaError ? `not enforced: ${quotaError}` : this.cpuQuota.state.detail) : null;
     record = ledger.add(id, this.config.name, process.pid, this.config.threads, Date.now(), quota);
+    if (prewarmedFor !== undefined) record.prewarmedFor = prewarmedFor;
     this.#processes.set(id, process);
     process.child.on("error", (error) => relay.notice(`worker ${id}: ${error.message}`));
-    relay.notice(`started ${id} (pid ${process.pid}, ${this.config.memoryMb} MB, ${this.config.threads} thread(s))`);
+    relay.notice(
+      `started ${id} (pid ${process.pid}, ${this.config.memoryMb} MB, ${this.config.threads} thread(s))${prewarmedFor !== undefined ? `, pre-warmed for run ${prewarmedFor}` : ""}`,
+    );
+    return record;
   }
 
   #onLine(record: WorkerRecord, line: string, stream: "out" | "err"): void {
@@ -229,14 +261,17 @@ export class WorkerPool {
     this.#served.add(key);
     const now = Date.now();
     const enqueuedAt = entryId ? Number(entryId.split("-")[0]) : Number.NaN;
-    const ms = fresh ? now - record.startedAt : Number.isFinite(enqueuedAt) ? Math.max(0, now - enqueuedAt) : null;
+    // A pre-warmed worker's first task is warm: its cold start was paid before the work came.
+    const cold = fresh && record.prewarmedFor === undefined;
+    const ms = cold ? now - record.startedAt : Number.isFinite(enqueuedAt) ? Math.max(0, now - enqueuedAt) : null;
     this.#context.records
       .recordStartMetric({
         run,
         task,
         worker: record.id,
         config: record.config,
-        kind: fresh ? "cold" : "warm",
+        kind: cold ? "cold" : "warm",
+        ...(fresh && !cold ? { prewarmed: true as const } : {}),
         ms,
         bootMs: record.coldStartMs ?? null,
       })

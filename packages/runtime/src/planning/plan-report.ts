@@ -20,6 +20,16 @@ export interface PlannedTask {
   samples: number;
 }
 
+/** What pre-warm adds to a plan (`report.plan.prewarm`). */
+export interface PlannedPrewarm {
+  /** Workers the gateway is asked to start early: group and time after submission (ms). */
+  requests: { group: string; atMs: number }[];
+  /** Predicted makespan without pre-warm (the plan's `predictedMakespanMs` counts the gain), ms. */
+  withoutMs: number;
+  /** Predicted gain: `withoutMs − predictedMakespanMs`. */
+  gainMs: number;
+}
+
 /** One configuration's share of a plan. */
 export interface PlannedConfiguration {
   tasks: number;
@@ -50,4 +60,8 @@ export interface PlanReport {
   planningMs: number;
   /** Instances planned from predicted fan-out lengths (not yet known at submission). */
   predictedInstances: number;
+  /** Pre-warm: the workers asked for early and the predicted gain (counted in `predictedMakespanMs`). */
+  prewarm?: PlannedPrewarm;
+  /** Pre-load: the fan-ins whose inputs the worker of a co-located input reads while they are made. */
+  preloaded?: string[];
 }

@@ -173,9 +173,15 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
       return m ? predictLinear(m, bytes) : PREDICTION_DEFAULTS.fetchMs + bytes / PREDICTION_DEFAULTS.bytesPerMs;
     };
   };
-  const perConfig = (config: string, f: (s: TaskSample) => number, quantileOf: number | undefined, fallback: number): number => {
-    const own = byConfig.get(config);
-    const list = own && own.length > 0 ? own : [...byConfig.values()].flat();
+  const perConfig = (
+    config: string,
+    f: (s: TaskSample) => number,
+    quantileOf: number | undefined,
+    fallback: number,
+    keep?: (s: TaskSample) => boolean,
+  ): number => {
+    const own = keep ? byConfig.get(config)?.filter(keep) : byConfig.get(config);
+    const list = own && own.length > 0 ? own : keep ? [...byConfig.values()].flat().filter(keep) : [...byConfig.values()].flat();
     return pick(list.map(f), quantileOf, fallback);
   };
   /** Per-configuration values, computed once per configuration. */
@@ -211,7 +217,14 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
   const handoff = perConfiguration((configuration) => {
     // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
     // gateway's warm starts when lower (they also count waits behind busy workers).
-    const queued = perConfig(configuration, (s) => s.queueWaitMs, 0.1, PREDICTION_DEFAULTS.handoffMs);
+    // Waits of tasks that started a worker are left out: they include its cold start, which the simulation adds on its own.
+    const queued = perConfig(
+      configuration,
+      (s) => s.queueWaitMs,
+      0.1,
+      PREDICTION_DEFAULTS.handoffMs,
+      (s) => !s.cold,
+    );
     const warm = starts[configuration]?.warm ?? [];
     return warm.length > 0 ? Math.min(queued, pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs)) : queued;
   });

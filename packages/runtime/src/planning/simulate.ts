@@ -65,6 +65,13 @@ export function assumedConfiguration(name: string): WorkerConfiguration {
 const READY = 0;
 const END = 1;
 const UP = 2;
+const PREWARM = 3;
+
+/** A worker of `group` the gateway starts `atMs` after submission, before work needs it (pre-warm). */
+export interface PrewarmRequest {
+  group: string;
+  atMs: number;
+}
 
 interface Worker {
   config: WorkerConfiguration;
@@ -84,6 +91,8 @@ interface Worker {
  * fewer than `maxWorkers`; else they wait. Warm workers of earlier runs take work without a cold
  * start while their keep-alive lasts. An output is stored in Redis when a dependent may read it
  * elsewhere or the client reads it; a dependent on another worker fetches it.
+ * With `prewarm`, the gateway also starts a worker of each request's group at its time (while
+ * the group has fewer than `maxWorkers`): up a cold start later, it takes work warm.
  * Deterministic: events are ordered by time, then by the order they were made.
  */
 export function simulate(
@@ -92,6 +101,7 @@ export function simulate(
   configurations: ReadonlyMap<string, WorkerConfiguration>,
   placement: Placement,
   sizes: GraphSizes = graphSizes(graph, predictions),
+  prewarm: readonly PrewarmRequest[] = [],
 ): SimulatedRun {
   const n = graph.size;
   const startMs = new Float64Array(n);
@@ -198,12 +208,24 @@ export function simulate(
     }
   };
   for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.rootStartMs(placement.groups[i]!), READY, i);
+  for (let k = 0; k < prewarm.length; k++) events.push(Math.max(0, prewarm[k]!.atMs), PREWARM, k);
   while (events.size > 0) {
     const t = events.pop();
     const kind = events.kind;
     const x = events.item;
     if (kind === READY) {
       handOff(x, t);
+      continue;
+    }
+    if (kind === PREWARM) {
+      const config = configOf(prewarm[x]!.group);
+      const p = pool(config.name);
+      if (p.alive >= config.maxWorkers) continue;
+      const w = addWorker(config, false, t);
+      p.list.push(w);
+      p.alive++;
+      p.starting++;
+      events.push(t + simWorkers[w]!.coldStartMs, UP, w);
       continue;
     }
     if (kind === UP) {

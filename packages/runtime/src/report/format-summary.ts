@@ -22,8 +22,10 @@ function planLine(report: RunReport): string {
   const diff = (actual: number, predicted: number): string =>
     predicted > 0 ? ` (${actual >= predicted ? "+" : ""}${(((actual - predicted) / predicted) * 100).toFixed(1)} %)` : "";
   const fallback = p.fallback ? ` [default plan: ${p.fallback}]` : "";
+  const warm = p.prewarm ? ` (with ${p.prewarm.requests.length} pre-warmed, −${p.prewarm.gainMs.toFixed(1)} ms)` : "";
+  const loads = p.preloaded ? `, ${p.preloaded.length} fan-in${p.preloaded.length === 1 ? "" : "s"} pre-loaded` : "";
   return (
-    `; plan ${p.planner} (${p.sla}): predicted ${p.predictedMakespanMs.toFixed(1)} ms, ${p.predictedCost.gbSeconds.toFixed(3)} GB-s; ` +
+    `; plan ${p.planner} (${p.sla}): predicted ${p.predictedMakespanMs.toFixed(1)} ms${warm}, ${p.predictedCost.gbSeconds.toFixed(3)} GB-s${loads}; ` +
     `actual ${report.makespanMs.toFixed(1)} ms${diff(report.makespanMs, p.predictedMakespanMs)}, ${report.cost.gbSeconds.toFixed(3)} GB-s${diff(report.cost.gbSeconds, p.predictedCost.gbSeconds)}${fallback}`
   );
 }
@@ -38,9 +40,10 @@ function optimizationsLine(report: RunReport): string {
     o.clustered > 0 ? `${o.clustered} clustered` : "",
     o.fanInsPlaced > 0 ? `${o.fanInsPlaced} fan-in${o.fanInsPlaced === 1 ? "" : "s"} placed` : "",
     o.delayed > 0 ? `${o.delayed} delayed` : "",
-    o.preloaded > 0 ? `${o.preloaded} pre-loaded` : "",
+    o.preloaded > 0 ? `${o.preloaded} input${o.preloaded === 1 ? "" : "s"} pre-loaded` : "",
   ].filter((p) => p !== "");
+  const warm = o.prewarmed ? `; ${o.prewarmed} worker${o.prewarmed === 1 ? "" : "s"} pre-warmed (${o.prewarmedUsed ?? 0} used)` : "";
   const stored = o.bytesWritten !== undefined ? `; ${mib(o.bytesWritten)} stored in Redis` : "";
   const kept = o.bytesNotStored > 0 || parts.length > 0 ? `, ${mib(o.bytesNotStored)} kept off it${parts.length > 0 ? ` (${parts.join(", ")})` : ""}` : "";
-  return stored + kept;
+  return stored + kept + warm;
 }

@@ -1,4 +1,5 @@
 import type { PlanReport } from "../planning/plan-report.js";
+import type { PrewarmedWorker } from "./run-report.js";
 import { runCost, type WorkerSpan } from "../planning/run-cost.js";
 import { rowsOfRecord, type ParsedRow } from "./metrics-record.js";
 import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse } from "./optimization-uses.js";
@@ -22,6 +23,8 @@ export interface RemoteReportInput {
   known: number;
   /** Cold starts a worker gateway measured, by worker id (spawn → first task, ms). */
   coldStarts?: ReadonlyMap<string, number>;
+  /** Workers a gateway pre-warmed for the run, and whether each ran one of its tasks. */
+  prewarmed?: readonly PrewarmedWorker[];
   /** Planner of the run, and what it predicted. */
   planner: string;
   /**
@@ -173,9 +176,16 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
     planner: input.planner,
     ...(input.plan ? { plan: input.plan } : {}),
     cost: runCost([...spans.values()]),
-    ...(uses.size > 0 || input.bytesWritten !== undefined
-      ? { optimizations: { ...summarizeUses(uses.values()), ...(input.bytesWritten !== undefined ? { bytesWritten: input.bytesWritten } : {}) } }
+    ...(uses.size > 0 || input.bytesWritten !== undefined || input.prewarmed
+      ? {
+          optimizations: {
+            ...summarizeUses(uses.values()),
+            ...(input.bytesWritten !== undefined ? { bytesWritten: input.bytesWritten } : {}),
+            ...(input.prewarmed ? { prewarmed: input.prewarmed.length, prewarmedUsed: input.prewarmed.filter((w) => w.used).length } : {}),
+          },
+        }
       : {}),
+    ...(input.prewarmed ? { prewarmedWorkers: [...input.prewarmed] } : {}),
   };
 }
 

@@ -12,6 +12,14 @@ export interface InputSources {
   redis: number;
 }
 
+/** A worker a gateway started early for the run's plan (pre-warm), and whether the run used it. */
+export interface PrewarmedWorker {
+  worker: string;
+  configuration: string;
+  /** It ran one of the run's tasks (its first task was then a warm start). */
+  used: boolean;
+}
+
 /** One task instance in a {@link RunReport}. */
 export interface TaskReport {
   instanceId: string;
@@ -116,7 +124,14 @@ export interface RunReport {
   /** Tasks of branch arms that were not taken: they never ran. */
   skipped: SkippedTaskReport[];
   /** Remote runs: the data-aware optimizations summed over the run, and the bytes of outputs stored in Redis. */
-  optimizations?: OptimizationSummary & { bytesWritten?: number };
+  optimizations?: OptimizationSummary & {
+    bytesWritten?: number;
+    /** Workers a gateway pre-warmed for this run, and how many of them ran its tasks. */
+    prewarmed?: number;
+    prewarmedUsed?: number;
+  };
+  /** Pre-warm: each worker a gateway started early for the run's plan, and whether it was used. */
+  prewarmedWorkers?: PrewarmedWorker[];
   /** Hash of the workflow's structure: the key of its history. */
   structure: string;
   /** The planner of the run (`local` for local runs, `wukong` for the default remote plan). */

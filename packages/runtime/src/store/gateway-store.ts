@@ -8,6 +8,7 @@ import type { RedisConnection } from "./redis-connection.js";
 import type { RunLogMessage, RunTaskFailure } from "./run-log-channel.js";
 import type { StartMetric } from "./start-metrics.js";
 import { probeQueue, type QueueDepth } from "./queue-probe.js";
+import { takeDuePrewarms } from "./prewarm-requests.js";
 
 /** How long a failure record outlives its last write: the runtime reads it when it claims the task again. */
 const FAILURE_TTL_SECONDS = 24 * 3600;
@@ -67,6 +68,11 @@ export class GatewayStore {
       );
     }
     await Promise.all(writes);
+  }
+
+  /** Pre-warm requests of configuration `config` due at `now`, taken by this gateway (the run id of each). */
+  takeDuePrewarms(config: string, now: number): Promise<string[]> {
+    return takeDuePrewarms(this.conn, this.prefix, config, now);
   }
 
   /** The queue of a configuration as it stands: waiting, orphaned and held entries. */

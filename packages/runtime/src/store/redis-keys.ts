@@ -113,6 +113,14 @@ export function startStatsKey(prefix: string): string {
   return `${prefix}:gateway-start-stats`;
 }
 
+/**
+ * Sorted set of pre-warm requests for worker group `group`: member `<runId>#<n>`, score the time
+ * (epoch ms) a gateway should start a worker of it (pre-warm: before the plan needs it).
+ */
+export function prewarmKey(prefix: string, group: string): string {
+  return `${prefix}:prewarm:{${group}}`;
+}
+
 /** Hash of the worker configurations each live gateway publishes (a field per gateway), for clients and planners. */
 export function gatewayConfigurationsKey(prefix: string): string {
   return `${prefix}:gateway-configurations`;

@@ -4,8 +4,11 @@ import { historyRunOf } from "../../history/history-run.js";
 import { createSqliteHistory } from "../../history/sqlite-history-store.js";
 import { buildPlanGraph, type PlanGraph } from "../../planning/plan-graph.js";
 import type { PlannedRun } from "../../planning/planner.js";
+import type { PlannedPrewarm } from "../../planning/plan-report.js";
 import { buildPredictions, type StartSamples } from "../../planning/predictions.js";
 import type { WorkerConfiguration } from "../../planning/worker-configuration.js";
+import { withPlanOptimizations } from "../../planning/plan-optimizations.js";
+import type { OptimizationSwitches } from "@taskloom/sdk";
 import type { RunReport } from "../../report/run-report.js";
 import { manifestInline } from "../../scheduling/inline-functions.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
@@ -40,7 +43,7 @@ export function mergeConfigurations(published: GatewayConfigurations): WorkerCon
 
 /** A planned run's plan, and what it needs to record the run in the history afterwards. */
 export interface RunPlanning {
-  planned: PlannedRun;
+  planned: PlannedRun & { prewarm?: PlannedPrewarm };
   history: HistoryStore;
   /** Closes the history when the run opened it (a SQLite file). */
   close(): Promise<void>;
@@ -58,6 +61,8 @@ export interface PlanRequest {
   workflow: ExecutionContext["workflow"];
   input: unknown;
   planning: NonNullable<ExecutionContext["options"]["planning"]>;
+  /** The run's optimization switches: pre-warm and pre-load show in the plan unless switched off. */
+  switches?: OptimizationSwitches;
 }
 
 /**
@@ -77,7 +82,8 @@ export async function planRun(ctx: PlanRequest, conn: RedisConnection, prefix: s
     const latest = (key: string): number | undefined => samples?.lengths[key]?.at(-1);
     const graph = buildPlanGraph(ctx.workflow, ctx.input, { length: latest, arm: latest, inline: manifestInline(ctx.manifest) });
     const predictions = buildPredictions({ history: samples, configurations, starts, sla: planning.sla });
-    const planned = planning.planner.plan({ graph, predictions, configurations, options: planning.options });
+    const input = { graph, predictions, configurations, options: planning.options };
+    const planned = withPlanOptimizations(input, planning.planner.plan(input), ctx.switches);
     return { planned, graph, history, close: async () => (owned ? history.close() : undefined) };
   } catch (error) {
     if (owned) await history.close();

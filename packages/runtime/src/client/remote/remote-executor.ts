@@ -24,6 +24,8 @@ import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
 import { countMetricsRows } from "../../report/metrics-record.js";
 import { getRunStartMetrics } from "../../store/start-metrics.js";
+import { cancelPrewarms, requestPrewarms, type PrewarmAsk } from "../../store/prewarm-requests.js";
+import type { PrewarmedWorker } from "../../report/run-report.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
 import type { RunReport, SkippedTaskReport } from "../../report/run-report.js";
 import { hasBranches } from "../../scheduling/branch-arm.js";
@@ -40,6 +42,8 @@ export interface RemoteRunOptions {
   plan?: RunPlan;
   /** What the planner of `plan` predicted: the report's `plan`. */
   planReport?: PlanReport;
+  /** Pre-warm: workers the gateways are asked to start before the plan needs them (with `connection`). */
+  prewarm?: readonly PrewarmAsk[];
   /** Polling interval of the fallback that never lets the client hang (ms). Default 500. */
   pollMs?: number;
   /**
@@ -241,6 +245,9 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       store.indexRun(indexEntry),
       // The dashboard's planned times (ghost bars, planned vs measured); kept as long as the metrics.
       options.planReport ? store.putPlanReport(runId, JSON.stringify(options.planReport), options.metricsTtlS ?? 86_400) : undefined,
+      options.prewarm?.length && options.connection
+        ? requestPrewarms(options.connection, options.prefix ?? "tl", runId, startedAt, options.prewarm)
+        : undefined,
       store
         .watch(
           runId,
@@ -272,7 +279,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       const finishedAt = Date.now();
       const skipped = lengths && hasBranches(ctx.workflow) ? skippedTasks(ctx, lengths, finishedAt) : [];
       const known = meta?.known ?? submission.known;
-      const build = (records: readonly string[], coldStarts?: ReadonlyMap<string, number>): RunReport =>
+      const build = (records: readonly string[], starts?: RunStarts): RunReport =>
         buildRemoteReport({
           runId,
           workflow: ctx.workflow.name,
@@ -286,15 +293,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
           planner: plan.planner ?? "wukong",
           ...(options.planReport ? { plan: options.planReport } : {}),
           ...(meta ? { bytesWritten: meta.bytesWritten } : {}),
-          ...(coldStarts ? { coldStarts } : {}),
+          ...(starts ? { coldStarts: starts.cold } : {}),
+          ...(starts && starts.prewarmed.length > 0 ? { prewarmed: starts.prewarmed } : {}),
           skipped,
         });
       if (collect) {
-        const [records, coldStarts] = await Promise.all([
+        const [records, starts] = await Promise.all([
           awaitMetrics(store, runId, first, known, options.metricsWaitMs ?? 1000),
-          options.connection ? coldStartsOf(options.connection, runId, options.prefix) : undefined,
+          options.connection ? startsOf(options.connection, runId, options.prefix) : undefined,
         ]);
-        return { result, runId, bytesWritten: meta?.bytesWritten ?? 0, report: build(records, coldStarts), ...(lengths ? { lengths } : {}) };
+        return { result, runId, bytesWritten: meta?.bytesWritten ?? 0, report: build(records, starts), ...(lengths ? { lengths } : {}) };
       }
       // Built on first read: most runs never look at their report (parsing 1,000 records costs ms).
       let report: RunReport | undefined;
@@ -327,6 +335,8 @@ export async function runRemote(store: RunStore, queue: TaskQueue, ctx: Executio
       if (outcome !== "done") await Promise.all(groupsOf(plan).map((g) => queue.dropRun(g, runId, 1_000).catch(() => 0)));
       await unwatch?.();
       await stopLogs?.();
+      if (options.prewarm?.length && options.connection)
+        await cancelPrewarms(options.connection, options.prefix ?? "tl", runId, options.prewarm).catch(() => undefined);
       const status = outcome === "done" ? "done" : outcome === "failed" ? "failed" : "aborted";
       await Promise.all([
         store.deleteRun(runId, options.metricsTtlS ?? 86_400),
@@ -382,12 +392,22 @@ function skippedTasks(ctx: ExecutionContext, lengths: Map<string, number>, at: n
   });
 }
 
-/** Cold starts a worker gateway measured for the run's workers (ms from spawn to their first task). */
-async function coldStartsOf(conn: RedisConnection, runId: string, prefix: string | undefined): Promise<Map<string, number>> {
+/** What a worker gateway recorded of the run's workers: cold starts (ms from spawn to their first task), workers pre-warmed for it. */
+interface RunStarts {
+  cold: Map<string, number>;
+  prewarmed: PrewarmedWorker[];
+}
+
+async function startsOf(conn: RedisConnection, runId: string, prefix: string | undefined): Promise<RunStarts> {
   const starts = await getRunStartMetrics(conn, runId, { prefix }).catch(() => []);
-  const out = new Map<string, number>();
-  for (const s of starts) if (s.kind === "cold" && s.ms !== null) out.set(s.worker, s.ms);
-  return out;
+  const cold = new Map<string, number>();
+  const used = new Set(starts.filter((s) => s.prewarmed).map((s) => s.worker));
+  const prewarmed: PrewarmedWorker[] = [];
+  for (const s of starts) {
+    if (s.kind === "cold" && s.ms !== null) cold.set(s.worker, s.ms);
+    if (s.kind === "prewarm") prewarmed.push({ worker: s.worker, configuration: s.config, used: used.has(s.worker) });
+  }
+  return { cold, prewarmed };
 }
 
 /** Like Promise.all, but settles every promise before rejecting (so none is left running unseen). */
@@ -498,13 +518,14 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
   /** A run with `planner`: planned from the history and the published configurations, then recorded in the history. */
   async function runPlanned(store: RunStore, queue: TaskQueue, conn: RedisConnection, ctx: ExecutionContext): Promise<ExecutionOutcome> {
     if (!ctx.options.planning) return await runRemote(store, queue, ctx, { ...options, connection: conn });
-    const planning = await planRun({ ...ctx, planning: ctx.options.planning }, conn, options.prefix);
+    const planning = await planRun({ ...ctx, planning: ctx.options.planning, switches: ctx.options.optimizations.switches }, conn, options.prefix);
     try {
       const outcome = await runRemote(store, queue, ctx, {
         ...options,
         connection: conn,
         plan: planning.planned.plan,
         planReport: planning.planned.report,
+        ...(planning.planned.prewarm ? { prewarm: planning.planned.prewarm.requests } : {}),
         collectMetrics: true,
       });
       await recordPlannedRun(planning, ctx, outcome.report, outcome.lengths);
