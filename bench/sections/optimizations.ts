@@ -12,6 +12,7 @@ import { startWorker } from "../lib/dag-worker.js";
 import { summarize, type Stats } from "../lib/stats.js";
 import { DataAware } from "../workflows/data-aware.js";
 import { benchPreload } from "./optimizations-preload.js";
+import { benchPrewarm } from "./optimizations-prewarm.js";
 
 /** What a run of a generated handle gives with `report: true`. */
 interface Reported {
@@ -115,6 +116,6 @@ export async function benchOptimizations(options: { runs: number; warmup: number
     await new Promise((r) => setTimeout(r, 300));
     await server.stop();
   }
-  lines.push(...(await benchPreload(options)));
+  lines.push(...(await benchPreload(options)), ...(await benchPrewarm(options)));
   return lines;
 }
