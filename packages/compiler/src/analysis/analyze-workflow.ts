@@ -3,6 +3,7 @@ import type { WorkflowIR } from "@taskloom/sdk/internal";
 import type { AnalysisContext } from "./analysis-context.js";
 import { readDecoratorOptions } from "./decorator-options.js";
 import type { WorkflowMethod } from "./find-decorated.js";
+import { checkStreams } from "./check-streams.js";
 import { bindPattern } from "./lower-binding.js";
 import { lowerBody } from "./lower-statement.js";
 import { Scope, WorkflowState, type Builder } from "./workflow-scope.js";
@@ -43,7 +44,7 @@ export function analyzeWorkflow({ classDecl, method }: WorkflowMethod, ctx: Anal
   const read = readDecoratorOptions(method, "workflow", `${className}.${name}`, ctx);
   const result = lowerBody(body.getStatements(), scope, wf, "workflow");
   if (result === null || read === null || ctx.diagnostics.length > before) return null;
-  return {
+  const ir: WorkflowIR = {
     name,
     className,
     hasInput: params.length > 0,
@@ -52,4 +53,6 @@ export function analyzeWorkflow({ classDecl, method }: WorkflowMethod, ctx: Anal
     nodes: builder.nodes,
     result,
   };
+  checkStreams(ir, wf);
+  return ctx.diagnostics.length > before ? null : ir;
 }

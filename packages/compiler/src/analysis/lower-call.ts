@@ -1,5 +1,6 @@
-import { Node, type CallExpression } from "ts-morph";
-import type { ArrayItem, Value } from "@taskloom/sdk/internal";
+import { Node, type CallExpression, type MethodDeclaration } from "ts-morph";
+import { streamSignature } from "./stream-signature.js";
+import type { ArrayItem, TaskStream, Value } from "@taskloom/sdk/internal";
 import { readDecoratorOptions } from "./decorator-options.js";
 import { decoratorKindOf, findStaticMethod } from "./find-decorated.js";
 import { unwrap } from "./literal-value.js";
@@ -71,12 +72,18 @@ export function resolveTask(node: Node, ref: MethodRef & object, wf: WorkflowSta
         exportName: cls.exportName,
         method,
         ...(read.options !== undefined ? { options: read.options } : {}),
+        ...streamOf(decl),
         loc: ctx.locationOf(decl.getNameNode()),
         sourceFile: cls.file.getFilePath(),
       },
       cls.file,
     );
   return id;
+}
+
+function streamOf(decl: MethodDeclaration): { stream?: TaskStream } {
+  const stream = streamSignature(decl);
+  return stream ? { stream } : {};
 }
 
 function lowerArgs(call: CallExpression, scope: Scope, wf: WorkflowState): Value | null {

@@ -84,6 +84,10 @@ export const DIAGNOSTIC_CODES = {
     hint: "compute the value before the branch: const v = T.task(x); switch (v) { ... }",
   },
   syntaxError: { code: "TL1033", hint: "fix the syntax error (the module must parse as TypeScript)" },
+  streamUse: {
+    code: "TL1034",
+    hint: "pass a streaming task's result (AsyncIterable, ReadableStream) directly to one AsyncIterable parameter of a task; collect it into an array inside that task for other uses",
+  },
 } as const satisfies Record<string, DiagnosticCodeInfo>;
 
 /** Symbolic name of a diagnostic code, e.g. `"nonTaskCall"`. */

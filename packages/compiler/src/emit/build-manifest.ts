@@ -1,4 +1,4 @@
-import { IR_VERSION, type GraphNode, type InlineInfo, type ModuleManifest, type TaskInfo, type WorkflowIR } from "@taskloom/sdk/internal";
+import { IR_VERSION, MIN_IR_VERSION, type GraphNode, type InlineInfo, type ModuleManifest, type TaskInfo, type WorkflowIR } from "@taskloom/sdk/internal";
 import type { EmitInline, EmitTask } from "./emit-task.js";
 import { stableStringify } from "./stable-json.js";
 
@@ -28,13 +28,20 @@ export function buildManifest(input: BuildManifestInput): ModuleManifest {
   const tasks: Record<string, TaskInfo> = {};
   for (const id of Object.keys(input.tasks).sort()) {
     const t = input.tasks[id]!;
-    tasks[id] = { exportName: t.exportName, method: t.method, ...(t.options ? { options: { ...t.options } } : {}), loc: { ...t.loc } };
+    tasks[id] = {
+      exportName: t.exportName,
+      method: t.method,
+      ...(t.options ? { options: { ...t.options } } : {}),
+      ...(t.stream ? { stream: { ...t.stream } } : {}),
+      loc: { ...t.loc },
+    };
   }
   const inlineIds = Object.keys(input.inline ?? {}).sort();
   const inline: Record<string, InlineInfo> = {};
   for (const id of inlineIds) inline[id] = { loc: { ...input.inline![id]!.loc }, js: input.inline![id]!.js };
   return {
-    version: IR_VERSION,
+    // Version 3 only when needed: a module without streams still runs on runtimes that know only 2.
+    version: Object.values(tasks).some((t) => t.stream) ? IR_VERSION : MIN_IR_VERSION,
     source: input.source,
     bundle: { file: input.bundle.file, hash: input.bundle.hash, bytes: input.bundle.bytes },
     tasks,

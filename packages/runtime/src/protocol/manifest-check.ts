@@ -1,11 +1,11 @@
-import { IR_VERSION, type ModuleManifest } from "@taskloom/sdk/internal";
+import { IR_VERSION, MIN_IR_VERSION, type ModuleManifest } from "@taskloom/sdk/internal";
 import type { TaskOptions } from "@taskloom/sdk";
 import { ManifestError } from "../errors.js";
 
 const NO_OPTIONS: Readonly<TaskOptions> = Object.freeze({});
 
 /**
- * Checks that a manifest is of the IR version this runtime runs, else throws a
+ * Checks that a manifest is of an IR version this runtime runs (2, or 3 with streaming tasks), else throws a
  * {@link ManifestError} that says which side is older: a manifest crosses process boundaries (a
  * client of one release may submit to workers of another).
  *
@@ -13,13 +13,15 @@ const NO_OPTIONS: Readonly<TaskOptions> = Object.freeze({});
  */
 export function checkManifest(manifest: ModuleManifest, where = "the compiled module"): ModuleManifest {
   const version = (manifest as { version?: unknown }).version;
-  if (version === IR_VERSION) return manifest;
+  if (version === IR_VERSION || version === MIN_IR_VERSION) return manifest;
   const source = typeof manifest.source === "string" ? manifest.source : "(unknown source)";
   const fix =
-    typeof version === "number" && version < IR_VERSION
+    typeof version === "number" && version < MIN_IR_VERSION
       ? "it was written by an older dag-compile: run dag-compile again"
       : "it was written by a newer dag-compile than this @taskloom/runtime: upgrade the runtime (or compile with the same release)";
-  throw new ManifestError(`the manifest of ${source} (${where}) has IR version ${JSON.stringify(version)}; this runtime runs version ${IR_VERSION}: ${fix}`);
+  throw new ManifestError(
+    `the manifest of ${source} (${where}) has IR version ${JSON.stringify(version)}; this runtime runs versions ${MIN_IR_VERSION} to ${IR_VERSION}: ${fix}`,
+  );
 }
 
 /** The `@task` options of a task of the manifest (written there by `dag-compile`); `{}` when it has none. */

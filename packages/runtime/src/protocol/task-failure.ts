@@ -26,7 +26,7 @@ export function reviveError(shape: ThreadError): Error {
 
 /** Whether retrying cannot help: the same output fails to cross every time. */
 export function isDeterministicFailure(shape: ThreadError): boolean {
-  return shape.kind === "value" || shape.kind === "size" || shape.kind === "bundle" || shape.kind === "inline";
+  return shape.kind === "value" || shape.kind === "size" || shape.kind === "bundle" || shape.kind === "inline" || shape.kind === "stream";
 }
 
 /**

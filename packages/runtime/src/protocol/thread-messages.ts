@@ -1,3 +1,4 @@
+import type { MessagePort } from "node:worker_threads";
 import type { Value } from "@taskloom/sdk/internal";
 
 /**
@@ -50,6 +51,8 @@ export interface BatchRequest {
   runId?: string;
   /** The largest input (a task's arguments together) or output allowed, in estimated bytes (the run's `maxValueBytes`). */
   maxValueBytes: number;
+  /** A batch of one streaming task: its ports (its chunks go out, or come in at its `AsyncIterable` parameters). */
+  stream?: BatchStreams;
 }
 
 /** One task instance of a batch. */
@@ -104,7 +107,7 @@ export interface BatchReply {
 }
 
 /** How the runtime classifies a failure; absent when the task itself threw. */
-export type FailureKind = "bundle" | "value" | "size" | "timeout" | "oom" | "inline";
+export type FailureKind = "bundle" | "value" | "size" | "timeout" | "oom" | "inline" | "stream";
 
 /**
  * An error normalised at the thread boundary: anything thrown becomes this plain shape, with the
@@ -126,7 +129,8 @@ export interface ThreadError {
    * and `what`), `timeout` / `oom` (its thread was stopped: `timeoutMs`, `memoryMb`), `inline`
    * (an inline step computing its arguments threw: `TL_INLINE_FAILED`, never retried), `size`
    * (its arguments or output are larger than `maxValueBytes`: `path` is `input` or `output`,
-   * `bytes` and `limit`; `TL_VALUE_TOO_LARGE`, never retried).
+   * `bytes` and `limit`; `TL_VALUE_TOO_LARGE`, never retried), `stream` (a stream it read failed:
+   * the error is its producer's, whose failure the run reports).
    */
   kind?: FailureKind;
   /** `value`: where in the output (`.items[2].cb`, "" for the output itself) and what it is. */
@@ -151,3 +155,19 @@ export const TaskMetric = { started: 0, finished: 1, inputBytes: 2, outputBytes:
 
 /** Number of entries per item in {@link BatchReply.metrics}. */
 export const METRICS_STRIDE = 8;
+
+/**
+ * Output streaming, on the port between a streaming task's thread and its reader's (through the
+ * main thread, or a worker's bridge to a Redis Stream): chunks packed with `packWire`, then `end`
+ * or `error` (the producer's failure); the reader answers `cancel` when it stops early (it failed,
+ * or left its `for await`): the producer's iteration is then ended with `return()`.
+ */
+export type StreamMessage = { t: "chunk"; bytes: Uint8Array } | { t: "end" } | { t: "error"; error: ThreadError } | { t: "cancel" };
+
+/** The ports of a batch of one streaming task (see {@link BatchRequest.stream}). */
+export interface BatchStreams {
+  /** Where the task's chunks go, when it returns a stream. */
+  output?: MessagePort;
+  /** Per `AsyncIterable` parameter position, where its chunks come from. */
+  params?: Record<number, MessagePort>;
+}

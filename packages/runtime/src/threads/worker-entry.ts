@@ -14,6 +14,7 @@ import { surelyWithin } from "../codec/value-limit.js";
 import type { Value } from "@taskloom/sdk/internal";
 import { ownTaskLogs } from "./thread-log-tag.js";
 import { toThreadError } from "./thread-error.js";
+import { ChunkTooLargeError, runStreamTask, StreamSourceError } from "./stream-port.js";
 import { findUnserializable } from "../codec/find-unserializable.js";
 import {
   METRICS_STRIDE,
@@ -63,6 +64,9 @@ function failureOf(error: unknown): ThreadError {
   if (error instanceof BundleFailure)
     return { name: error.name, message: error.message, code: "TL_BUNDLE", kind: "bundle", ...(error.stack ? { stack: error.stack } : {}) };
   if (error instanceof InlineStepError) return { ...toThreadError(error), kind: "inline" };
+  if (error instanceof StreamSourceError) return { ...error.source, kind: "stream" };
+  if (error instanceof ChunkTooLargeError)
+    return { name: error.name, message: error.message, code: "TL_VALUE_TOO_LARGE", kind: "size", path: "output", bytes: error.bytes, limit: error.limit };
   if (error instanceof ValueFailure)
     return { name: error.name, message: error.message, code: "TL_VALUE_NOT_SERIALIZABLE", kind: "value", path: error.path, what: error.what };
   return toThreadError(error);
@@ -160,10 +164,13 @@ export default async function runBatch(request: BatchRequest): Promise<BatchRepl
       ownTaskLogs(request.runId, request.items[completed]?.id);
       const startedAt = now();
       const idle = measureBytes ? performance.eventLoopUtilization().idle : 0;
-      let out = fn.apply(target, args);
-      if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
-        out = await out;
-      }
+      let out: unknown;
+      if (request.stream === undefined) {
+        out = fn.apply(target, args);
+        if (typeof out === "object" && out !== null && typeof (out as PromiseLike<unknown>).then === "function") {
+          out = await out;
+        }
+      } else out = await runStreamTask(request.stream, args, () => fn.apply(target, args), calls.label(completed), maxValueBytes);
       const finishedAt = now();
       const outputBytes = measureBytes || !surelyWithin(out, maxValueBytes) ? estimateBytes(out) : 0;
       if (outputBytes > maxValueBytes) throw new SizeFailure("output", outputBytes, maxValueBytes);

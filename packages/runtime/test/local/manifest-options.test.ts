@@ -50,7 +50,7 @@ describe("manifest and bundle errors", () => {
   it("refuses a manifest of an older or newer IR version, saying which side to update", () => {
     expect(() => createWorkflowHandle(withVersion(1), "doubled", mod.bundleUrl)).toThrow(ManifestError);
     expect(() => createWorkflowHandle(withVersion(1), "doubled", mod.bundleUrl)).toThrow(
-      `has IR version 1; this runtime runs version ${IR_VERSION}: it was written by an older dag-compile: run dag-compile again`,
+      `has IR version 1; this runtime runs versions 2 to ${IR_VERSION}: it was written by an older dag-compile: run dag-compile again`,
     );
     expect(() => createWorkflowHandle(withVersion(IR_VERSION + 1), "doubled", mod.bundleUrl)).toThrow(/newer dag-compile than this @taskloom\/runtime/);
   });

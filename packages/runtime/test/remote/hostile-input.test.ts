@@ -171,7 +171,7 @@ describe("hostile input", () => {
     expect(error).toMatchObject({
       name: "ManifestError",
       code: "TL_MANIFEST",
-      message: expect.stringContaining("has IR version 99; this runtime runs version"),
+      message: expect.stringContaining("has IR version 99; this runtime runs versions"),
     });
     expect(error.message).toContain("upgrade the runtime");
     expect(producer.output()).toContain("TL_MANIFEST");

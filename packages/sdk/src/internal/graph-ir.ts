@@ -169,7 +169,20 @@ export interface TaskInfo {
    * importing the bundle.
    */
   options?: TaskOptions;
+  /**
+   * Output streaming, from the method's declared types (absent for an ordinary task): `output` when
+   * it returns an `AsyncIterable` (an `async *` method, `AsyncGenerator`, `ReadableStream`, or a
+   * `Promise` of one), whose chunks its one reader takes as they come; `params`, the positions of its
+   * `AsyncIterable` parameters, each fed by a streaming task's output.
+   */
+  stream?: TaskStream;
   loc: SourceLocation;
+}
+
+/** How a task takes part in output streaming (see {@link TaskInfo.stream}). */
+export interface TaskStream {
+  output?: true;
+  params?: number[];
 }
 
 /**
@@ -193,7 +206,7 @@ export const INLINE_EXPORT = "__taskloom_inline";
 /** Everything `dag-compile` produces for one source module. */
 export interface ModuleManifest {
   /** IR format version ({@link IR_VERSION}); runtimes refuse versions they do not know. */
-  version: typeof IR_VERSION;
+  version: typeof MIN_IR_VERSION | typeof IR_VERSION;
   /** The source module, relative to the project root. */
   source: string;
   /** The task bundle: an ES module exporting every class whose tasks the workflows call. */
@@ -212,7 +225,12 @@ export interface ModuleManifest {
 }
 
 /**
- * The current IR version. 2: task and workflow options travel in the manifest (`TaskInfo.options`,
+ * The current IR version. 3: tasks may stream (`TaskInfo.stream`); `dag-compile` writes 3 only for a
+ * module with a streaming task, and 2 otherwise, so that runtimes that know only 2 still run every
+ * module without streams. 2: task and workflow options travel in the manifest (`TaskInfo.options`,
  * `WorkflowIR.options`); 1 had none (runtimes read them from the bundle's decorators).
  */
-export const IR_VERSION = 2 as const;
+export const IR_VERSION = 3 as const;
+
+/** The oldest IR version this SDK's runtimes run (a manifest without streaming tasks). */
+export const MIN_IR_VERSION = 2 as const;

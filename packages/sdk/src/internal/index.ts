@@ -24,9 +24,10 @@ export type {
   SourceLocation,
   TaskInfo,
   TaskNode,
+  TaskStream,
   Value,
   WorkflowIR,
 } from "./graph-ir.js";
-export { INLINE_EXPORT, IR_VERSION } from "./graph-ir.js";
+export { INLINE_EXPORT, IR_VERSION, MIN_IR_VERSION } from "./graph-ir.js";
 export { TASK_LIST_METADATA_KEY, TASK_METADATA_KEY, WORKFLOW_METADATA_KEY } from "../metadata.js";
 export { checkInteger, checkIntegerText, checkKeys, invalidOption, requireInteger, showValue, type OptionFailure } from "../option-checks.js";

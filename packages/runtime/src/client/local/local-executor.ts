@@ -1,5 +1,6 @@
 import type { ExecutionContext, ExecutionOutcome, Executor } from "../executor.js";
 import { LocalRun } from "./local-run.js";
+import { streamWorkflow } from "../../scheduling/stream-edges.js";
 
 /**
  * The embedded default executor: one process, piscina worker threads (kept warm between runs,
@@ -7,6 +8,7 @@ import { LocalRun } from "./local-run.js";
  */
 export const localExecutor: Executor = {
   run(ctx: ExecutionContext): Promise<ExecutionOutcome> {
-    return new LocalRun(ctx).run();
+    // Streaming readers start with their producers: the run schedules the rewritten graph.
+    return new LocalRun({ ...ctx, workflow: streamWorkflow(ctx.workflow, ctx.manifest).workflow }).run();
   },
 };

@@ -26,9 +26,14 @@ import { nodeLocations } from "../../scheduling/node-locations.js";
 import { ResidentOutputs } from "./resident-outputs.js";
 import { preferThread } from "../../threads/thread-affinity.js";
 import { taskNameOf, taskOptionsOf } from "../../protocol/manifest-check.js";
+import { isStreamTask, streamWorkflow } from "../../scheduling/stream-edges.js";
+import { LocalStreams } from "./local-streams.js";
+import type { MessagePort } from "node:worker_threads";
 
 /** Most instances per batch message, chained instances included. */
 const MAX_BATCH = 8192;
+/** How long a failed run waits for its streams' producers to end before stopping their threads (ms). */
+const STREAM_DRAIN_MS = 1000;
 /** Most ready instances (seeds) per batch message of a local run. */
 const MAX_SEEDS = 4096;
 
@@ -60,8 +65,10 @@ export class LocalRun {
   /** Whether someone looks at per-instance times (a report or an event listener). */
   private readonly detailed: boolean;
   private readonly sizer: BatchSizer;
-  /** Per task, whether it has a per-call timeout (then it runs alone). */
+  /** Per task, whether it runs alone in its batch: it has a per-call timeout, or it streams. */
   private readonly timed = new Map<string, boolean>();
+  /** The ports between streaming tasks' threads; undefined when the workflow has no stream. */
+  private readonly streams: LocalStreams | undefined;
   /** Display names by task id. */
   private readonly names = new Map<string, string>();
   private readonly inline: InlineFunctions;
@@ -82,6 +89,8 @@ export class LocalRun {
     this.detailed = ctx.options.report || ctx.options.onEvent !== undefined;
     this.report = new ReportBuilder(ctx.runId ?? randomUUID(), ctx.workflow.name, ctx.options.concurrency, workflowStructure(ctx.workflow));
     this.source = new RunBatchSource(ctx, this.graph, this.report, this.results, inline);
+    const streams = streamWorkflow(ctx.workflow, ctx.manifest);
+    if (streams.producers.size > 0) this.streams = new LocalStreams(streams);
     const p = ctx.options.progress;
     this.progress = p ? new ProgressBar(`${ctx.workflow.className}.${ctx.workflow.name}`, p) : undefined;
   }
@@ -192,7 +201,7 @@ export class LocalRun {
   private hasTimeout(task: string): boolean {
     let timed = this.timed.get(task);
     if (timed === undefined) {
-      timed = taskOptionsOf(this.ctx.manifest, task).timeoutMs !== undefined;
+      timed = taskOptionsOf(this.ctx.manifest, task).timeoutMs !== undefined || isStreamTask(this.ctx.manifest, task);
       this.timed.set(task, timed);
     }
     return timed;
@@ -226,12 +235,19 @@ export class LocalRun {
     );
     const first = batch.instances[0] as TaskInstance;
     const timeoutMs = batch.instances.length === 1 ? taskOptionsOf(this.ctx.manifest, first.task).timeoutMs : undefined;
+    const transferList: (ArrayBuffer | MessagePort)[] = transferListOf(packedValues);
+    if (this.streams && batch.instances.length === 1 && isStreamTask(this.ctx.manifest, first.task)) {
+      request.stream = this.streams.portsFor(first);
+      transferList.push(...this.streams.transferOf(request.stream));
+    }
     const { pool } = lane.shared;
     lane.inFlight++;
     this.report.batches++;
     return () => {
       const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
-      pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) }).then(
+      const running = pool.run(request, { transferList: transferList as ArrayBuffer[], ...(signal ? { signal } : {}) });
+      if (request.stream) this.streams?.track(first, running);
+      running.then(
         (reply: BatchReply) =>
           this.step(() => {
             this.resident.record(batch.instances, reply, name);
@@ -326,9 +342,14 @@ export class LocalRun {
 
   /** Counts the failed attempt; schedules a retry with backoff, or throws the run's error. */
   private retryOrFail(inst: TaskInstance, failure: ThreadError, thread: number | undefined): void {
+    // A reader failed because its stream's producer did: the run fails with the producer's error.
+    if (failure.kind === "stream") inst = this.streams?.producerOf(inst) ?? inst;
     const attempt = this.bumpAttempts(inst.id);
     const error: RuntimeError = taskFailureError(this.failedInstance(inst, thread), failure);
-    const { final, delayMs } = decideRetry(taskOptionsOf(this.ctx.manifest, inst.task), failure, attempt);
+    const decision = decideRetry(taskOptionsOf(this.ctx.manifest, inst.task), failure, attempt);
+    // A stream cannot be read twice: streaming tasks are never retried.
+    const final = decision.final || isStreamTask(this.ctx.manifest, inst.task);
+    const { delayMs } = decision;
     const record = this.report.get(inst.id) as InstanceRecord;
     record.attempts = attempt;
     const base = { instanceId: inst.id, task: inst.task, name: record.name };
@@ -417,8 +438,12 @@ export class LocalRun {
     this.settle();
     this.progress?.finish(this.graph.completedCount, this.graph.knownCount, true);
     if (typeof error === "object" && error !== null) (error as { report?: unknown }).report = this.report.build("failed");
-    const closing = [...this.lanes.values()].map((lane) => (lane.shared ? releasePool(lane.shared, true) : undefined));
-    void Promise.allSettled(closing).then(() => this.rejectRun(error));
+    const close = (): void => {
+      const closing = [...this.lanes.values()].map((lane) => (lane.shared ? releasePool(lane.shared, true) : undefined));
+      void Promise.allSettled(closing).then(() => this.rejectRun(error));
+    };
+    if (this.streams) void this.streams.drain(STREAM_DRAIN_MS).then(close);
+    else close();
   }
 
   private settle(): void {

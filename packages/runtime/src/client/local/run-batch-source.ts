@@ -9,6 +9,7 @@ import type { BatchSource } from "./batch-builder.js";
 import type { ResultStore } from "./result-store.js";
 import { findReduceLeaves, findWorkerLocalNodes } from "./worker-local-nodes.js";
 import { taskOptionsOf } from "../../protocol/manifest-check.js";
+import { isStreamTask } from "../../scheduling/stream-edges.js";
 
 /** The key of the pool lane of tasks with heap limit `memoryMb`. */
 export function laneKey(memoryMb: number | undefined): string {
@@ -46,7 +47,7 @@ export class RunBatchSource implements BatchSource {
     let lane = this.joinLane.get(task);
     if (lane === undefined) {
       const options = taskOptionsOf(this.ctx.manifest, task);
-      lane = options.timeoutMs === undefined ? laneKey(options.memoryMb) : "";
+      lane = options.timeoutMs === undefined && !isStreamTask(this.ctx.manifest, task) ? laneKey(options.memoryMb) : "";
       this.joinLane.set(task, lane);
     }
     return lane === poolKey;
