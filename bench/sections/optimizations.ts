@@ -13,6 +13,7 @@ import { summarize, type Stats } from "../lib/stats.js";
 import { DataAware } from "../workflows/data-aware.js";
 import { benchPreload } from "./optimizations-preload.js";
 import { benchPrewarm } from "./optimizations-prewarm.js";
+import { benchStreaming } from "./streaming.js";
 
 /** What a run of a generated handle gives with `report: true`. */
 interface Reported {
@@ -110,6 +111,7 @@ export async function benchOptimizations(options: { runs: number; warmup: number
       "optimizations: 2 dag-worker processes × 2 threads, loopback redis-server; on = defaults (clustering, delayed I/O), off = run(input, { optimizations: { clustering: false, delayedIo: false } }); outputs written = the run's bytesWritten (encoded outputs stored).",
     );
     lines.push("Goals: clustering and delayed I/O cut the bytes written to Redis by ≥ 90 % and the makespan by ≥ 1.5× (off/on).");
+    lines.push(...(await benchStreaming({ ...options, redisUrl: server.url })));
   } finally {
     redis.disconnect();
     for (const w of workers) w.kill("SIGTERM");

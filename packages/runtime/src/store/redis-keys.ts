@@ -36,6 +36,17 @@ export interface RunKeys {
   readonly starts: string;
   /** Hash: task id → why the gateway stopped its worker or saw it die (timeout, oom, shutdown). */
   readonly gatewayFailures: string;
+  /**
+   * Hash of the run's output streams: `p:<instance>` / `c:<instance>` (a streaming producer /
+   * reader started, by which worker), `cancel:<producer>` (its reader stopped early). Each
+   * producer's chunks are the Redis Stream {@link streamKey}`(keys, producer)`.
+   */
+  readonly streams: string;
+}
+
+/** The Redis Stream of the chunks of streaming producer instance `producer` (trimmed as read, deleted with the run). */
+export function streamKey(keys: RunKeys, producer: string): string {
+  return `${keys.streams}:${producer}`;
 }
 
 /** Checks that a run id is safe inside a hash tag: no braces, no whitespace. */
@@ -68,6 +79,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     starts: `${base}:starts`,
     plan: `${base}:plan`,
     gatewayFailures: `${base}:gateway-failures`,
+    streams: `${base}:streams`,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   runMetricsKeys,
   type RunKeys,
 } from "./redis-keys.js";
+import { DELETE_RUN_SCRIPT } from "./redis-output-streams.js";
 import { COMPLETE_BATCH_SCRIPT, COMPLETE_SCRIPT, FINISH_SCRIPT, INDEX_RUN_SCRIPT } from "./lua-scripts.js";
 import { RESERVE_PRELOAD_SCRIPT } from "./preload-script.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
@@ -39,6 +40,7 @@ type ScriptConn = RedisConnection & {
   tlCompleteBatch(...args: string[]): Promise<string>;
   tlIndexRun(...args: string[]): Promise<number>;
   tlReservePreload(...args: string[]): Promise<number>;
+  tlDeleteRun(...keys: string[]): Promise<number>;
 };
 
 /**
@@ -64,6 +66,7 @@ export class RedisRunStore implements RunStore {
     conn.defineCommand("tlCompleteBatch", { numberOfKeys: 6, lua: COMPLETE_BATCH_SCRIPT });
     conn.defineCommand("tlIndexRun", { numberOfKeys: 2, lua: INDEX_RUN_SCRIPT });
     conn.defineCommand("tlReservePreload", { numberOfKeys: 2, lua: RESERVE_PRELOAD_SCRIPT });
+    conn.defineCommand("tlDeleteRun", { numberOfKeys: 1 + runDataKeys(runKeys(prefix, "x")).length, lua: DELETE_RUN_SCRIPT });
     this.conn = conn as ScriptConn;
   }
 
@@ -286,7 +289,8 @@ export class RedisRunStore implements RunStore {
 
   async deleteRun(runId: string, metricsTtlS: number): Promise<void> {
     const k = this.keys(runId);
-    await Promise.all([this.conn.del(...runDataKeys(k)), ...runMetricsKeys(k).map((key) => this.conn.expire(key, metricsTtlS))]);
+    // One script: the data keys, and the chunk streams its streams hash names (a run without streams has no hash).
+    await Promise.all([this.conn.tlDeleteRun(k.streams, ...runDataKeys(k)), ...runMetricsKeys(k).map((key) => this.conn.expire(key, metricsTtlS))]);
   }
 
   watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {

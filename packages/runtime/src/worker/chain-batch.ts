@@ -1,6 +1,7 @@
 import type { Value } from "@taskloom/sdk/internal";
 import type { SharedPool } from "../threads/pool-set.js";
-import { METRICS_STRIDE, type BatchItem, type BatchReply, type BatchRequest, type ThreadError } from "../protocol/thread-messages.js";
+import type { MessagePort } from "node:worker_threads";
+import { METRICS_STRIDE, type BatchStreams, type BatchItem, type BatchReply, type BatchRequest, type ThreadError } from "../protocol/thread-messages.js";
 import { packWire, transferListOf, unpackWire } from "../codec/wire-codec.js";
 import { resolveValue } from "../scheduling/resolve-value.js";
 import type { InlineFunctions } from "../scheduling/inline-functions.js";
@@ -141,7 +142,13 @@ function hasRef(value: Value): boolean {
  * Runs the chains' current instances (all of one run) in order as one batch on a thread.
  * `timeoutMs` (single-instance batches only) interrupts the thread when exceeded.
  */
-export async function runBatch(pool: SharedPool, chains: Chain[], timeoutMs: number | undefined, limitSource?: string): Promise<BatchOutcome> {
+export async function runBatch(
+  pool: SharedPool,
+  chains: Chain[],
+  timeoutMs: number | undefined,
+  limitSource?: string,
+  streams?: BatchStreams,
+): Promise<BatchOutcome> {
   const run = chains[0]!.run;
   const fns: [string, string][] = [];
   const fnIndex = new Map<string, number>();
@@ -183,11 +190,14 @@ export async function runBatch(pool: SharedPool, chains: Chain[], timeoutMs: num
     runId: run.runId,
     // Under a gateway, the thread tags the lines each task writes with its instance id.
     items: underGateway() ? chains.map((c) => ({ id: c.inst.id }) as BatchItem) : [],
+    ...(streams ? { stream: streams } : {}),
   };
+  const transferList: (ArrayBuffer | MessagePort)[] = transferListOf(packedValues);
+  if (streams) transferList.push(...(streams.output ? [streams.output] : []), ...Object.values(streams.params ?? {}));
   const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
   let reply: BatchReply;
   try {
-    reply = (await pool.pool.run(request, { transferList: transferListOf(packedValues), ...(signal ? { signal } : {}) })) as BatchReply;
+    reply = (await pool.pool.run(request, { transferList: transferList as ArrayBuffer[], ...(signal ? { signal } : {}) })) as BatchReply;
   } catch (error) {
     const at = Math.max(0, Math.min(Atomics.load(cursor, 0), chains.length - 1));
     // Work done before the crash is lost with the thread: the chains before `at` run again.

@@ -21,6 +21,9 @@ import { isRuntimeError } from "../errors.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
 import { InlineStepError } from "../scheduling/inline-functions.js";
 import { runErrorRecord, taskErrorRecord, workerErrorRecord } from "./run-error-record.js";
+import type { RedisOutputStreams } from "../store/redis-output-streams.js";
+import { openChainStreams, streamsOf, type OpenStreams } from "./chain-streams.js";
+import { interrupted } from "./stream-bridge.js";
 
 /** What the runner needs from its worker. */
 export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
@@ -33,6 +36,8 @@ export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
   metrics: MetricsSink;
   /** Memory of this worker in MiB (reported with its metrics, for cost). */
   memoryMb: number;
+  /** The runs' output streams (absent: streaming tasks fail the run). */
+  streams?: RedisOutputStreams;
 }
 
 /** Enqueue time of a stream entry (`<ms>-<seq>`), or now when the id says nothing. */
@@ -344,13 +349,14 @@ export class ChainRunner {
       this.end(first);
       return [];
     }
-    if (first.run.taskOptions(first.inst.task).timeoutMs !== undefined) return [first];
+    if (first.run.taskOptions(first.inst.task).timeoutMs !== undefined || streamsOf(first)) return [first];
     const size = this.sizer.seeds(this.runnable.length + 1, this.inFlight);
     const batch = [first];
     const rest: Chain[] = [];
     const limit = this.taskLimit(first);
     for (const c of this.runnable) {
-      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined && this.taskLimit(c) === limit) batch.push(c);
+      if (batch.length < size && c.run === first.run && c.run.taskOptions(c.inst.task).timeoutMs === undefined && this.taskLimit(c) === limit && !streamsOf(c))
+        batch.push(c);
       else rest.push(c);
     }
     this.runnable = rest;
@@ -374,11 +380,19 @@ export class ChainRunner {
     // Under a gateway, the gateway enforces timeouts (it stops the worker and the task is retried elsewhere).
     const timeoutMs = batch.length === 1 && !this.ctx.observer ? run.taskOptions(batch[0]!.inst.task).timeoutMs : undefined;
     let outcome: BatchOutcome;
+    let refused = false;
     try {
+      const streams = batch.length === 1 && streamsOf(batch[0]!) ? await this.openStreams(batch[0]!) : undefined;
+      if (streams === null) {
+        refused = true;
+        return;
+      }
       const limit = this.taskLimit(batch[0]!);
-      outcome = await runBatch(this.poolFor(limit), batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb");
+      outcome = await runBatch(this.poolFor(limit), batch, timeoutMs, limit === undefined ? undefined : "task option memoryMb", streams?.ports);
+      await streams?.done();
     } finally {
       this.inFlight--;
+      if (refused) this.pump();
     }
     const done = batch.slice(0, outcome.outputs.length);
     const m = outcome.metrics;
@@ -460,6 +474,20 @@ export class ChainRunner {
         error,
       ),
     );
+  }
+
+  /** Opens a streaming chain's streams; null when it must not run (it failed the run, or the run is gone). */
+  private async openStreams(c: Chain): Promise<OpenStreams | null> {
+    const open = this.ctx.streams ? await openChainStreams(this.ctx.streams, c, this.ctx.workerId, this.ctx.log) : "rerun";
+    if (typeof open === "object") return open;
+    if (open === "gone") this.end(c);
+    else {
+      const why = this.ctx.streams
+        ? `streaming task ${c.inst.id} started again (its first run's worker stopped mid-stream): a stream cannot be replayed, so the run fails`
+        : `streaming task ${c.inst.id} cannot run on a worker without Redis streams`;
+      this.failed(c, interrupted(why), 0);
+    }
+    return null;
   }
 
   /** A held output is due for its next check: it completes, or is held again, with the held outputs feeding the same dependents. */
@@ -594,9 +622,17 @@ export class ChainRunner {
       });
       return;
     }
+    if (error.kind === "stream") {
+      // Its stream's producer failed (its own worker reports that), or the run ended: nothing to record here.
+      this.ctx.log(`run ${c.run.runId} task ${c.inst.id} stopped: its input stream failed: ${error.message}`);
+      c.observer?.ended(c.run, c.inst, false);
+      this.end(c);
+      return;
+    }
     c.failures++;
     const retry = decideRetry(c.run.taskOptions(c.inst.task), error, c.failures);
-    const final = retry.final || c.run.over;
+    // A stream cannot be read twice: streaming tasks are never retried.
+    const final = retry.final || c.run.over || streamsOf(c);
     const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
     this.ctx.events.failed(c.run, c.inst, c.failures, final, record, thread);
     if (!final) {

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import { leasePool, releasePool, type SharedPool } from "../threads/pool-set.js";
 import { RedisRunStore } from "../store/redis-run-store.js";
+import { RedisOutputStreams } from "../store/redis-output-streams.js";
 import { connectRedis, type RedisConnection } from "../store/redis-connection.js";
 import { RedisOutageLog } from "./redis-outage-log.js";
 import { beforeDeadline } from "../store/redis-errors.js";
@@ -137,6 +138,7 @@ export class RemoteWorker {
       workerId: this.id,
       log,
       events: new RunEventPublisher(store, this.id, log),
+      streams: new RedisOutputStreams(conn, options.prefix),
       observer: this.observer,
       released: () => {
         this.wake?.();

@@ -1,3 +1,4 @@
+import { streamWorkflow } from "../scheduling/stream-edges.js";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
@@ -155,8 +156,10 @@ export class WorkerRunCache {
     const manifest = checkManifest(parsed, `run ${runId}`);
     const bundle = await this.bundle(meta.bundleHash);
     this.checkSignature(runId, "bundle", meta.bundleHash, bundle.bytes, meta.bundleSig ?? "");
-    const workflow = manifest.workflows.find((w) => w.name === meta.workflow);
-    if (!workflow) throw new ManifestError(`manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
+    const given = manifest.workflows.find((w) => w.name === meta.workflow);
+    if (!given) throw new ManifestError(`manifest ${meta.manifestHash} has no workflow ${meta.workflow}`);
+    // As the client: streaming readers start with their producers (see streamWorkflow).
+    const workflow = streamWorkflow(given, manifest).workflow;
     const maxValueBytes = Math.min(meta.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES, this.maxValueBytes);
     const input = decodeStored(meta.input, "stored input", maxValueBytes);
     const inline = manifestInline(manifest).withMemo();

@@ -26,6 +26,7 @@ import { countMetricsRows } from "../../report/metrics-record.js";
 import { getRunStartMetrics } from "../../store/start-metrics.js";
 import { cancelPrewarms, requestPrewarms, type PrewarmAsk } from "../../store/prewarm-requests.js";
 import type { PrewarmedWorker } from "../../report/run-report.js";
+import { streamWorkflow } from "../../scheduling/stream-edges.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
 import type { RunReport, SkippedTaskReport } from "../../report/run-report.js";
 import { hasBranches } from "../../scheduling/branch-arm.js";
@@ -90,8 +91,10 @@ const INLINE_MANIFEST_BYTES = 64 * 1024;
  * bundle once per content hash, seeds the root tasks, waits for `done` / `failed` by pub/sub
  * with a polling fallback, reads the result and deletes the run's keys (metrics stay, with a TTL).
  */
-export async function runRemote(store: RunStore, queue: TaskQueue, ctx: ExecutionContext, options: RemoteRunOptions = {}): Promise<RemoteOutcome> {
+export async function runRemote(store: RunStore, queue: TaskQueue, given: ExecutionContext, options: RemoteRunOptions = {}): Promise<RemoteOutcome> {
   const startedAt = Date.now();
+  // Streaming readers start with their producers: the client and every worker schedule the rewritten graph.
+  const ctx: ExecutionContext = { ...given, workflow: streamWorkflow(given.workflow, given.manifest).workflow };
   const runId = ctx.runId ?? randomUUID();
   const plan = options.plan ?? defaultPlan();
   const submission = submissionOf(ctx.workflow, ctx.input, manifestInline(ctx.manifest));
