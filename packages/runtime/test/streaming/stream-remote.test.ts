@@ -102,7 +102,7 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     let victim: WorkerProcess | undefined;
     const deadline = Date.now() + 20_000;
     while (!victim && Date.now() < deadline) {
-      victim = started.find((w, i) => producerStarted(w, seen[i] ?? 0));
+      victim = started.find((w, i) => taskStarted(w, seen[i] ?? 0, "produce"));
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(victim).toBeDefined();
@@ -116,9 +116,32 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     expect(await streamKeys()).toEqual([]);
   }, 90_000);
 
-  /** Whether worker `w` logged the start of the pipeline's producer (node of Streams.produce) since `from`. */
-  function producerStarted(w: WorkerProcess, from: number): boolean {
-    const node = mod.manifest.workflows.find((x) => x.name === "pipeline")!.nodes.find((n) => n.kind === "task" && n.task.endsWith("#Streams.produce"))!.id;
+  it("SIGKILL of the reader's worker mid-stream: the run fails with TL_STREAM_INTERRUPTED and the producer is stopped", async () => {
+    const until = join(work.dir, `until-kill-${Date.now()}.json`);
+    const seen = started.map((w) => w.output().length);
+    const running = failure("pipeline", { produce: { n: 100_000, msEach: 1, until }, consume: { msEach: 0 } });
+    let victim: WorkerProcess | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!victim && Date.now() < deadline) {
+      victim = started.find((w, i) => w.child.exitCode === null && w.child.signalCode === null && taskStarted(w, seen[i] ?? 0, "consume"));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(victim).toBeDefined();
+    await new Promise((r) => setTimeout(r, 300));
+    victim!.child.kill("SIGKILL");
+    started.push(await addWorker(url, group, WORKER_ARGS));
+    const error = await running;
+    expect(error.cause?.code).toBe("TL_STREAM_INTERRUPTED");
+    expect(error.task).toMatch(/#Streams\.consume$/);
+    // The producer (100 s of chunks) is told to stop once the run is gone: it ends early and cleanly.
+    for (let i = 0; i < 200 && !existsSync(until); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(until, "utf8"))).toMatchObject({ ended: "stopped" });
+    expect(await streamKeys()).toEqual([]);
+  }, 90_000);
+
+  /** Whether worker `w` logged the start of the pipeline's task `method` (Streams.<method>) since `from`. */
+  function taskStarted(w: WorkerProcess, from: number, method: string): boolean {
+    const node = mod.manifest.workflows.find((x) => x.name === "pipeline")!.nodes.find((n) => n.kind === "task" && n.task.endsWith(`#Streams.${method}`))!.id;
     return w.output().slice(from).includes(`task ${node} start`);
   }
 });
