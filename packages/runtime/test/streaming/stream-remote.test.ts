@@ -50,10 +50,10 @@ describe("output streaming on dag-workers through Redis Streams", () => {
   const failure = (workflow: string, input: unknown) =>
     run(workflow, input).then(
       () => expect.unreachable("the run succeeded"),
-      (e: unknown) => e as { code: string; task: string; originalMessage: string; originalStack: string; cause?: { code?: string }; runId?: string },
+      (e: unknown) => e as { code: string; task: string; originalMessage: string; originalStack: string; cause?: { code?: string }; report: { runId: string } },
     );
-  /** The stream's keys left in Redis (any run of this test's prefix). */
-  const streamKeys = async () => (await redis.keys("tl:{*}:streams*")).filter((k) => !k.includes("metrics"));
+  /** The stream keys a failed run left in Redis (its streams hash, its chunk streams). */
+  const streamKeys = (error: { report: { runId: string } }) => redis.keys(`tl:{${error.report.runId}}:streams*`);
 
   it("1,000 chunks from one worker to a reader on another: the first arrives before the producer ends; nothing left in Redis", async () => {
     const input = { produce: { n: 1000, msEach: 1 }, consume: { msEach: 1 } };
@@ -81,7 +81,7 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     expect(error.task).toMatch(/#Streams\.produce$/);
     expect(error.originalMessage).toBe("producer failed at chunk 500");
     expect(error.originalStack).toMatch(/at Streams\.produce/);
-    expect(await streamKeys()).toEqual([]);
+    expect(await streamKeys(error)).toEqual([]);
   }, 60_000);
 
   it("a reader that fails ends its producer cleanly (its iteration is returned); the run fails with the reader's error", async () => {
@@ -93,7 +93,7 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     const end = JSON.parse(readFileSync(until, "utf8")) as { ended: string; at: number };
     expect(end.ended).toBe("stopped");
     expect(end.at).toBeLessThan(1000);
-    expect(await streamKeys()).toEqual([]);
+    expect(await streamKeys(error)).toEqual([]);
   }, 60_000);
 
   it("SIGKILL of the producer's worker mid-stream: the run fails with TL_STREAM_INTERRUPTED, nothing hangs, nothing is left", async () => {
@@ -113,7 +113,7 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     expect(error.code).toBe("TL_TASK_FAILED");
     expect(error.cause?.code).toBe("TL_STREAM_INTERRUPTED");
     expect(error.originalMessage).toMatch(/cannot be replayed/);
-    expect(await streamKeys()).toEqual([]);
+    expect(await streamKeys(error)).toEqual([]);
   }, 90_000);
 
   it("SIGKILL of the reader's worker mid-stream: the run fails with TL_STREAM_INTERRUPTED and the producer is stopped", async () => {
@@ -136,7 +136,7 @@ describe("output streaming on dag-workers through Redis Streams", () => {
     // The producer (100 s of chunks) is told to stop once the run is gone: it ends early and cleanly.
     for (let i = 0; i < 200 && !existsSync(until); i++) await new Promise((r) => setTimeout(r, 50));
     expect(JSON.parse(readFileSync(until, "utf8"))).toMatchObject({ ended: "stopped" });
-    expect(await streamKeys()).toEqual([]);
+    expect(await streamKeys(error)).toEqual([]);
   }, 90_000);
 
   /** Whether worker `w` logged the start of the pipeline's task `method` (Streams.<method>) since `from`. */
