@@ -8,6 +8,9 @@ type StreamEntry = [id: string, fields: string[]];
 /** Hand-offs appended per script call (a call blocks Redis while it runs: about 1 µs each). */
 const PUSH_CHUNK = 10_000;
 
+/** XAUTOCLAIM calls per claim at most: with COUNT 1 they look through 1,000 pending hand-offs. */
+const CLAIM_SCAN_CALLS = 100;
+
 type ScriptConn = RedisConnection & {
   tlPush(key: string, ...args: string[]): Promise<number>;
   tlAck(key: string, ...args: string[]): Promise<number>;
@@ -122,11 +125,28 @@ export class RedisTaskQueue implements TaskQueue {
     }
   }
 
+  /**
+   * XAUTOCLAIM looks at no more than 10 × COUNT pending entries a call and returns where it
+   * stopped: this follows that cursor through the whole pending list (at most
+   * {@link CLAIM_SCAN_CALLS} calls), so a dead worker's hand-offs held behind many that live
+   * workers renew are found too.
+   */
   async claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]> {
-    const reply = (await this.withGroup(group, () =>
-      this.conn.xautoclaim(queueKey(this.prefix, group), CONSUMER_GROUP, consumer, leaseMs, "0-0", "COUNT", count),
-    )) as [string, (StreamEntry | null)[], string[]?];
-    return reply[1].filter((e): e is StreamEntry => Array.isArray(e)).map(toDelivery);
+    const key = queueKey(this.prefix, group);
+    const out: Delivery[] = [];
+    let cursor = "0-0";
+    for (let call = 0; call < CLAIM_SCAN_CALLS && out.length < count; call++) {
+      const start = cursor;
+      const reply = (await this.withGroup(group, () => this.conn.xautoclaim(key, CONSUMER_GROUP, consumer, leaseMs, start, "COUNT", count - out.length))) as [
+        string,
+        (StreamEntry | null)[],
+        string[]?,
+      ];
+      for (const e of reply[1]) if (Array.isArray(e)) out.push(toDelivery(e));
+      cursor = reply[0];
+      if (cursor === "0-0") break;
+    }
+    return out;
   }
 
   async backlog(group: string): Promise<number> {

@@ -201,6 +201,32 @@ describe.each(backends)("%s backend", (_name, make) => {
     expect(await b.queue.backlog(g)).toBe(0);
   });
 
+  it("claims a dead worker's hand-offs held behind many that live workers keep touching", async () => {
+    // XAUTOCLAIM looks at most 10 x COUNT pending entries a call: a claim that always started from
+    // the first entry never reached the dead worker's ones behind 300 a live worker renews.
+    const g = `g${randomUUID().slice(0, 6)}`;
+    await b.queue.push(
+      g,
+      Array.from({ length: 300 }, (_, i) => ({ runId: "r", instanceId: `live${i}` })),
+    );
+    const live = await b.queue.receive(g, "live", 300, 0);
+    await b.queue.push(g, [{ runId: "r", instanceId: "orphan" }]);
+    expect(await b.queue.receive(g, "dead", 1, 0)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_200));
+    await b.queue.touch(
+      g,
+      "live",
+      live.map((d) => d.id),
+    );
+    const claimed = await b.queue.claimStale(g, "w2", 1_000, 1);
+    expect(claimed.map((d) => d.instanceId)).toEqual(["orphan"]);
+    await b.queue.ack(
+      g,
+      [...live, ...claimed].map((d) => d.id),
+    );
+    expect(await b.queue.backlog(g)).toBe(0);
+  });
+
   it("tells whether a run has a hand-off queued or held, and gives no verdict past the scan limit", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
     expect(await b.queue.holdsRun(g, "a", 100)).toBe(false);
