@@ -20,7 +20,7 @@ export interface ThreadsSplit {
 /** Starts `threads` worker threads (the bench runs under `--import tsx`, which threads inherit). */
 export function createThreadsSplit(threads = 2): ThreadsSplit {
   const workers = Array.from({ length: threads }, () => new Worker(new URL("./threads-split-thread.mjs", import.meta.url)));
-  const ask = <T>(w: Worker, job: SplitJob): Promise<T> =>
+  const reply = <T>(w: Worker): Promise<T> =>
     new Promise((resolve, reject) => {
       w.once("message", resolve);
       w.once("error", reject);
@@ -29,9 +29,9 @@ export function createThreadsSplit(threads = 2): ThreadsSplit {
     Promise.all(
       jobs.map((job, i) => {
         const w = workers[i] as Worker;
-        const reply = ask<T>(w, job);
+        const answer = reply<T>(w);
         w.postMessage(job);
-        return reply;
+        return answer;
       }),
     );
   const shares = <T>(items: readonly T[]): T[][] => {
