@@ -7,18 +7,15 @@
  * Alternating rounds after warm-up runs (which also fill the history the planner reads); per run:
  * the makespan and the gateway's start metrics (cold starts, pre-warmed workers used).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createRedisHistory, getRunStartMetrics, plannedRun, type Planner, type RunReport } from "@taskloom/runtime";
 import { Redis } from "ioredis";
 import { compileForTest, createWorkDir } from "../../packages/runtime/test/local/compile-for-test.js";
 import { startRedisServer } from "../../test/setup/redis-server.js";
+import { startGateway } from "../lib/dag-worker.js";
 import { summarize } from "../lib/stats.js";
 
-const GATEWAY = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-gateway.js", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../../packages/runtime/test/gateway/fixtures/workflows", import.meta.url));
 const KEEP_ALIVE_MS = 800;
 const WAIT_MS = 1500;
@@ -32,25 +29,6 @@ const split: Planner = {
   name: "split",
   plan: (input) => plannedRun("split", input, { groups: input.graph.ids.map((_, i) => (input.graph.deps[i]!.length === 0 ? "a" : "b")), colocate: [] }),
 };
-
-async function startGateway(url: string): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "tl-bench-prewarm-"));
-  writeFileSync(join(dir, "gw.json"), JSON.stringify({ statusPort: 0, pollMs: 25, configurations: CONFIGURATIONS }));
-  const child = spawn(process.execPath, [GATEWAY, "--redis", url, "--config", join(dir, "gw.json")], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (!out.includes("listening on")) return;
-      child.stdout?.off("data", onData);
-      resolve();
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`dag-gateway exited with code ${code}:\n${out}`)));
-  });
-  child.stdout?.resume();
-  return child;
-}
 
 interface Sample {
   ms: number;
@@ -72,7 +50,7 @@ export async function benchPrewarm(options: { runs: number; warmup: number }): P
     const history = await createRedisHistory(server.url);
     await history.clear();
     await history.close();
-    gateway = await startGateway(server.url);
+    gateway = await startGateway(server.url, CONFIGURATIONS);
     const handle = mod.handle("waitThen") as unknown as Handle;
     const once = async (off: boolean): Promise<Sample> => {
       // `b`'s worker of the last run stops after its keep-alive: this run needs a new one.

@@ -8,11 +8,6 @@
  * (|predicted − measured| / measured). Goals: prediction error median ≤ 10 %; non-uniform ≥ 25 %
  * cheaper than uniform (on the fastest configuration), ≤ 10 % slower.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRedisHistory, type RunOutcome } from "@taskloom/runtime";
 import { startRedisServer } from "../../test/setup/redis-server.js";
 import { isDeepStrictEqual } from "node:util";
@@ -20,10 +15,10 @@ import { chunkTextInto } from "../../examples/common/chunk-text.js";
 import { makeText } from "../../examples/common/make-text.js";
 import { makeImage } from "../../examples/image-pipeline/make-image.js";
 import { makeGemmInput } from "../lib/data-inputs.js";
+import { startGateway } from "../lib/dag-worker.js";
 import { summarize } from "../lib/stats.js";
 import { loadHandle } from "../taskloom-local.js";
 
-const GATEWAY = fileURLToPath(new URL("../../packages/runtime/dist/cli/dag-gateway.js", import.meta.url));
 const CONFIGURATIONS = [
   { name: "fast", memoryMb: 1024, cpus: 1, threads: 2, maxWorkers: 2, keepAliveMs: 120_000 },
   { name: "slow", memoryMb: 256, cpus: 0.25, threads: 4, maxWorkers: 2, keepAliveMs: 120_000 },
@@ -77,25 +72,6 @@ interface Measured {
   error: number[];
 }
 
-async function startGateway(url: string): Promise<ChildProcess> {
-  const dir = mkdtempSync(join(tmpdir(), "tl-bench-gw-"));
-  writeFileSync(join(dir, "gw.json"), JSON.stringify({ statusPort: 0, pollMs: 25, configurations: CONFIGURATIONS }));
-  const child = spawn(process.execPath, [GATEWAY, "--redis", url, "--config", join(dir, "gw.json")], { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      if (!out.includes("listening on")) return;
-      child.stdout?.off("data", onData);
-      resolve();
-    };
-    child.stdout?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`dag-gateway exited with code ${code}:\n${out}`)));
-  });
-  child.stdout?.resume();
-  return child;
-}
-
 /** One workload: its warm-up runs and alternating rounds; the lines it prints and its measurements. */
 async function benchWorkload(w: Workload, url: string, runs: number, warmup: number): Promise<{ lines: string[]; measured: Map<string, Measured> } | string> {
   const handle = await loadHandle<unknown, unknown>(w.source, w.workflow);
@@ -145,7 +121,7 @@ async function benchWorkload(w: Workload, url: string, runs: number, warmup: num
 
 export async function benchPlannersOnGateway(runs: number, warmup: number): Promise<string[]> {
   const redis = await startRedisServer();
-  const gateway = await startGateway(redis.url);
+  const gateway = await startGateway(redis.url, CONFIGURATIONS);
   try {
     const history = await createRedisHistory(redis.url);
     await history.clear();
