@@ -229,3 +229,13 @@ export async function runBatch(
     ...(reply.failure ? { failure: reply.failure, failedAt: reply.completed } : {}),
   };
 }
+
+/**
+ * One log line per batch rather than per task (a 1,000-wide fan-out would write 2,000 lines):
+ * `task n1[3]` alone, `3 tasks n1[0] n1[1] n1[2]`, or `64 tasks n1[0] … n1[63]` for longer batches.
+ */
+export function describeBatch(insts: readonly { id: string }[]): string {
+  if (insts.length === 1) return `task ${insts[0]!.id}`;
+  if (insts.length <= 4) return `${insts.length} tasks ${insts.map((i) => i.id).join(" ")}`;
+  return `${insts.length} tasks ${insts[0]!.id} … ${insts[insts.length - 1]!.id}`;
+}

@@ -1,26 +1,24 @@
 import { leasePool, releasePool, type SharedPool } from "../threads/pool-set.js";
-import type { ThreadError } from "../protocol/thread-messages.js";
 import { METRICS_STRIDE, TaskMetric as M } from "../protocol/thread-messages.js";
 import type { Delivery } from "../store/task-queue.js";
 import type { TaskObserver } from "./gateway-observer.js";
-import { decodeStored } from "../codec/remote-codec.js";
-import { AckToken, type BatchOutcome, type Chain, runBatch } from "./chain-batch.js";
+import { AckToken, type BatchOutcome, type Chain, describeBatch, runBatch } from "./chain-batch.js";
 import { completeChains, type CompletionContext } from "./chain-completion.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
 import type { MetricsSource, TaskMetricsRow } from "../report/metrics-record.js";
 import type { MetricsSink } from "./metrics-sink.js";
 import type { OptimizationUsesRecord } from "../report/optimization-uses.js";
 import type { UseSink } from "./task-clustering.js";
-import { decideRetry } from "../protocol/retry-policy.js";
 import { BatchSizer } from "../scheduling/batch-sizer.js";
 import { HeldOutputs, type HeldOutput } from "./delayed-io.js";
 import { feedsPreload, Preloads } from "./preload.js";
 import { recordUse } from "./task-clustering.js";
-import type { RunErrorRecord } from "../protocol/run-error-record.js";
-import { isRuntimeError } from "../errors.js";
+import { DeliveryAcks } from "./delivery-acks.js";
+import { chainMetricsRow, enqueuedAt } from "./chain-metrics.js";
+import { chainInputs, readChainInputs } from "./chain-inputs.js";
+import { ChainFailures } from "./chain-failures.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
-import { InlineStepError } from "../scheduling/inline-functions.js";
-import { runErrorRecord, taskErrorRecord, workerErrorRecord } from "./run-error-record.js";
+import { runErrorRecord, workerErrorRecord } from "./run-error-record.js";
 import type { RedisOutputStreams } from "../store/redis-output-streams.js";
 import { openChainStreams, streamsOf, type OpenStreams } from "./chain-streams.js";
 import { interrupted } from "./stream-bridge.js";
@@ -40,33 +38,6 @@ export interface RunnerContext extends Omit<CompletionContext, "freeThreads"> {
   streams?: RedisOutputStreams;
 }
 
-/** Enqueue time of a stream entry (`<ms>-<seq>`), or now when the id says nothing. */
-function enqueuedAt(entryId: string): number {
-  const ms = Number(entryId.slice(0, entryId.indexOf("-")));
-  return Number.isFinite(ms) && ms > 0 ? ms : Date.now();
-}
-
-/**
- * One log line per batch rather than per task (a 1,000-wide fan-out would write 2,000 lines):
- * `task n1[3]` alone, `3 tasks n1[0] n1[1] n1[2]`, or `64 tasks n1[0] … n1[63]` for longer batches.
- */
-export function describeBatch(insts: readonly { id: string }[]): string {
-  if (insts.length === 1) return `task ${insts[0]!.id}`;
-  if (insts.length <= 4) return `${insts.length} tasks ${insts.map((i) => i.id).join(" ")}`;
-  return `${insts.length} tasks ${insts[0]!.id} … ${insts[insts.length - 1]!.id}`;
-}
-
-/** The inputs of every chain whose task reads no output (most of a wide fan-out): one map, never written. */
-class NoInputs extends Map<string, unknown> {
-  override set(key: string): this {
-    throw new Error(`internal: input ${key} added to a task that reads no output`);
-  }
-}
-const NO_INPUTS: Map<string, unknown> = new NoInputs();
-
-/** Delay before retrying acknowledgements that failed (Redis down). */
-const ACK_RETRY_MS = 500;
-
 /** Most chains in one batch (each completes in the batch's one Lua call). */
 const MAX_BATCH = 256;
 
@@ -78,10 +49,8 @@ const MAX_BATCH = 256;
 export class ChainRunner {
   private runnable: Chain[] = [];
   private inFlight = 0;
-  private readonly heldIds = new Set<string>();
   private readonly sizer: BatchSizer;
-  private acks: string[] = [];
-  private ackScheduled = false;
+  private readonly acks: DeliveryAcks;
   private started = 0;
 
   /** Pools of tasks with their own `memoryMb` (below the worker's limit), by heap limit. */
@@ -95,6 +64,8 @@ export class ChainRunner {
   /** Fan-ins planned here whose inputs this worker reads while they are made (pre-load). */
   private readonly preloads: Preloads;
 
+  private readonly failures: ChainFailures;
+
   constructor(ctx: RunnerContext) {
     this.ctx = { ...ctx, freeThreads: () => this.ctx.pool.threads - this.inFlight - this.runnable.length };
     this.preloads = new Preloads({
@@ -106,6 +77,16 @@ export class ChainRunner {
         for (const h of held) this.end(h.chain);
         this.ctx.released();
       },
+    });
+    this.acks = new DeliveryAcks(ctx);
+    this.failures = new ChainFailures(ctx, {
+      retry: (c) => {
+        this.runnable.push(c);
+        this.pump();
+      },
+      end: (c) => this.end(c),
+      pump: () => this.pump(),
+      handBack: (chains, error) => this.acks.handBack(chains, [], error),
     });
     this.sizer = new BatchSizer({ threads: ctx.pool.threads, maxInFlight: ctx.pool.threads, maxSeeds: MAX_BATCH });
   }
@@ -142,7 +123,7 @@ export class ChainRunner {
 
   /** Deliveries not yet acknowledged. */
   get held(): number {
-    return this.heldIds.size;
+    return this.acks.size;
   }
 
   /**
@@ -150,7 +131,7 @@ export class ChainRunner {
    * (approximately: one a held output shares with a running chain counts as free).
    */
   get working(): number {
-    return Math.max(0, this.heldIds.size - this.delayed.deliveries() - this.preloads.deliveries());
+    return Math.max(0, this.acks.size - this.delayed.deliveries() - this.preloads.deliveries());
   }
 
   /** Fan-ins whose inputs this worker pre-loads now (each with a subscription to its run's events). */
@@ -165,12 +146,12 @@ export class ChainRunner {
 
   /** Ids of the deliveries held (for lease heartbeats). */
   heldDeliveries(): string[] {
-    return [...this.heldIds];
+    return this.acks.ids();
   }
 
   /** Takes deliveries read from the queue; resolves once they are queued to run (or dropped). */
   async accept(deliveries: Delivery[]): Promise<void> {
-    for (const d of deliveries) this.heldIds.add(d.id);
+    this.acks.hold(deliveries.map((d) => d.id));
     const byRun = new Map<string, Delivery[]>();
     for (const d of deliveries) {
       const list = byRun.get(d.runId);
@@ -189,7 +170,7 @@ export class ChainRunner {
     } catch (error) {
       if (!isRedisUnavailable(error)) throw error;
       // Redis failed while the run or the inputs were read: hand the deliveries back (none of them ran).
-      this.handBack(
+      this.acks.handBack(
         chains,
         list.filter((d) => !seen.has(d.id)).map((d) => d.id),
         error as Error,
@@ -220,14 +201,13 @@ export class ChainRunner {
       seen.add(d.id);
       if (!run || run.over || !inst) {
         if (run && !inst) this.ctx.log(`run ${runId} has no instance ${d.instanceId} with the recorded lengths`);
-        this.release([token]);
+        this.acks.release([token]);
         continue;
       }
-      const inputs = inst.deps.length > 0 ? new Map<string, unknown>() : NO_INPUTS;
       chains.push({
         run,
         inst,
-        inputs,
+        inputs: chainInputs(inst.deps.length),
         tokens: [token],
         failures: 0,
         observer: this.ctx.observer?.forHandoff(d.id),
@@ -238,34 +218,15 @@ export class ChainRunner {
       });
     }
     if (!run || chains.length === 0) return;
-    const ids = [...new Set(chains.flatMap((c) => c.inst.deps))];
-    const t0 = performance.now();
-    const values = ids.length > 0 ? await this.ctx.store.readOutputs(runId, ids) : [];
-    const got = new Map(ids.map((id, i) => [id, values[i]]));
-    let total = 0;
-    try {
-      for (const c of chains) {
-        for (const x of c.inst.deps) {
-          const v = got.get(x);
-          if (v === undefined) continue;
-          c.inputs.set(x, decodeStored(v, `stored output of instance ${x}`, run.maxValueBytes, x));
-          c.fetchBytes += v.length;
-          c.fetched++;
-        }
-        total += c.fetchBytes;
-      }
-    } catch (error) {
+    const bad = await readChainInputs(this.ctx.store, run, chains);
+    if (bad) {
       // A stored input that does not decode, or is too large: the run fails here, the worker goes on.
-      const e = error as Error & { code?: string };
       const c = chains[0]!;
-      await this.failRun(run, c.inst, workerErrorRecord(c.inst.id, this.ctx.workerId, e));
+      await this.failures.failRun(run, c.inst, workerErrorRecord(c.inst.id, this.ctx.workerId, bad));
       for (const x of chains) this.end(x);
       return;
     }
-    // The read and the decoding, shared by the chains in proportion to the bytes each read.
-    const ms = performance.now() - t0;
     for (const c of chains) {
-      c.fetchMs = total > 0 ? (ms * c.fetchBytes) / total : 0;
       if (c.inst.deps.every((x) => c.inputs.has(x))) this.runnable.push(c);
       else {
         this.ctx.log(`run ${runId} task ${c.inst.id} left to the redelivered chain holding its inputs`);
@@ -274,61 +235,8 @@ export class ChainRunner {
     }
   }
 
-  private release(tokens: AckToken[]): void {
-    for (const t of tokens) if (--t.refs === 0 && !t.handedBack) for (const id of t.ids) this.acks.push(id);
-    this.scheduleAck(0);
-  }
-
-  /** Chains ending in the same tick are acknowledged in one call; a failed call is retried after `delayMs`. */
-  private scheduleAck(delayMs: number): void {
-    if (this.acks.length === 0 || this.ackScheduled) return;
-    this.ackScheduled = true;
-    const flush = (): void => {
-      this.ackScheduled = false;
-      const ids = this.acks.splice(0);
-      this.ctx.queue.ack(this.ctx.group, ids).then(
-        () => this.forgetHeld(ids),
-        (error: Error) => {
-          // The consumer group is gone (Redis came back empty): so are these entries.
-          if (/^NOGROUP/.test(error.message)) return this.forgetHeld(ids);
-          this.ctx.log(`worker ${this.ctx.workerId}: ack of ${ids.length} hand-offs failed, retrying: ${error.message}`);
-          for (const id of ids) this.acks.push(id);
-          this.scheduleAck(ACK_RETRY_MS);
-        },
-      );
-    };
-    if (delayMs > 0) setTimeout(flush, delayMs);
-    else setImmediate(flush);
-  }
-
-  private forgetHeld(ids: readonly string[]): void {
-    for (const id of ids) this.heldIds.delete(id);
-    this.ctx.released();
-  }
-
-  /**
-   * Redis failed under these chains (a command rejected while it was down): they stop here and
-   * their deliveries are handed back, unacknowledged and no longer renewed, so that after the
-   * lease a worker (maybe this one) takes them over and redoes them (completions are idempotent;
-   * a redelivered completion hands on what the first one made ready).
-   */
-  private handBack(chains: readonly Chain[], ids: readonly string[], error: Error): void {
-    const back: string[] = [...ids];
-    for (const c of chains) {
-      for (const t of c.tokens) {
-        if (t.handedBack) continue;
-        t.handedBack = true;
-        back.push(...t.ids);
-      }
-      c.tokens = [];
-    }
-    if (back.length === 0) return;
-    this.ctx.log(`worker ${this.ctx.workerId}: Redis failed (${error.message}); ${back.length} hand-offs handed back for redelivery`);
-    this.forgetHeld(back);
-  }
-
   private end(c: Chain): void {
-    this.release(c.tokens);
+    this.acks.release(c.tokens);
     c.tokens = [];
   }
 
@@ -338,7 +246,7 @@ export class ChainRunner {
       const batch = this.take();
       if (batch.length === 0) continue;
       this.inFlight++;
-      void this.execute(batch).catch((error: Error) => this.internal(batch, error));
+      void this.execute(batch).catch((error: Error) => this.failures.internal(batch, error));
     }
   }
 
@@ -404,7 +312,7 @@ export class ChainRunner {
       const at = outcome.failedAt ?? done.length;
       // Chains that did not complete (before a crash, or after the failing one) run again.
       this.runnable.unshift(...batch.slice(done.length, at), ...batch.slice(at + 1));
-      this.failed(batch[at]!, outcome.failure, outcome.threadId);
+      this.failures.taskFailed(batch[at]!, outcome.failure, outcome.threadId);
     }
     this.pump();
     if (done.length === 0) return;
@@ -423,7 +331,7 @@ export class ChainRunner {
       chain: c,
       output: outcome.outputs[i],
       size: sizes[i] ?? 0,
-      row: this.row(c, i, m, cold && i === 0),
+      row: chainMetricsRow(c, i, m, cold && i === 0),
       source,
       checks: 0,
     }));
@@ -469,7 +377,7 @@ export class ChainRunner {
     );
     const use = preloaded && { target: preloaded.target, inputs: preloaded.values.size };
     void this.complete(run, [], [...held, ...peers], use).catch((error: Error) =>
-      this.internal(
+      this.failures.internal(
         [...held, ...peers].map((h) => h.chain),
         error,
       ),
@@ -485,7 +393,7 @@ export class ChainRunner {
       const why = this.ctx.streams
         ? `streaming task ${c.inst.id} started again (its first run's worker stopped mid-stream): a stream cannot be replayed, so the run fails`
         : `streaming task ${c.inst.id} cannot run on a worker without Redis streams`;
-      this.failed(c, interrupted(why), 0);
+      this.failures.taskFailed(c, interrupted(why), 0);
     }
     return null;
   }
@@ -498,7 +406,7 @@ export class ChainRunner {
       return;
     }
     const peers = this.delayed.takeFeeding(run, [h.chain.inst.id]);
-    void this.complete(run, [], [h, ...peers]).catch((error: Error) => this.internal([h.chain, ...peers.map((p) => p.chain)], error));
+    void this.complete(run, [], [h, ...peers]).catch((error: Error) => this.failures.internal([h.chain, ...peers.map((p) => p.chain)], error));
   }
 
   /**
@@ -559,7 +467,7 @@ export class ChainRunner {
       const { inst, error } = res.failure;
       const site = { run, inst, worker: this.ctx.workerId };
       const { name, message, stack, code, reason, loc } = error;
-      await this.failRun(run, inst, runErrorRecord(site, "graph", { name, message, stack, code, reason, loc }));
+      await this.failures.failRun(run, inst, runErrorRecord(site, "graph", { name, message, stack, code, reason, loc }));
     }
     for (const c of res.ended) this.end(c);
     if (run.events)
@@ -579,117 +487,7 @@ export class ChainRunner {
       .catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record optimization metrics: ${error.message}`));
   }
 
-  /** The metrics row of chain `c`, the `i`-th of its batch, before its completion. */
-  private row(c: Chain, i: number, m: Float64Array, cold: boolean): TaskMetricsRow {
-    const k = i * METRICS_STRIDE;
-    const startedAt = m[k + M.started] ?? 0;
-    const inputBytes = m[k + M.inputBytes] ?? 0;
-    const deps = c.inst.deps.length;
-    return {
-      instanceId: c.inst.id,
-      task: c.inst.task,
-      startedAt,
-      finishedAt: m[k + M.finished] ?? 0,
-      inputBytes,
-      // Estimated: the input's share of the inputs held in memory (sizes in memory are estimates, Redis bytes are exact).
-      memoryBytes: deps === 0 ? inputBytes : Math.round((inputBytes * (deps - Math.min(deps, c.fetched))) / deps),
-      outputBytes: m[k + M.outputBytes] ?? 0,
-      cold,
-      queueWaitMs: Math.max(0, startedAt - c.readyAt),
-      fetchMs: c.fetchMs + (m[k + M.fetchMs] ?? 0),
-      redisBytes: c.fetchBytes,
-      storeMs: 0,
-      storedBytes: 0,
-      updateMs: 0,
-      attempt: c.failures + 1,
-      cpu: m[k + M.cpu] ?? -1,
-    };
-  }
-
   private source(run: WorkerRun, thread: number): MetricsSource {
     return { worker: this.ctx.workerId, thread, group: this.ctx.group, planner: run.plan.planner ?? "wukong", memoryMb: this.ctx.memoryMb };
-  }
-
-  /** A task failed: retry it after a backoff when its `retries` allow, else fail the run. */
-  private failed(c: Chain, error: ThreadError, thread: number): void {
-    if (error.kind === "bundle") {
-      const { manifest } = c.run;
-      const message = `the task bundle ${manifest.bundle.hash} of ${manifest.source} ${error.message}`;
-      const record = runErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId }, "bundle", { ...error, message });
-      void this.failRun(c.run, c.inst, record).finally(() => {
-        c.observer?.ended(c.run, c.inst, false);
-        this.end(c);
-      });
-      return;
-    }
-    if (error.kind === "stream") {
-      // Its stream's producer failed (its own worker reports that), or the run ended: nothing to record here.
-      this.ctx.log(`run ${c.run.runId} task ${c.inst.id} stopped: its input stream failed: ${error.message}`);
-      c.observer?.ended(c.run, c.inst, false);
-      this.end(c);
-      return;
-    }
-    c.failures++;
-    const retry = decideRetry(c.run.taskOptions(c.inst.task), error, c.failures);
-    // A stream cannot be read twice: streaming tasks are never retried.
-    const final = retry.final || c.run.over || streamsOf(c);
-    const record = taskErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId, attempts: c.failures, thread }, error);
-    this.ctx.events.failed(c.run, c.inst, c.failures, final, record, thread);
-    if (!final) {
-      const delay = retry.delayMs;
-      this.ctx.events.retrying(c.run, c.inst, c.failures + 1, delay);
-      this.ctx.log(`run ${c.run.runId} task ${c.inst.id} (${c.inst.task}) failed (attempt ${c.failures}), retrying in ${delay} ms: ${error.message}`);
-      setTimeout(() => {
-        c.readyAt = Date.now();
-        this.runnable.push(c);
-        this.pump();
-      }, delay);
-      return;
-    }
-    void this.failRun(c.run, c.inst, record).finally(() => {
-      c.observer?.ended(c.run, c.inst, false);
-      this.end(c);
-    });
-  }
-
-  private async failRun(run: WorkerRun, inst: Chain["inst"], record: RunErrorRecord): Promise<void> {
-    run.over = true;
-    this.ctx.runs.forget(run.runId);
-    const tries = (record.detail?.attempts ?? 1) > 1 ? ` after ${record.detail?.attempts} attempts` : "";
-    this.ctx.log(`run ${run.runId} task ${inst.id} (${inst.task}) failed${tries}: ${record.message}`);
-    this.ctx.events.flush(run);
-    await this.ctx.store.fail(run.runId, record).catch((error: Error) => this.ctx.log(`run ${run.runId}: cannot record the error: ${error.message}`));
-  }
-
-  /** An internal error must not leave the client waiting: record it as the run's error. */
-  private internal(batch: Chain[], error: Error): void {
-    if (isRedisUnavailable(error)) {
-      this.handBack(batch, [], error);
-      this.pump();
-      return;
-    }
-    const c = batch[0]!;
-    this.ctx.log(`run ${c.run.runId} task ${c.inst.id}: worker error ${error.stack ?? error.message}`);
-    // A runtime error of the run's own (an inline step that threw) fails it as such; anything else is the worker's.
-    const own = isRuntimeError(error) && error.code !== "TL_WORKER_INTERNAL";
-    if (own && (error.code === "TL_VALUE_CORRUPT" || error.code === "TL_VALUE_TOO_LARGE")) {
-      // A stored value read after a completion (a fan-in's inputs, an expansion's source) that does not decode, or is too large.
-      void this.failRun(c.run, c.inst, workerErrorRecord(c.inst.id, this.ctx.workerId, error)).finally(() => {
-        for (const x of batch) this.end(x);
-        this.pump();
-      });
-      return;
-    }
-    const record = runErrorRecord({ run: c.run, inst: c.inst, worker: this.ctx.workerId }, own && error.code === "TL_INLINE_FAILED" ? "inline" : "worker", {
-      name: error.name,
-      message: own ? error.message : `worker ${this.ctx.workerId} failed: ${error.message}`,
-      stack: error.stack,
-      code: own ? error.code : "TL_WORKER_INTERNAL",
-      ...(error instanceof InlineStepError ? { inline: error } : {}),
-    });
-    void this.failRun(c.run, c.inst, record).finally(() => {
-      for (const x of batch) this.end(x);
-      this.pump();
-    });
   }
 }
