@@ -3,10 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { ExecutionContext, ExecutionOutcome, Executor } from "../executor.js";
 import { RedisConnectionError, RunAbortedError, RunStateLostError, RunTimeoutError, isTaskloomError } from "../../errors.js";
 import { beforeDeadline, isRedisUnavailable } from "../../store/redis-errors.js";
-import { resolveValue } from "../../scheduling/resolve-value.js";
 import { manifestInline } from "../../scheduling/inline-functions.js";
-import { collectRefs } from "../../scheduling/value-ops.js";
-import type { Value } from "@taskloom/sdk/internal";
 import { RedisRunStore } from "../../store/redis-run-store.js";
 import { connectRedis, isCluster, unrefConnection, type RedisConnection } from "../../store/redis-connection.js";
 import { followRunLogs } from "./follow-run-logs.js";
@@ -14,7 +11,7 @@ import type { RunErrorRecord, RunIndexEntry, RunStore, StoredRunMeta } from "../
 import { RedisTaskQueue } from "../../store/redis-task-queue.js";
 import type { TaskQueue } from "../../store/task-queue.js";
 import { GraphReplica } from "../../scheduling/graph-replica.js";
-import { decodeStored, encodeRemote, maxEncodedLength } from "../../codec/remote-codec.js";
+import { encodeRemote, maxEncodedLength } from "../../codec/remote-codec.js";
 import { RunStalledError, ValueTooLargeError, WorkerError, type TaskFailedError } from "../../errors.js";
 import { runSignatures } from "./run-signatures.js";
 import { remoteRunError } from "./remote-error.js";
@@ -22,17 +19,15 @@ import { RemoteRunEvents } from "./remote-run-events.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
-import { countMetricsRows } from "../../report/metrics-record.js";
-import { getRunStartMetrics } from "../../store/start-metrics.js";
 import { cancelPrewarms, requestPrewarms, type PrewarmAsk } from "../../store/prewarm-requests.js";
-import type { PrewarmedWorker } from "../../report/run-report.js";
 import { streamWorkflow } from "../../scheduling/stream-edges.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
-import type { RunReport, SkippedTaskReport } from "../../report/run-report.js";
+import type { RunReport } from "../../report/run-report.js";
 import { hasBranches } from "../../scheduling/branch-arm.js";
 import { defaultPlan, type RunPlan } from "../../scheduling/run-plan.js";
 import { handoffsByGroup } from "../../store/task-queue.js";
-import { manifestBlob, submissionOf, type Submission } from "./submission.js";
+import { manifestBlob, submissionOf } from "./submission.js";
+import { awaitMetrics, readResult, type RunStarts, skippedTasks, startsOf } from "./run-end-reads.js";
 import { planRun, recordPlannedRun } from "./planned-run.js";
 import type { PlanReport } from "../../planning/plan-report.js";
 
@@ -351,97 +346,12 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
   }
 }
 
-/**
- * Reads the run's result. The graph built at submission names it already unless an expansion
- * happened during the run: then a ref of its result is a fan-out not expanded at submission, which
- * has no output, and the result is read again from a replica built with the recorded lengths.
- */
-async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, submission: Submission): Promise<unknown> {
-  const submitted = submission.result;
-  const early = await readRefs(store, runId, submitted);
-  if (early) return resolveOutputs(submitted, early, ctx);
-  const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId), manifestInline(ctx.manifest));
-  const outputs = await readRefs(store, runId, replica.result());
-  if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
-  return resolveOutputs(replica.result(), outputs, ctx);
-}
-
-/**
- * The run's metrics records once they hold a row per instance, or what arrived by `waitMs`: workers
- * upload them after their completions (or later, by their upload strategy).
- */
-async function awaitMetrics(store: RunStore, runId: string, records: string[], known: number, waitMs: number): Promise<string[]> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    let rows = 0;
-    for (const r of records) rows += countMetricsRows(r);
-    if (rows >= known || Date.now() >= deadline) return records;
-    await new Promise((r) => setTimeout(r, 20));
-    records = await store.getMetrics(runId);
-  }
-}
-
-/**
- * The tasks of the branch arms the run did not take, from a replica built with every recorded
- * decision; told to `onEvent` listeners as `skipped` events (at the end of a remote run).
- */
-function skippedTasks(ctx: ExecutionContext, lengths: Map<string, number>, at: number): SkippedTaskReport[] {
-  const replica = new GraphReplica(ctx.workflow, ctx.input, lengths, manifestInline(ctx.manifest));
-  const names = taskNamesOf(ctx.manifest);
-  return replica.skipped().map((t) => {
-    const skipped = { instanceId: t.id, task: t.task, name: names.get(t.task) ?? t.task, branch: t.branch };
-    ctx.options.onEvent?.({ type: "skipped", ...skipped, at });
-    return skipped;
-  });
-}
-
-/** What a worker gateway recorded of the run's workers: cold starts (ms from spawn to their first task), workers pre-warmed for it. */
-interface RunStarts {
-  cold: Map<string, number>;
-  prewarmed: PrewarmedWorker[];
-}
-
-async function startsOf(conn: RedisConnection, runId: string, prefix: string | undefined): Promise<RunStarts> {
-  const starts = await getRunStartMetrics(conn, runId, { prefix }).catch(() => []);
-  const cold = new Map<string, number>();
-  const used = new Set(starts.filter((s) => s.prewarmed).map((s) => s.worker));
-  const prewarmed: PrewarmedWorker[] = [];
-  for (const s of starts) {
-    if (s.kind === "cold" && s.ms !== null) cold.set(s.worker, s.ms);
-    if (s.kind === "prewarm") prewarmed.push({ worker: s.worker, configuration: s.config, used: used.has(s.worker) });
-  }
-  return { cold, prewarmed };
-}
-
 /** Like Promise.all, but settles every promise before rejecting (so none is left running unseen). */
 async function allSettled<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
-}
-
-/** The outputs `value` reads, or `undefined` when one of them is not stored. */
-async function readRefs(store: RunStore, runId: string, value: Value): Promise<Map<string, string> | undefined> {
-  const refs = [...collectRefs(value, new Set())];
-  const values = await store.readOutputs(runId, refs);
-  const outputs = new Map<string, string>();
-  for (let i = 0; i < refs.length; i++) {
-    const text = values[i];
-    if (text === undefined) return undefined;
-    outputs.set(refs[i]!, text);
-  }
-  return outputs;
-}
-
-function resolveOutputs(value: Value, outputs: Map<string, string>, ctx: ExecutionContext): unknown {
-  const limit = ctx.options.maxValueBytes;
-  return resolveValue(
-    value,
-    ctx.input,
-    (id) => decodeStored(outputs.get(id) as string, `stored output of instance ${id}`, limit, id),
-    manifestInline(ctx.manifest),
-  );
 }
 
 /** A client's connection to one Redis and the store and queue on it, shared by its runs. */
