@@ -3,7 +3,8 @@ import { METRICS_STRIDE, TaskMetric as M } from "../protocol/thread-messages.js"
 import type { Delivery } from "../store/task-queue.js";
 import type { TaskObserver } from "./gateway-observer.js";
 import { AckToken, type BatchOutcome, type Chain, describeBatch, runBatch } from "./chain-batch.js";
-import { completeChains, type CompletionContext } from "./chain-completion.js";
+import { completeChains } from "./chain-completion.js";
+import type { CompletionContext } from "./completion-context.js";
 import type { WorkerRun, WorkerRunCache } from "./worker-run-cache.js";
 import type { MetricsSource, TaskMetricsRow } from "../report/metrics-record.js";
 import type { MetricsSink } from "./metrics-sink.js";
