@@ -1,8 +1,13 @@
-import type { OptimizationSwitches } from "@taskloom/sdk";
+import type { OptimizationName } from "../scheduling/optimizations.js";
 import type { PlannedPrewarm } from "./plan-report.js";
 import { planContext, planReportOf, simulatePlacement, type PlanInput, type PlannedRun } from "./planner.js";
 import type { Placement, PrewarmRequest, SimulatedRun } from "./simulate.js";
 import { simulate } from "./simulate.js";
+
+/** Whether optimization `name` holds for instances of `task` (a task's id in the manifest). */
+export type TaskSwitch = (name: OptimizationName, task: string) => boolean;
+
+const ALL_ON: TaskSwitch = () => true;
 
 /**
  * The pre-warm requests of a simulated run: each worker the run starts cold for work that becomes
@@ -10,7 +15,7 @@ import { simulate } from "./simulate.js";
  * work is handed off (the predicted time minus the measured cold start; at submission at the
  * earliest), so that it is up, warm, when the work comes.
  */
-export function prewarmRequestsOf(input: PlanInput, placement: Placement, sim: SimulatedRun): PrewarmRequest[] {
+export function prewarmRequestsOf(input: PlanInput, placement: Placement, sim: SimulatedRun, on: TaskSwitch = ALL_ON): PrewarmRequest[] {
   const first = new Int32Array(sim.workers.length).fill(-1);
   for (let i = 0; i < input.graph.size; i++) {
     const w = sim.worker[i]!;
@@ -19,7 +24,7 @@ export function prewarmRequestsOf(input: PlanInput, placement: Placement, sim: S
   const requests: PrewarmRequest[] = [];
   sim.workers.forEach((worker, w) => {
     const i = first[w]!;
-    if (i < 0 || worker.coldStartMs <= 0 || input.graph.deps[i]!.length === 0) return;
+    if (i < 0 || worker.coldStartMs <= 0 || input.graph.deps[i]!.length === 0 || !on("prewarm", input.graph.tasks[i]!)) return;
     // The simulated gateway started it when the work was handed off: a cold start before its first task.
     const neededAt = sim.startMs[i]! - worker.coldStartMs;
     if (neededAt <= 0) return;
@@ -34,13 +39,13 @@ export function prewarmRequestsOf(input: PlanInput, placement: Placement, sim: S
  * report's predictions are those of the pre-warmed run (`report.plan.prewarm` says what it asks
  * for and the gain), else the plan is unchanged.
  */
-export function withPrewarm(input: PlanInput, planned: PlannedRun): PlannedRun & { prewarm?: PlannedPrewarm } {
+export function withPrewarm(input: PlanInput, planned: PlannedRun, on: TaskSwitch = ALL_ON): PlannedRun & { prewarm?: PlannedPrewarm } {
   const { report } = planned;
   const placement = placementOf(input, planned);
   if (report.fallback !== undefined || !placement) return planned;
   const ctx = planContext(input);
   const base = simulatePlacement(ctx, placement);
-  const requests = prewarmRequestsOf(input, placement, base);
+  const requests = prewarmRequestsOf(input, placement, base, on);
   if (requests.length === 0) return planned;
   const warm = simulate(input.graph, input.predictions, ctx.configurations, placement, ctx.sizes, requests);
   if (warm.makespanMs >= base.makespanMs) return planned;
@@ -62,7 +67,7 @@ function placementOf(input: PlanInput, planned: PlannedRun): Placement | undefin
  * share their co-location key with one of them in the same group (the worker of that input runs
  * them and reads the others as they are stored).
  */
-export function preloadedFanInsOf(input: PlanInput, planned: PlannedRun): string[] {
+export function preloadedFanInsOf(input: PlanInput, planned: PlannedRun, on: TaskSwitch = ALL_ON): string[] {
   const placement = placementOf(input, planned);
   if (!placement) return [];
   const { graph } = input;
@@ -70,7 +75,7 @@ export function preloadedFanInsOf(input: PlanInput, planned: PlannedRun): string
   for (let i = 0; i < graph.size; i++) {
     const key = placement.colocate[i];
     const deps = graph.deps[i]!;
-    if (key === undefined || deps.length < 2) continue;
+    if (key === undefined || deps.length < 2 || !on("preload", graph.tasks[i]!)) continue;
     if (deps.some((d) => placement.colocate[d] === key && placement.groups[d] === placement.groups[i] && graph.dependents[d]!.length === 1))
       out.push(graph.ids[i]!);
   }
@@ -78,12 +83,14 @@ export function preloadedFanInsOf(input: PlanInput, planned: PlannedRun): string
 }
 
 /**
- * The plan with what the run's optimizations switches make of it: pre-warm simulated and counted
- * (`report.plan.prewarm`), the pre-loaded fan-ins listed (`report.plan.preloaded`).
+ * The plan with what the optimization switches make of it: pre-warm simulated and counted
+ * (`report.plan.prewarm`), the pre-loaded fan-ins listed (`report.plan.preloaded`). `on` says
+ * whether a switch holds for a task (the run's explicit switch, else the task's own, else the
+ * default): a worker whose first task switches pre-warm off is not pre-warmed, a fan-in that
+ * switches pre-load off is not pre-loaded.
  */
-export function withPlanOptimizations(input: PlanInput, planned: PlannedRun, switches: OptimizationSwitches = {}): PlannedRun & { prewarm?: PlannedPrewarm } {
-  const out = switches.prewarm === false ? planned : withPrewarm(input, planned);
-  if (switches.preload === false) return out;
-  const fanIns = preloadedFanInsOf(input, out);
+export function withPlanOptimizations(input: PlanInput, planned: PlannedRun, on: TaskSwitch = ALL_ON): PlannedRun & { prewarm?: PlannedPrewarm } {
+  const out = withPrewarm(input, planned, on);
+  const fanIns = preloadedFanInsOf(input, out, on);
   return fanIns.length > 0 ? { ...out, report: { ...out.report, preloaded: fanIns } } : out;
 }

@@ -11,6 +11,8 @@ import { withPlanOptimizations } from "../../planning/plan-optimizations.js";
 import type { OptimizationSwitches } from "@taskloom/sdk";
 import type { RunReport } from "../../report/run-report.js";
 import { manifestInline } from "../../scheduling/inline-functions.js";
+import { defaultOptimizationSettings, isOn, type OptimizationName } from "../../scheduling/optimizations.js";
+import { taskOptionsOf } from "../../protocol/manifest-check.js";
 import { workflowStructure } from "../../scheduling/workflow-structure.js";
 import { readGatewayConfigurations, type GatewayConfigurations } from "../../store/gateway-configurations.js";
 import type { RedisConnection } from "../../store/redis-connection.js";
@@ -83,7 +85,9 @@ export async function planRun(ctx: PlanRequest, conn: RedisConnection, prefix: s
     const graph = buildPlanGraph(ctx.workflow, ctx.input, { length: latest, arm: latest, inline: manifestInline(ctx.manifest) });
     const predictions = buildPredictions({ history: samples, configurations, starts, sla: planning.sla });
     const input = { graph, predictions, configurations, options: planning.options };
-    const planned = withPlanOptimizations(input, planning.planner.plan(input), ctx.switches);
+    const settings = { ...defaultOptimizationSettings(), switches: ctx.switches ?? {} };
+    const on = (name: OptimizationName, task: string): boolean => isOn(settings, taskOptionsOf(ctx.manifest, task), name);
+    const planned = withPlanOptimizations(input, planning.planner.plan(input), on);
     return { planned, graph, history, close: async () => (owned ? history.close() : undefined) };
   } catch (error) {
     if (owned) await history.close();
