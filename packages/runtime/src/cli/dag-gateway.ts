@@ -10,7 +10,7 @@ import { loadGatewayConfig } from "../gateway/gateway-config.js";
 import { REDIS_URL_ENV } from "../store/redis-url.js";
 import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 import { fetchGatewayStatus, formatGatewayStatus } from "../gateway/status-command.js";
-import { watchParent } from "./parent-watch.js";
+import { watchOutputs, watchParent } from "./parent-watch.js";
 import { readSigningKeyFile } from "../protocol/bundle-signature.js";
 import { GatewayError } from "../gateway/gateway-error.js";
 
@@ -63,7 +63,12 @@ async function main(argv: string[]): Promise<number> {
     ...(signingKey ? { signingKey } : {}),
   });
   // A gateway whose launcher died (a shell, a supervisor killed with SIGKILL) stops its workers and exits.
-  const signal = await Promise.race([untilSignal(), new Promise<NodeJS.Signals>((resolve) => watchParent(() => resolve("SIGTERM")))]);
+  // So does one whose log nobody reads any more (its standard output closed).
+  const orphaned = new Promise<NodeJS.Signals>((resolve) => {
+    watchParent(() => resolve("SIGTERM"));
+    watchOutputs(() => resolve("SIGTERM"));
+  });
+  const signal = await Promise.race([untilSignal(), orphaned]);
   await gateway.stop(signal).catch(() => undefined);
   return 0;
 }

@@ -12,7 +12,7 @@ import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { RemoteWorker } from "../worker/remote-worker.js";
 import { parseMetricsUpload, type MetricsUpload } from "../worker/metrics-sink.js";
 import { isRedisUnavailable } from "../store/redis-errors.js";
-import { watchParent } from "./parent-watch.js";
+import { watchOutputs, watchParent } from "./parent-watch.js";
 import { readSigningKeyFile } from "../protocol/bundle-signature.js";
 
 const USAGE =
@@ -117,6 +117,8 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
   watchParent(() => shutdown("its parent process exited"));
+  // Nobody reads its log any more (the launcher that piped it died): it stops as when orphaned.
+  watchOutputs((why) => shutdown(why));
 }
 
 // A Redis error must never end the worker: a stray rejection is logged (its work is redelivered).

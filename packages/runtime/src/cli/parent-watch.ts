@@ -47,3 +47,23 @@ export function watchParent(onOrphaned: () => void, pollMs = PARENT_POLL_MS): ()
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/**
+ * Calls `onClosed` once when this process's standard output or error can no longer be written
+ * (the reading end closed: `EPIPE`, as when the launcher that read its log died), instead of
+ * letting the stream's unhandled `error` event end the process with a stack trace; later writes
+ * to the closed stream are dropped.
+ */
+export function watchOutputs(onClosed: (why: string) => void): void {
+  let closed = false;
+  for (const [name, stream] of [
+    ["output", process.stdout],
+    ["error output", process.stderr],
+  ] as const) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (closed) return;
+      closed = true;
+      onClosed(`its standard ${name} was closed (${error.code ?? error.message})`);
+    });
+  }
+}

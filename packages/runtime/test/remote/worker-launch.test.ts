@@ -61,6 +61,16 @@ describe("starting dag-worker so that signals reach it", () => {
     expect(output()).toContain("dag-worker: SIGTERM, finishing held work");
   });
 
+  it("a worker whose output pipe was closed (its log reader died) stops cleanly on SIGTERM instead of dying of EPIPE", async () => {
+    const { child, output } = await launch(BIN, ["--group", "launch-epipe"]);
+    child.stdout?.destroy();
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    // Its shutdown line goes to the closed pipe.
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(output()).not.toMatch(/EPIPE|Unhandled 'error'/);
+  });
+
   it("a worker whose shell launcher (sh -c) is SIGKILLed exits by itself", async () => {
     // `; true` keeps sh as the worker's parent (no exec of the last command).
     const { child, worker } = await launch("/bin/sh", ["-c", `"${process.execPath}" "${BIN}" --group launch-sh; true`]);
