@@ -23,7 +23,9 @@ const workers = [await startWorker(server.url), await startWorker(server.url)];
 const pids = [process.pid, ...workers.map((w) => w.pid as number)];
 const startRss = pids.map(residentBytes);
 const peaks = [...startRss];
-const timer = setInterval(() => pids.forEach((pid, i) => (peaks[i] = Math.max(peaks[i] as number, residentBytes(pid)))), 50);
+const timer = setInterval(() => {
+  for (const [i, pid] of pids.entries()) peaks[i] = Math.max(peaks[i] as number, residentBytes(pid));
+}, 50);
 const mb = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MB`;
 let failed = false;
 try {
