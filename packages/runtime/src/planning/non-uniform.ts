@@ -3,8 +3,9 @@ import { colocationKeys, fallbackTo, fastestConfiguration, noPlacementReason, RE
 import { planContext, planReportOf, runPlanOf, simulatePlacement, type PlannedRun, type Planner } from "./planner.js";
 import { ScheduleModel } from "./schedule-model.js";
 import type { PlanGraph } from "./plan-graph.js";
+import type { ConfigurationCosts } from "./instance-costs.js";
 import type { Placement, SimulatedRun } from "./simulate.js";
-import { byMemory, type WorkerConfiguration } from "./worker-configuration.js";
+import { byMemory } from "./worker-configuration.js";
 
 /** Default of the `slackPct` planner option: the plan may be this much slower than the all-fastest one, in percent. */
 export const DEFAULT_SLACK_PCT = 5;
@@ -28,19 +29,19 @@ function moveOffCritical(
   model: ScheduleModel,
   graph: PlanGraph,
   base: SimulatedRun,
-  fastest: WorkerConfiguration,
-  cheaper: readonly WorkerConfiguration[],
+  fastest: ConfigurationCosts,
+  cheaper: readonly ConfigurationCosts[],
   budgetMs: number,
 ): string[] {
   const critical = new Uint8Array(graph.size);
   for (const i of base.criticalPath) critical[i] = 1;
   // Work given to each cheaper configuration so far: an instance moved there starts once it is done.
   const load = new Float64Array(cheaper.length);
-  const gb = (c: WorkerConfiguration, ms: number) => (c.memoryMb / 1024) * ms;
+  const gb = (c: ConfigurationCosts, ms: number) => (c.config.memoryMb / 1024) * ms;
   for (const i of model.readyOrder()) {
     const fastEnd = model.endMs(i, fastest);
     let finish = model.lastFinishMs;
-    let placedOn = fastest.name;
+    let placedOn = fastest;
     if (!critical[i]) {
       const fastCost = gb(fastest, fastEnd - model.lastStartMs);
       for (let k = 0; k < cheaper.length; k++) {
@@ -50,7 +51,7 @@ function moveOffCritical(
         if (end + model.tailMs[i]! > budgetMs + TIME_TOLERANCE_MS) continue;
         if (!(gb(c, busy) < fastCost * (1 - RELATIVE_TOLERANCE))) continue;
         load[k] = load[k]! + busy;
-        placedOn = c.name;
+        placedOn = c;
         finish = model.lastFinishMs;
         break;
       }
@@ -88,15 +89,17 @@ export const nonUniformPlanner: Planner = {
     let best: Attempt = { placement: basePlacement, sim: simulatePlacement(ctx, basePlacement) };
     const base = best.sim;
     const limit = base.makespanMs * (1 + slack / 100) + TIME_TOLERANCE_MS;
-    const cheaper = byMemory(input.configurations).filter((c) => c.memoryMb < fastest.memoryMb);
+    const cheaper = byMemory(input.configurations)
+      .filter((c) => c.memoryMb < fastest.memoryMb)
+      .map((c) => ctx.costs.of(c.name));
     // The moves' budget starts at the limit and shrinks by twice each trial's overshoot (what the
     // schedule model missed: queues, cold starts), so that the next moves leave room for it; a plan
     // in time that costs no less halves the budget's slack.
     let budget = limit;
-    const model = cheaper.length > 0 ? new ScheduleModel(graph, input.predictions, ctx.sizes, base, fastest) : undefined;
+    const model = cheaper.length > 0 ? new ScheduleModel(ctx.costs, base, fastest.name) : undefined;
     for (let trial = 0; model && trial < MAX_TRIALS; trial++) {
       model.reset();
-      const groups = [...moveOffCritical(model, graph, base, fastest, cheaper, budget)];
+      const groups = [...moveOffCritical(model, graph, base, ctx.costs.of(fastest.name), cheaper, budget)];
       const placement: Placement = { groups, colocate: keysOf(groups) };
       const sim = simulatePlacement(ctx, placement);
       if (sim.makespanMs > limit) budget -= 2 * (sim.makespanMs - limit);

@@ -16,18 +16,24 @@ export const RELATIVE_TOLERANCE = 1e-9;
  */
 export function colocationKeys(graph: PlanGraph, sizes: GraphSizes, groups: readonly string[], configs: ReadonlyMap<string, WorkerConfiguration>): string[] {
   const keys = new Array<string>(graph.size);
-  const position = new Map<number, number>();
+  // Dependents given their producer's key (or a sibling key) so far, per producer.
+  const position = new Int32Array(graph.size);
+  const threadsOf = new Map<string, number>();
   for (let i = 0; i < graph.size; i++) {
-    const deps = graph.deps[i]!.filter((d) => groups[d] === groups[i]);
-    if (deps.length === 0) {
+    const group = groups[i]!;
+    let from = -1;
+    for (const d of graph.deps[i]!) {
+      if (groups[d] !== group) continue;
+      if (from < 0 || sizes.outputBytes[d]! > sizes.outputBytes[from]! + RELATIVE_TOLERANCE) from = d;
+    }
+    if (from < 0) {
       keys[i] = `k${i}`;
       continue;
     }
-    let from = deps[0]!;
-    for (const d of deps) if (sizes.outputBytes[d]! > sizes.outputBytes[from]! + RELATIVE_TOLERANCE) from = d;
-    const pos = position.get(from) ?? 0;
-    position.set(from, pos + 1);
-    const threads = configs.get(groups[i]!)?.threads ?? 1;
+    const pos = position[from]!;
+    position[from] = pos + 1;
+    let threads = threadsOf.get(group);
+    if (threads === undefined) threadsOf.set(group, (threads = configs.get(group)?.threads ?? 1));
     keys[i] = pos < threads ? keys[from]! : `${keys[from]}.${Math.floor(pos / threads)}`;
   }
   return keys;

@@ -2,7 +2,6 @@ import type { OptimizationName } from "../scheduling/optimizations.js";
 import type { PlannedPrewarm } from "./plan-report.js";
 import { planContext, planReportOf, simulatePlacement, type PlanInput, type PlannedRun } from "./planner.js";
 import type { Placement, PrewarmRequest, SimulatedRun } from "./simulate.js";
-import { simulate } from "./simulate.js";
 
 /** Whether optimization `name` holds for instances of `task` (a task's id in the manifest). */
 export type TaskSwitch = (name: OptimizationName, task: string) => boolean;
@@ -47,7 +46,7 @@ export function withPrewarm(input: PlanInput, planned: PlannedRun, on: TaskSwitc
   const base = simulatePlacement(ctx, placement);
   const requests = prewarmRequestsOf(input, placement, base, on);
   if (requests.length === 0) return planned;
-  const warm = simulate(input.graph, input.predictions, ctx.configurations, placement, ctx.sizes, requests);
+  const warm = simulatePlacement(ctx, placement, requests);
   if (warm.makespanMs >= base.makespanMs) return planned;
   const prewarm: PlannedPrewarm = { requests, withoutMs: base.makespanMs, gainMs: base.makespanMs - warm.makespanMs };
   const started = performance.now() - report.planningMs;

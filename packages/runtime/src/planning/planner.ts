@@ -2,7 +2,8 @@ import type { RunPlan } from "../scheduling/run-plan.js";
 import type { PlanGraph } from "./plan-graph.js";
 import type { PlanReport, PlannedConfiguration, PlannedTask } from "./plan-report.js";
 import type { Predictions } from "./predictions.js";
-import { graphSizes, simulate, type GraphSizes, type Placement, type SimulatedRun } from "./simulate.js";
+import { InstanceCosts } from "./instance-costs.js";
+import { graphSizes, simulate, type GraphSizes, type Placement, type PrewarmRequest, type SimulatedRun } from "./simulate.js";
 import type { WorkerConfiguration } from "./worker-configuration.js";
 
 /** What a planner is given: the run's instances, what the history predicts, the configurations a gateway publishes. */
@@ -53,14 +54,18 @@ export interface PlanContext {
   input: PlanInput;
   configurations: ReadonlyMap<string, WorkerConfiguration>;
   sizes: GraphSizes;
+  /** Each instance's predicted times per configuration, shared by the plan's simulations. */
+  costs: InstanceCosts;
 }
 
 export function planContext(input: PlanInput): PlanContext {
-  return { input, configurations: new Map(input.configurations.map((c) => [c.name, c])), sizes: graphSizes(input.graph, input.predictions) };
+  const configurations = new Map(input.configurations.map((c) => [c.name, c]));
+  const sizes = graphSizes(input.graph, input.predictions);
+  return { input, configurations, sizes, costs: new InstanceCosts(input.graph, input.predictions, sizes, configurations) };
 }
 
-export function simulatePlacement(ctx: PlanContext, placement: Placement): SimulatedRun {
-  return simulate(ctx.input.graph, ctx.input.predictions, ctx.configurations, placement, ctx.sizes);
+export function simulatePlacement(ctx: PlanContext, placement: Placement, prewarm: readonly PrewarmRequest[] = []): SimulatedRun {
+  return simulate(ctx.input.graph, ctx.input.predictions, ctx.configurations, placement, ctx.sizes, prewarm, ctx.costs);
 }
 
 /** The {@link RunPlan} of a placement: the most common group as the default, the others by instance id. */

@@ -1,7 +1,6 @@
+import type { ConfigurationCosts, InstanceCosts } from "./instance-costs.js";
 import type { PlanGraph } from "./plan-graph.js";
-import type { Predictions } from "./predictions.js";
-import type { GraphSizes, SimulatedRun } from "./simulate.js";
-import type { WorkerConfiguration } from "./worker-configuration.js";
+import type { SimulatedRun } from "./simulate.js";
 
 /**
  * The simulated schedule of a base placement (every instance on one configuration) as a DAG of
@@ -25,31 +24,34 @@ export class ScheduleModel {
   private readonly waitMs: Float64Array;
   /** Whether an instance stores its output only when its single dependent runs elsewhere. */
   private readonly conditionalStore: Uint8Array;
+  /** Predicted times of each instance's configuration as placed so far. */
+  private readonly placedCosts: ConfigurationCosts[];
   private readonly firstUp = new Map<string, number>();
+  private readonly graph: PlanGraph;
+  private readonly base: SimulatedRun;
+  private readonly baseCosts: ConfigurationCosts;
 
-  constructor(
-    private readonly graph: PlanGraph,
-    private readonly predictions: Predictions,
-    private readonly sizes: GraphSizes,
-    private readonly base: SimulatedRun,
-    private readonly baseConfiguration: WorkerConfiguration,
-  ) {
+  constructor(costs: InstanceCosts, base: SimulatedRun, baseConfiguration: string) {
+    const graph = costs.graph;
+    this.graph = graph;
+    this.base = base;
+    const bc = costs.of(baseConfiguration);
+    this.baseCosts = bc;
     const n = graph.size;
-    /** Current configuration of each instance (the base one until moved). */
-    this.groups = graph.ids.map(() => baseConfiguration.name);
+    this.groups = graph.ids.map(() => bc.name);
+    this.placedCosts = graph.ids.map(() => bc);
     this.finish = new Float64Array(n);
     this.tailMs = new Float64Array(n);
     this.waitMs = new Float64Array(n);
     this.conditionalStore = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.conditionalStore[i] = graph.dependents[i]!.length === 1 && !graph.results.has(i) ? 1 : 0;
-    const b = baseConfiguration.name;
     // In the base schedule no conditional store happens (every dependent is on the base configuration).
     this.finish.set(base.endMs);
-    for (let i = 0; i < n; i++) this.waitMs[i] = Math.max(0, base.startMs[i]! - this.inputsReady(i, b));
+    for (let i = 0; i < n; i++) this.waitMs[i] = Math.max(0, base.startMs[i]! - this.inputsReady(i, bc));
     // Backward: the dependents' durations on the base configuration, reading this instance's output from Redis.
     const core = new Float64Array(n);
     for (let i = 0; i < n; i++) core[i] = base.endMs[i]! - base.startMs[i]!;
-    const handoff = predictions.handoffMs(b);
+    const handoff = bc.handoffMs;
     const longest = new Float64Array(n);
     for (let i = n - 1; i >= 0; i--) {
       let tailMoved = 0;
@@ -58,7 +60,7 @@ export class ScheduleModel {
         const local = base.worker[i] === base.worker[j];
         const through = this.waitMs[j]! + core[j]! + longest[j]!;
         tail = Math.max(tail, (local ? 0 : handoff) + through);
-        tailMoved = Math.max(tailMoved, handoff + (local ? predictions.fetchMs(b, sizes.outputBytes[i]!) : 0) + through);
+        tailMoved = Math.max(tailMoved, handoff + (local ? bc.fetchOutputMs[i]! : 0) + through);
       }
       longest[i] = tail;
       this.tailMs[i] = tailMoved;
@@ -83,7 +85,8 @@ export class ScheduleModel {
 
   /** Puts every instance back on the base configuration, as in the base simulation. */
   reset(): void {
-    this.groups.fill(this.baseConfiguration.name);
+    this.groups.fill(this.baseCosts.name);
+    this.placedCosts.fill(this.baseCosts);
     this.finish.set(this.base.endMs);
   }
 
@@ -93,43 +96,42 @@ export class ScheduleModel {
     return this.groups[this.graph.dependents[i]![0]!] !== config;
   }
 
-  /** When instance `i`'s inputs are all there for a worker of `config` (ms after submission). */
-  inputsReady(i: number, config: string): number {
+  /** When instance `i`'s inputs are all there for a worker of `c`'s configuration (ms after submission). */
+  inputsReady(i: number, c: ConfigurationCosts): number {
     const deps = this.graph.deps[i]!;
-    if (deps.length === 0) return this.predictions.handoffMs(config);
+    if (deps.length === 0) return c.handoffMs;
+    const worker = this.base.worker;
     let ready = 0;
     for (const d of deps) {
-      const local = this.groups[d] === config && this.base.worker[d] === this.base.worker[i];
+      const sameGroup = this.groups[d] === c.name;
       let at = this.finish[d]!;
-      if (this.conditionalStore[d] && this.groups[d] !== config) at += this.predictions.storeMs(this.groups[d]!, this.sizes.outputBytes[d]!);
-      if (!local) at += this.predictions.handoffMs(config);
+      if (this.conditionalStore[d] && !sameGroup) at += this.placedCosts[d]!.storeMs[d]!;
+      if (!(sameGroup && worker[d] === worker[i])) at += c.handoffMs;
       if (at > ready) ready = at;
     }
     return ready;
   }
 
-  /** Fetches (inputs not on its worker), execution and completion of instance `i` on `config` (ms). */
-  private coreMs(i: number, config: string): number {
-    const { predictions, sizes } = this;
+  /** Fetches (inputs not on its worker), execution and completion of instance `i` on `c`'s configuration (ms). */
+  private coreMs(i: number, c: ConfigurationCosts): number {
+    const worker = this.base.worker;
     let fetch = 0;
     for (const d of this.graph.deps[i]!) {
-      const local = this.groups[d] === config && this.base.worker[d] === this.base.worker[i];
-      if (!local) fetch += predictions.fetchMs(config, sizes.outputBytes[d]!);
+      if (!(this.groups[d] === c.name && worker[d] === worker[i])) fetch += c.fetchOutputMs[d]!;
     }
-    return fetch + predictions.execution(this.graph.tasks[i]!, config, sizes.inputBytes[i]!).ms + predictions.updateMs(config);
+    return fetch + c.executionMs[i]! + c.updateMs;
   }
 
   /**
-   * Predicted end of instance `i` on `config` (ms after submission), its store included as its
+   * Predicted end of instance `i` on `c`'s configuration (ms after submission), its store included as its
    * dependents are placed now; {@link lastFinishMs} holds the same without a conditional store.
    */
-  endMs(i: number, config: WorkerConfiguration, notBeforeMs = 0): number {
-    const name = config.name;
-    this.lastStartMs = this.startMs(i, config, notBeforeMs);
-    const upTo = this.lastStartMs + this.coreMs(i, name);
-    const store = this.predictions.storeMs(name, this.sizes.outputBytes[i]!);
+  endMs(i: number, c: ConfigurationCosts, notBeforeMs = 0): number {
+    this.lastStartMs = this.startMs(i, c, notBeforeMs);
+    const upTo = this.lastStartMs + this.coreMs(i, c);
+    const store = c.storeMs[i]!;
     this.lastFinishMs = this.conditionalStore[i] ? upTo : upTo + store;
-    return this.stores(i, name) ? upTo + store : upTo;
+    return this.stores(i, c.name) ? upTo + store : upTo;
   }
 
   /** See {@link endMs}. */
@@ -138,43 +140,42 @@ export class ScheduleModel {
   lastStartMs = 0;
 
   /**
-   * When `config`'s workers, busy from the start, have done `workMs` of work: its warm workers
+   * When `c`'s configuration's workers, busy from the start, have done `workMs` of work: its warm workers
    * from 0, the others from a hand-off and a cold start on (all its `maxWorkers` × `threads` slots).
    */
-  drainedAtMs(config: WorkerConfiguration, workMs: number): number {
+  drainedAtMs(c: ConfigurationCosts, workMs: number): number {
     if (workMs <= 0) return 0;
+    const config = c.config;
     const warm = Math.min(config.maxWorkers, config.warmWorkers?.length ?? 0) * config.threads;
     const all = config.maxWorkers * config.threads;
-    const up = this.predictions.handoffMs(config.name) + this.predictions.coldStartMs(config.name);
+    const up = c.handoffMs + c.coldStartMs;
     if (warm > 0 && workMs <= warm * up) return workMs / warm;
     return up + (workMs - warm * up) / all;
   }
 
   /**
-   * Start of instance `i` on `config`: its inputs there, a worker of `config` up, not before
+   * Start of instance `i` on `c`'s configuration: its inputs there, a worker up, not before
    * `notBeforeMs` (the configuration's queue), and on the base configuration after its base queue wait.
    */
-  startMs(i: number, config: WorkerConfiguration, notBeforeMs = 0): number {
-    const wait = config.name === this.baseConfiguration.name ? this.waitMs[i]! : 0;
-    return Math.max(this.inputsReady(i, config.name) + wait, this.firstUpMs(config), notBeforeMs);
+  startMs(i: number, c: ConfigurationCosts, notBeforeMs = 0): number {
+    const wait = c === this.baseCosts ? this.waitMs[i]! : 0;
+    return Math.max(this.inputsReady(i, c) + wait, this.firstUpMs(c), notBeforeMs);
   }
 
-  /** Earliest time a worker of `config` can run a task: at once with warm workers, else after a hand-off and a cold start. */
-  firstUpMs(config: WorkerConfiguration): number {
-    let t = this.firstUp.get(config.name);
+  /** Earliest time a worker of `c`'s configuration can run a task: at once with warm workers, else after a hand-off and a cold start. */
+  firstUpMs(c: ConfigurationCosts): number {
+    let t = this.firstUp.get(c.name);
     if (t === undefined) {
-      t =
-        config.name === this.baseConfiguration.name || (config.warmWorkers?.length ?? 0) > 0
-          ? 0
-          : this.predictions.handoffMs(config.name) + this.predictions.coldStartMs(config.name);
-      this.firstUp.set(config.name, t);
+      t = c === this.baseCosts || (c.config.warmWorkers?.length ?? 0) > 0 ? 0 : c.handoffMs + c.coldStartMs;
+      this.firstUp.set(c.name, t);
     }
     return t;
   }
 
-  /** Places instance `i` on `config`, ending at `endMs` (its own conditional store excluded). */
-  place(i: number, config: string, endMs: number): void {
-    this.groups[i] = config;
+  /** Places instance `i` on `c`'s configuration, ending at `endMs` (its own conditional store excluded). */
+  place(i: number, c: ConfigurationCosts, endMs: number): void {
+    this.groups[i] = c.name;
+    this.placedCosts[i] = c;
     this.finish[i] = endMs;
   }
 }

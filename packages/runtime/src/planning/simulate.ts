@@ -1,4 +1,5 @@
 import { EventQueue } from "./event-queue.js";
+import { InstanceCosts, type ConfigurationCosts } from "./instance-costs.js";
 import type { PlanGraph } from "./plan-graph.js";
 import type { Predictions } from "./predictions.js";
 import { runCost, type RunCost } from "./run-cost.js";
@@ -57,10 +58,7 @@ export function graphSizes(graph: PlanGraph, predictions: Predictions): GraphSiz
   return { inputBytes, outputBytes };
 }
 
-/** A configuration used for a group no configuration is published for (the default group of a gateway-less test, say). */
-export function assumedConfiguration(name: string): WorkerConfiguration {
-  return { name, memoryMb: 1024, cpus: undefined, cpusEnforced: false, threads: 1, maxWorkers: 64, keepAliveMs: 60_000 };
-}
+export { assumedConfiguration } from "./instance-costs.js";
 
 const READY = 0;
 const END = 1;
@@ -74,12 +72,27 @@ export interface PrewarmRequest {
 }
 
 interface Worker {
+  group: number;
   config: WorkerConfiguration;
   free: number;
-  /** Instances continued on this worker (co-located chains) waiting for one of its threads. */
+  /** Instances continued on this worker (co-located chains) waiting for one of its threads, from `localHead` on. */
   local: number[];
+  localHead: number;
   up: boolean;
   idleSince: number;
+}
+
+/** The workers and queue of one group (configuration) in a simulation. */
+interface Pool {
+  costs: ConfigurationCosts;
+  list: number[];
+  queue: number[];
+  head: number;
+  starting: number;
+  alive: number;
+  /** Workers of the group made so far (names count from 1). */
+  count: number;
+  warmAdded: boolean;
 }
 
 /**
@@ -102,6 +115,7 @@ export function simulate(
   placement: Placement,
   sizes: GraphSizes = graphSizes(graph, predictions),
   prewarm: readonly PrewarmRequest[] = [],
+  costs: InstanceCosts = new InstanceCosts(graph, predictions, sizes, configurations),
 ): SimulatedRun {
   const n = graph.size;
   const startMs = new Float64Array(n);
@@ -114,40 +128,61 @@ export function simulate(
   const maker = new Int32Array(n).fill(-1);
   const pending = new Int32Array(n);
   for (let i = 0; i < n; i++) pending[i] = graph.deps[i]!.length;
-  const configOf = (group: string): WorkerConfiguration => configurations.get(group) ?? assumedConfiguration(group);
+  // Groups by index (in the order they first appear), so that the loop below compares integers.
+  const groupOf = new Int32Array(n);
+  const pools: Pool[] = [];
+  const poolIndex = new Map<string, number>();
+  const indexOf = (group: string): number => {
+    let g = poolIndex.get(group);
+    if (g === undefined) {
+      g = pools.length;
+      poolIndex.set(group, g);
+      pools.push({ costs: costs.of(group), list: [], queue: [], head: 0, starting: 0, alive: 0, count: 0, warmAdded: false });
+    }
+    return g;
+  };
+  let lastGroup: string | undefined;
+  let lastIndex = -1;
+  for (let i = 0; i < n; i++) {
+    const group = placement.groups[i]!;
+    if (group !== lastGroup) {
+      lastGroup = group;
+      lastIndex = indexOf(group);
+    }
+    groupOf[i] = lastIndex;
+  }
+  const colocate = placement.colocate;
   const workers: Worker[] = [];
   const simWorkers: SimulatedWorker[] = [];
-  const byGroup = new Map<string, { list: number[]; queue: number[]; head: number; starting: number; alive: number }>();
-  const pool = (group: string) => {
-    let p = byGroup.get(group);
-    if (!p) {
-      p = { list: [], queue: [], head: 0, starting: 0, alive: 0 };
-      byGroup.set(group, p);
-      const config = configOf(group);
+  function addWorker(g: number, up: boolean, idleSince: number): number {
+    const p = pools[g]!;
+    const config = p.costs.config;
+    p.count++;
+    workers.push({ group: g, config, free: up ? config.threads : 0, local: [], localHead: 0, up, idleSince });
+    simWorkers.push({ name: `${config.name}#${p.count}`, configuration: config.name, coldStartMs: up ? 0 : p.costs.coldStartMs });
+    return workers.length - 1;
+  }
+  /** A group's pool, with the warm workers of earlier runs the first time it is used. */
+  const pool = (g: number): Pool => {
+    const p = pools[g]!;
+    if (!p.warmAdded) {
+      p.warmAdded = true;
+      const config = p.costs.config;
       for (const left of config.warmWorkers ?? []) {
         if (p.alive >= config.maxWorkers) break;
-        p.list.push(addWorker(config, true, left - config.keepAliveMs));
+        p.list.push(addWorker(g, true, left - config.keepAliveMs));
         p.alive++;
       }
     }
     return p;
   };
-  const counts = new Map<string, number>();
-  function addWorker(config: WorkerConfiguration, up: boolean, idleSince: number): number {
-    const k = (counts.get(config.name) ?? 0) + 1;
-    counts.set(config.name, k);
-    workers.push({ config, free: up ? config.threads : 0, local: [], up, idleSince });
-    simWorkers.push({ name: `${config.name}#${k}`, configuration: config.name, coldStartMs: up ? 0 : predictions.coldStartMs(config.name) });
-    return workers.length - 1;
-  }
   const stores = (i: number): boolean => {
     const ds = graph.dependents[i]!;
-    return graph.results.has(i) || ds.length !== 1 || placement.groups[ds[0]!] !== placement.groups[i];
+    return graph.results.has(i) || ds.length !== 1 || groupOf[ds[0]!] !== groupOf[i];
   };
   const events = new EventQueue();
   const start = (i: number, w: number, t: number): void => {
-    const worker = workers[w]!;
-    const config = worker.config.name;
+    const c = pools[groupOf[i]!]!.costs;
     workerOf[i] = w;
     startMs[i] = t;
     // A worker reads every input another worker stored in one round trip: one transfer of their bytes.
@@ -158,20 +193,20 @@ export function simulate(
       remote = true;
       remoteBytes += sizes.outputBytes[d]!;
     }
-    const fetch = remote ? predictions.fetchMs(config, Math.max(1, remoteBytes)) : 0;
-    const exec = predictions.execution(graph.tasks[i]!, config, sizes.inputBytes[i]!);
-    const store = stores(i) ? predictions.storeMs(config, sizes.outputBytes[i]!) : 0;
-    executionMs[i] = exec.ms;
-    samples[i] = exec.scaledFrom === undefined ? exec.samples : 0;
+    const fetch = remote ? c.fetchMs(Math.max(1, remoteBytes)) : 0;
+    const exec = c.executionMs[i]!;
+    const store = stores(i) ? c.storeMs[i]! : 0;
+    executionMs[i] = exec;
+    samples[i] = c.samples[i]!;
     transferMs[i] = fetch + store;
-    endMs[i] = t + fetch + exec.ms + store + predictions.updateMs(config);
+    endMs[i] = t + fetch + exec + store + c.updateMs;
     events.push(endMs[i]!, END, i);
   };
   /** A thread of `w` is free at `t`: its co-located work first, then its group's queue. */
   const takeWork = (w: number, t: number): void => {
     const worker = workers[w]!;
-    const p = pool(worker.config.name);
-    const next = worker.local.length > 0 ? worker.local.shift() : p.head < p.queue.length ? p.queue[p.head++] : undefined;
+    const p = pool(worker.group);
+    const next = worker.localHead < worker.local.length ? worker.local[worker.localHead++] : p.head < p.queue.length ? p.queue[p.head++] : undefined;
     if (next === undefined) {
       worker.free++;
       worker.idleSince = t;
@@ -179,10 +214,18 @@ export function simulate(
     }
     start(next, w, t);
   };
+  const startWorker = (g: number, t: number): void => {
+    const p = pools[g]!;
+    const w = addWorker(g, false, t);
+    p.list.push(w);
+    p.alive++;
+    p.starting++;
+    events.push(t + simWorkers[w]!.coldStartMs, UP, w);
+  };
   const handOff = (i: number, t: number): void => {
-    const group = placement.groups[i]!;
-    const p = pool(group);
-    const config = configOf(group);
+    const g = groupOf[i]!;
+    const p = pool(g);
+    const config = p.costs.config;
     for (const w of p.list) {
       const worker = workers[w]!;
       if (!worker.up || worker.free === 0) continue;
@@ -199,15 +242,10 @@ export function simulate(
     }
     p.queue.push(i);
     const waiting = p.queue.length - p.head;
-    if (p.alive < config.maxWorkers && waiting > p.starting * config.threads) {
-      const w = addWorker(config, false, t);
-      p.list.push(w);
-      p.alive++;
-      p.starting++;
-      events.push(t + simWorkers[w]!.coldStartMs, UP, w);
-    }
+    if (p.alive < config.maxWorkers && waiting > p.starting * config.threads) startWorker(g, t);
   };
-  for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(predictions.rootStartMs(placement.groups[i]!), READY, i);
+  for (let i = 0; i < n; i++) if (pending[i] === 0) events.push(pools[groupOf[i]!]!.costs.rootStartMs, READY, i);
+  const prewarmGroups = prewarm.map((r) => indexOf(r.group));
   for (let k = 0; k < prewarm.length; k++) events.push(Math.max(0, prewarm[k]!.atMs), PREWARM, k);
   while (events.size > 0) {
     const t = events.pop();
@@ -218,19 +256,14 @@ export function simulate(
       continue;
     }
     if (kind === PREWARM) {
-      const config = configOf(prewarm[x]!.group);
-      const p = pool(config.name);
-      if (p.alive >= config.maxWorkers) continue;
-      const w = addWorker(config, false, t);
-      p.list.push(w);
-      p.alive++;
-      p.starting++;
-      events.push(t + simWorkers[w]!.coldStartMs, UP, w);
+      const g = prewarmGroups[x]!;
+      const p = pool(g);
+      if (p.alive < p.costs.config.maxWorkers) startWorker(g, t);
       continue;
     }
     if (kind === UP) {
       const worker = workers[x]!;
-      const p = pool(worker.config.name);
+      const p = pool(worker.group);
       p.starting--;
       worker.up = true;
       worker.idleSince = t;
@@ -243,23 +276,24 @@ export function simulate(
     }
     // END of instance x on worker w.
     const w = workerOf[x]!;
-    const group = placement.groups[x]!;
-    const key = placement.colocate[x];
+    const g = groupOf[x]!;
+    const key = colocate[x];
+    const continueMs = pools[g]!.costs.continueMs;
     let kept = false;
     for (const d of graph.dependents[x]!) {
       if (--pending[d]! > 0) continue;
       maker[d] = x;
-      const sameGroup = placement.groups[d] === group;
+      const sameGroup = groupOf[d] === g;
       if (sameGroup && !kept) {
         kept = true;
-        start(d, w, t + predictions.continueMs(group));
-      } else if (sameGroup && key !== undefined && placement.colocate[d] === key) {
+        start(d, w, t + continueMs);
+      } else if (sameGroup && key !== undefined && colocate[d] === key) {
         const worker = workers[w]!;
         if (worker.free > 0) {
           worker.free--;
-          start(d, w, t + predictions.continueMs(group));
+          start(d, w, t + continueMs);
         } else worker.local.push(d);
-      } else events.push(t + predictions.handoffMs(placement.groups[d]!), READY, d);
+      } else events.push(t + pools[groupOf[d]!]!.costs.handoffMs, READY, d);
     }
     if (!kept) takeWork(w, t);
   }
