@@ -83,7 +83,7 @@ export type {
 export { HISTORY_LIMITS } from "./history/history-types.js";
 export { createSqliteHistory } from "./history/sqlite-history-store.js";
 export { createRedisHistory, type RedisHistoryOptions } from "./store/redis-history-store.js";
-export { historyRunOf, selectSamples, type HistoryRunParts } from "./history/history-run.js";
+export { historyRunOf, selectSamples, turnaroundsOf, type HistoryRunParts } from "./history/history-run.js";
 export {
   readGatewayConfigurations,
   type GatewayConfigurations,

@@ -33,6 +33,38 @@ export function selectSamples(tasks: readonly TaskReport[]): TaskReport[] {
   );
 }
 
+/** Resolution of a task's ready time: a stream entry's id counts whole milliseconds. */
+const READY_RESOLUTION_MS = 1;
+
+/**
+ * Per task instance, the turnaround of its thread before it (see `TaskSample.turnaroundMs`): for
+ * each thread of each worker, the tasks in the order they started; a task that was ready (queued)
+ * by the time the one before it was done (end + store + completion) gives the time from then to
+ * its start, less its own input fetch. Overlapping tasks (a thread that ran them together) give none.
+ */
+export function turnaroundsOf(tasks: readonly TaskReport[]): Map<string, number> {
+  const byThread = new Map<string, TaskReport[]>();
+  for (const t of tasks) {
+    if (t.worker === undefined || t.thread === undefined || t.startedAt === undefined || t.finishedAt === undefined) continue;
+    const k = `${t.worker}\u0000${t.thread}`;
+    let list = byThread.get(k);
+    if (!list) byThread.set(k, (list = []));
+    list.push(t);
+  }
+  const out = new Map<string, number>();
+  for (const list of byThread.values()) {
+    list.sort((a, b) => a.startedAt! - b.startedAt! || (a.instanceId < b.instanceId ? -1 : 1));
+    for (let k = 1; k < list.length; k++) {
+      const before = list[k - 1]!;
+      const t = list[k]!;
+      const done = before.finishedAt! + before.outputStoreMs + before.dependencyUpdateMs;
+      const gap = t.startedAt! - done;
+      if (t.queuedAt <= done + READY_RESOLUTION_MS && gap >= 0) out.set(t.instanceId, Math.max(0, gap - t.inputFetchMs));
+    }
+  }
+  return out;
+}
+
 /** What {@link historyRunOf} needs beside the report. */
 export interface HistoryRunParts {
   className: string;
@@ -51,6 +83,7 @@ export interface HistoryRunParts {
  */
 export function historyRunOf(report: RunReport, parts: HistoryRunParts): HistoryRun {
   const chosen = selectSamples(report.tasks);
+  const turnarounds = turnaroundsOf(report.tasks);
   const samples = chosen.map((t) => ({
     task: t.task,
     configuration: t.configuration,
@@ -66,6 +99,7 @@ export function historyRunOf(report: RunReport, parts: HistoryRunParts): History
     updateMs: t.dependencyUpdateMs,
     cold: t.start === "cold",
     cpu: t.cpuFraction ?? -1,
+    ...(turnarounds.has(t.instanceId) ? { turnaroundMs: turnarounds.get(t.instanceId)! } : {}),
   }));
   const transfers = chosen.flatMap((t) => [
     ...(t.inputSources.redis > 0 ? [{ configuration: t.configuration, kind: "fetch" as const, bytes: t.inputSources.redis, ms: t.inputFetchMs }] : []),

@@ -53,9 +53,11 @@ export interface Predictions {
   /** From a hand-off to its start on an idle worker (ms). */
   handoffMs(configuration: string): number;
   /**
-   * From the end of a task to the start of a dependent its worker continues with (ms): the same
-   * ready → start latency of an idle thread (the low end of the measured queue waits), without the
-   * gateway's warm start.
+   * From the end of a task (its store and completion included) to the start of the next task its
+   * thread runs, a dependent it continues with or work waiting in the queue (ms): the measured
+   * turnarounds of the configuration's threads (`TaskSample.turnaroundMs`: messages between the
+   * thread and the worker's main thread, the main thread's other work, CPU quota throttling), on
+   * the SLA; without such samples, the low end of the measured queue waits.
    */
   continueMs(configuration: string): number;
   /**
@@ -252,7 +254,13 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
       const warm = starts[configuration]?.warm ?? [];
       return warm.length > 0 ? pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs) : handoff(configuration);
     }),
-    continueMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.queueWaitMs, 0.1, 0)),
+    continueMs: perConfiguration((configuration) => {
+      // The measured turnarounds of the configuration's threads (or of every configuration's), on the SLA;
+      // without any, the low end of the queue waits (a histories' samples recorded before turnarounds were).
+      const turned = (s: TaskSample) => s.turnaroundMs !== undefined;
+      if ([...byConfig.values()].some((list) => list.some(turned))) return perConfig(configuration, (s) => s.turnaroundMs!, q, 0, turned);
+      return perConfig(configuration, (s) => s.queueWaitMs, 0.1, 0);
+    }),
     handoffMs: handoff,
     coldStartMs: perConfiguration((configuration) => {
       const own = starts[configuration]?.cold ?? [];

@@ -23,6 +23,15 @@ export interface TaskSample {
   cold: boolean;
   /** Share of its execution the thread was busy (1: CPU bound, near 0: waiting on I/O or timers); -1 unknown. */
   cpu: number;
+  /**
+   * When it was ready before the task its thread ran just before it was done (that task's end plus
+   * its store and completion): the time from then to its own start, less its own input fetch (the
+   * worker reads inputs before the thread starts; the simulation counts the fetch on its own), in
+   * ms. The worker's per-task
+   * turnaround: the messages between its thread and the worker's main thread, the main thread's
+   * other work, a CPU quota's throttling. Absent when its thread was idle, waiting for work.
+   */
+  turnaroundMs?: number;
 }
 
 /** A sample of moving bytes through Redis on a configuration. */

@@ -34,6 +34,7 @@ export interface SimulatedRun {
   workers: SimulatedWorker[];
   /** The dependency whose completion made each instance ready (−1 for roots). */
   maker: Int32Array;
+  /** Submission → the client has the result: the last instance's end, then the client's read of the results. */
   makespanMs: number;
   cost: RunCost;
   /** Instance indices of the critical path, first to last. */
@@ -99,9 +100,10 @@ interface Pool {
  * Simulates a run of `graph` under `placement`, as the remote runtime runs it: roots are handed off
  * at submission; a worker that completes an instance's last dependency continues with the first
  * dependent of its group (no hand-off), runs the dependents with its co-location key on its own
- * threads (each after the measured ready → start latency of a thread), and hands the others off to their group's queue, where the oldest worker with a free
+ * threads, and hands the others off to their group's queue, where the oldest worker with a free
  * thread takes them, or the gateway starts a worker (a cold start) while the configuration has
- * fewer than `maxWorkers`; else they wait. Warm workers of earlier runs take work without a cold
+ * fewer than `maxWorkers`; else they wait. A thread starts its next task (continued, co-located or
+ * queued) a measured turnaround after its last one ended (`Predictions.continueMs`). Warm workers of earlier runs take work without a cold
  * start while their keep-alive lasts. An output is stored in Redis when a dependent may read it
  * elsewhere or the client reads it; a dependent on another worker fetches it.
  * With `prewarm`, the gateway also starts a worker of each request's group at its time (while
@@ -202,8 +204,11 @@ export function simulate(
     endMs[i] = t + fetch + exec + store + c.updateMs;
     events.push(endMs[i]!, END, i);
   };
-  /** A thread of `w` is free at `t`: its co-located work first, then its group's queue. */
-  const takeWork = (w: number, t: number): void => {
+  /**
+   * A thread of `w` is free at `t`: its co-located work first, then its group's queue, started
+   * `turnaroundMs` later (the thread's turnaround after a task; 0 for a worker that just came up).
+   */
+  const takeWork = (w: number, t: number, turnaroundMs = 0): void => {
     const worker = workers[w]!;
     const p = pool(worker.group);
     const next = worker.localHead < worker.local.length ? worker.local[worker.localHead++] : p.head < p.queue.length ? p.queue[p.head++] : undefined;
@@ -212,7 +217,7 @@ export function simulate(
       worker.idleSince = t;
       return;
     }
-    start(next, w, t);
+    start(next, w, t + turnaroundMs);
   };
   const startWorker = (g: number, t: number): void => {
     const p = pools[g]!;
@@ -295,16 +300,17 @@ export function simulate(
         } else worker.local.push(d);
       } else events.push(t + pools[groupOf[d]!]!.costs.handoffMs, READY, d);
     }
-    if (!kept) takeWork(w, t);
+    if (!kept) takeWork(w, t, continueMs);
   }
-  let makespanMs = 0;
+  let lastEndMs = 0;
   let last = -1;
   for (let i = 0; i < n; i++) {
-    if (last < 0 || endMs[i]! > makespanMs) {
-      makespanMs = endMs[i]!;
+    if (last < 0 || endMs[i]! > lastEndMs) {
+      lastEndMs = endMs[i]!;
       last = i;
     }
   }
+  const makespanMs = lastEndMs + resultReadMs(graph, sizes, groupOf, pools);
   const criticalPath: number[] = [];
   for (let i = last; i >= 0; i = maker[i]!) criticalPath.push(i);
   criticalPath.reverse();
@@ -322,6 +328,21 @@ export function simulate(
     cost: costOf(n, startMs, endMs, workerOf, simWorkers, workers),
     criticalPath,
   };
+}
+
+/**
+ * The client's read of the run's result once its last task ended: the results' stored outputs in
+ * one transfer from Redis, on the transfer model of the configuration that ran the largest of
+ * them (a 2 MB matrix takes tens of ms to read and decode; the run has not ended for its user before).
+ */
+function resultReadMs(graph: PlanGraph, sizes: GraphSizes, groupOf: Int32Array, pools: readonly Pool[]): number {
+  let bytes = 0;
+  let largest = -1;
+  for (const r of graph.results) {
+    bytes += sizes.outputBytes[r]!;
+    if (largest < 0 || sizes.outputBytes[r]! > sizes.outputBytes[largest]!) largest = r;
+  }
+  return largest < 0 || bytes <= 0 ? 0 : pools[groupOf[largest]!]!.costs.fetchMs(bytes);
 }
 
 function costOf(n: number, startMs: Float64Array, endMs: Float64Array, workerOf: Int32Array, sim: SimulatedWorker[], workers: Worker[]): RunCost {
