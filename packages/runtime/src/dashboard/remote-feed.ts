@@ -15,8 +15,10 @@ import type { RunLogMessage } from "../store/run-log-channel.js";
 
 /** Options of {@link RemoteFeed}. */
 export interface RemoteFeedOptions {
-  /** How often the run index and the live runs' metrics are read (ms). Default 500. */
+  /** How often the run index is read (ms; a run written to it is read at once). Default 500. */
   pollMs?: number;
+  /** How often the live runs' new metrics records are read (ms): a finished task shows within this. Default 100. */
+  metricsMs?: number;
   /** Only runs started at or after this time (ms since the epoch). Default: all the index keeps. */
   since?: number;
   /** Mark the dashboard present, so that workers publish task events (default true; an export reads only). */
@@ -29,6 +31,12 @@ export interface RemoteFeedOptions {
 const PRESENCE_TTL_MS = 5_000;
 /** How long after its end a run's metrics are still read (workers upload them after their completions). */
 const METRICS_TAIL_MS = 2_000;
+/**
+ * How long after the feed learnt of a run's end it waits for the last metrics records before it
+ * shows the end (the stream's `end`): the records of the batch that ended the run are written right
+ * after its completion, which published the end.
+ */
+const END_SETTLE_MS = 300;
 /** Runs, and messages per run, kept for runs published on before the feed added them. */
 const MAX_EARLY_RUNS = 64;
 const MAX_EARLY_MESSAGES = 2_000;
@@ -62,6 +70,9 @@ export class RemoteFeed {
   /** Messages of runs not added yet (published while the feed read their index entry and manifest), replayed once added. */
   private readonly early = new Map<string, string[]>();
   private lastBeat = 0;
+  private lastListed = 0;
+  /** The index was written: read it at the next poll. */
+  private indexDue = true;
   private since: number;
   private closed = false;
 
@@ -83,7 +94,11 @@ export class RemoteFeed {
     this.unwatchLogs = await this.store.watchAllRunLogs((id, message) => this.onLog(id, message));
     this.unwatchIndex = await this.store.watchRunIndex(() => this.soon());
     await this.poll();
-    this.schedule(this.options.pollMs ?? 500);
+    this.schedule(this.metricsMs);
+  }
+
+  private get metricsMs(): number {
+    return Math.min(this.options.metricsMs ?? 100, this.options.pollMs ?? 500);
   }
 
   private schedule(ms: number): void {
@@ -95,13 +110,14 @@ export class RemoteFeed {
       this.polling = (this.polling ?? Promise.resolve())
         .then(() => this.poll())
         .finally(() => {
-          if (!this.timer) this.schedule(this.options.pollMs ?? 500);
+          if (!this.timer) this.schedule(this.metricsMs);
         });
     }, ms);
   }
 
   /** Polls now (on an index notice). */
   private soon(): void {
+    this.indexDue = true;
     this.schedule(0);
   }
 
@@ -122,30 +138,37 @@ export class RemoteFeed {
     this.options.log?.(line);
   }
 
+  /** Reads the live runs' new metrics, and the run index when it was written or every `pollMs`. */
   private async poll(): Promise<void> {
     try {
       if (this.options.markPresence !== false && Date.now() - this.lastBeat > PRESENCE_TTL_MS / 3) {
         await this.store.markDashboardWatching(PRESENCE_TTL_MS);
         this.lastBeat = Date.now();
       }
-      const entries = await this.store.listRuns(this.since);
-      for (const entry of entries) {
-        const live = this.live.get(entry.id);
-        if (live) {
-          if (entry.status !== "running") this.ended(live, entry.status, entry.finishedAt, entry.error);
-        } else if (!this.seen.has(entry.id)) {
-          this.seen.add(entry.id);
-          await this.add(entry);
-        }
-      }
-      // Runs older than the oldest live one are settled: the next reads start there.
-      const starts = [...this.live.values()].map((r) => r.entry.startedAt);
-      const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), this.since);
-      this.since = Math.min(newest - 60_000, ...starts);
+      if (this.indexDue || Date.now() - this.lastListed >= (this.options.pollMs ?? 500)) await this.listIndex();
       await Promise.all([...this.live.values()].map((r) => this.refresh(r)));
     } catch (error) {
       this.log(`dag-dashboard: reading runs from Redis failed: ${(error as Error).message}`);
     }
+  }
+
+  private async listIndex(): Promise<void> {
+    this.indexDue = false;
+    this.lastListed = Date.now();
+    const entries = await this.store.listRuns(this.since);
+    for (const entry of entries) {
+      const live = this.live.get(entry.id);
+      if (live) {
+        if (entry.status !== "running") this.ended(live, entry.status, entry.finishedAt, entry.error);
+      } else if (!this.seen.has(entry.id)) {
+        this.seen.add(entry.id);
+        await this.add(entry);
+      }
+    }
+    // Runs older than the oldest live one are settled: the next reads start there.
+    const starts = [...this.live.values()].map((r) => r.entry.startedAt);
+    const newest = entries.reduce((m, e) => Math.max(m, e.startedAt), this.since);
+    this.since = Math.min(newest - 60_000, ...starts);
   }
 
   /** A run seen for the first time: its graph, then (live) its channel, then what is stored so far. */
@@ -260,7 +283,8 @@ export class RemoteFeed {
 
   /**
    * Reads the run's new metrics records. A run that ended shows its end at the first read that
-   * brings nothing new, and is let go once nothing came for {@link METRICS_TAIL_MS}.
+   * brings nothing new once {@link END_SETTLE_MS} passed, and is let go once nothing came for
+   * {@link METRICS_TAIL_MS}.
    */
   private async refresh(run: LiveRun): Promise<void> {
     const records = await this.store.getMetrics(run.entry.id, run.offset);
@@ -270,6 +294,8 @@ export class RemoteFeed {
     }
     if (run.derived && records.length > 0) run.view.graph = graphOfInstances(run.view.tasks.values());
     if (!run.end || records.length > 0) return;
+    const now = Date.now();
+    if (now - run.end.seenAt < END_SETTLE_MS && now - run.end.at < METRICS_TAIL_MS) return;
     run.view.end(run.end.status, run.end.at);
     if (Date.now() - run.end.seenAt >= METRICS_TAIL_MS) this.live.delete(run.entry.id);
   }

@@ -34,16 +34,18 @@ export function planViewOf(report: PlanReport): PlanView {
  * GB-seconds of what ran so far, by the one cost formula (planning/run-cost.ts): each worker held
  * from its first task's start to its last task's end (and output store), at its memory. Cold
  * starts are not counted (the gateway's start records are not read); undefined when no finished
- * task names its worker's memory.
+ * task names its worker's memory. Kept as tasks finish, so that a run's summary costs O(workers).
  */
-export function measuredGbSeconds(tasks: Iterable<TaskView>): number | undefined {
-  const spans = new Map<string, WorkerSpan>();
-  for (const t of tasks) {
-    if (t.memoryMb === undefined || t.worker === undefined || t.startedAt === undefined || t.endedAt === undefined) continue;
+export class MeasuredSpans {
+  private readonly spans = new Map<string, WorkerSpan>();
+
+  /** Counts a task (again after any change: spans only grow). */
+  add(t: TaskView): void {
+    if (t.memoryMb === undefined || t.worker === undefined || t.startedAt === undefined || t.endedAt === undefined) return;
     const end = t.endedAt + (t.storeMs ?? 0);
-    const span = spans.get(t.worker);
+    const span = this.spans.get(t.worker);
     if (!span)
-      spans.set(t.worker, {
+      this.spans.set(t.worker, {
         worker: t.worker,
         configuration: t.configuration ?? "",
         memoryMb: t.memoryMb,
@@ -56,5 +58,8 @@ export function measuredGbSeconds(tasks: Iterable<TaskView>): number | undefined
       span.lastEndMs = Math.max(span.lastEndMs, end);
     }
   }
-  return spans.size === 0 ? undefined : runCost([...spans.values()]).gbSeconds;
+
+  gbSeconds(): number | undefined {
+    return this.spans.size === 0 ? undefined : runCost([...this.spans.values()]).gbSeconds;
+  }
 }

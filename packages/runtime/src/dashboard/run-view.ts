@@ -1,7 +1,7 @@
 import { previewValue, type ValuePreview } from "../codec/value-preview.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { DashboardGraph } from "./dashboard-graph.js";
-import { measuredGbSeconds, type PlanView } from "./run-plan-view.js";
+import { MeasuredSpans, type PlanView } from "./run-plan-view.js";
 import { TaskLogs } from "./task-logs.js";
 import { nodeOfInstance } from "./dashboard-graph.js";
 
@@ -106,7 +106,10 @@ export interface RunUpdate {
 /**
  * The live state of one run: its graph and every task instance, fed with {@link RunEvent}s. Every
  * change stamps the task with a sequence number, so that a reader that saw up to `n` gets exactly
- * the tasks changed since (`changesSince(n)`): a reconnect resumes without loss.
+ * the tasks changed since (`changesSince(n)`): a reconnect resumes without loss. The counts and
+ * the cost are kept as tasks change, and a log of changes in sequence order makes
+ * `changesSince(n)` cost the changes since `n`, not the run's size: a 10,000-task run streams at
+ * 10 updates per second.
  */
 export class RunView {
   readonly tasks = new Map<string, TaskView>();
@@ -126,7 +129,13 @@ export class RunView {
   /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */
   readOutput: ((instanceId: string) => Promise<{ value: unknown } | undefined>) | undefined;
   private readonly changedAt = new Map<string, number>();
+  /** Every change in sequence order (instance id, its sequence number); compacted when mostly stale. */
+  private changeIds: string[] = [];
+  private changeSeqs: number[] = [];
   private readonly listeners = new Set<() => void>();
+  private done = 0;
+  private failed = 0;
+  private readonly spans = new MeasuredSpans();
 
   constructor(
     readonly id: string,
@@ -138,8 +147,37 @@ export class RunView {
   ) {}
 
   private touch(task: TaskView): void {
-    this.changedAt.set(task.instanceId, ++this.seq);
+    const seq = ++this.seq;
+    this.changedAt.set(task.instanceId, seq);
+    this.changeIds.push(task.instanceId);
+    this.changeSeqs.push(seq);
+    if (this.changeIds.length > 2 * this.changedAt.size + 1024) this.compactChanges();
     for (const l of this.listeners) l();
+  }
+
+  /** Keeps each task's last change only, in sequence order. */
+  private compactChanges(): void {
+    const ids: string[] = [];
+    const seqs: number[] = [];
+    for (let i = 0; i < this.changeIds.length; i++) {
+      const id = this.changeIds[i] as string;
+      if (this.changedAt.get(id) === this.changeSeqs[i]) {
+        ids.push(id);
+        seqs.push(this.changeSeqs[i] as number);
+      }
+    }
+    this.changeIds = ids;
+    this.changeSeqs = seqs;
+  }
+
+  /** Moves a task to `state`, keeping the done and failed counts. */
+  private setState(t: TaskView, state: TaskViewState): void {
+    if (t.state === state) return;
+    if (t.state === "done") this.done--;
+    else if (t.state === "failed") this.failed--;
+    if (state === "done") this.done++;
+    else if (state === "failed") this.failed++;
+    t.state = state;
   }
 
   private taskOf(event: { instanceId: string; task: string; name: string }): TaskView {
@@ -154,7 +192,7 @@ export class RunView {
   /** Applies what was measured of a finished (or failed) task: its times, place, bytes and segments. */
   measured(m: TaskMeasures): void {
     const t = this.taskOf(m);
-    if (t.state !== "failed") t.state = m.error !== undefined ? "failed" : "done";
+    if (t.state !== "failed") this.setState(t, m.error !== undefined ? "failed" : "done");
     if (m.error !== undefined && !t.error) t.error = { name: "Error", message: m.error, stack: "" };
     if (m.worker !== undefined) t.worker = m.worker;
     if (m.thread !== undefined) t.thread = m.thread;
@@ -170,6 +208,7 @@ export class RunView {
     t.cold = m.cold;
     t.configuration = m.configuration;
     if (m.memoryMb !== undefined) t.memoryMb = m.memoryMb;
+    this.spans.add(t);
     this.touch(t);
   }
 
@@ -178,18 +217,18 @@ export class RunView {
     const t = this.taskOf(event);
     switch (event.type) {
       case "queued":
-        if (t.state === "waiting") t.state = "ready";
+        if (t.state === "waiting") this.setState(t, "ready");
         t.queuedAt = event.at;
         break;
       case "started":
-        if (t.state !== "done") t.state = "running";
+        if (t.state !== "done") this.setState(t, "running");
         t.worker = event.worker;
         t.thread = event.thread;
         t.attempt = event.attempt;
         t.startedAt = event.at;
         break;
       case "finished":
-        t.state = "done";
+        this.setState(t, "done");
         t.worker = event.worker;
         t.thread = event.thread;
         t.attempt = event.attempt;
@@ -197,7 +236,7 @@ export class RunView {
         t.endedAt = event.at;
         break;
       case "failed": {
-        t.state = event.final ? "failed" : "retrying";
+        this.setState(t, event.final ? "failed" : "retrying");
         t.attempt = event.attempt;
         t.endedAt = event.at;
         if (event.worker !== undefined) t.worker = event.worker;
@@ -212,12 +251,13 @@ export class RunView {
         break;
       }
       case "retrying":
-        t.state = "retrying";
+        this.setState(t, "retrying");
         break;
       case "skipped":
-        t.state = "skipped";
+        this.setState(t, "skipped");
         break;
     }
+    if (t.memoryMb !== undefined) this.spans.add(t);
     this.touch(t);
   }
 
@@ -225,7 +265,7 @@ export class RunView {
   running(event: { instanceId: string; task: string; name: string; worker: string; at: number; attempt: number }): void {
     const t = this.taskOf(event);
     if (t.state === "done" || t.state === "failed") return;
-    t.state = "running";
+    this.setState(t, "running");
     t.worker = event.worker;
     t.attempt = event.attempt;
     t.startedAt = event.at;
@@ -236,7 +276,7 @@ export class RunView {
   failedWith(task: { instanceId: string; task: string; name: string }, error: Error): void {
     const t = this.taskOf(task);
     if (t.state === "failed" && t.error?.stack) return;
-    t.state = "failed";
+    this.setState(t, "failed");
     t.error = { name: error.name, message: error.message, stack: error.stack ?? "" };
     this.touch(t);
   }
@@ -264,13 +304,8 @@ export class RunView {
   }
 
   summary(): RunSummaryView {
-    let done = 0;
-    let failed = 0;
-    for (const t of this.tasks.values()) {
-      if (t.state === "done") done++;
-      else if (t.state === "failed") failed++;
-    }
-    const gbSeconds = this.knownGbSeconds ?? measuredGbSeconds(this.tasks.values());
+    const { done, failed } = this;
+    const gbSeconds = this.knownGbSeconds ?? this.spans.gbSeconds();
     return {
       id: this.id,
       workflow: this.workflow,
@@ -297,7 +332,20 @@ export class RunView {
   /** The tasks changed after sequence number `since` (all with 0), and the current summary. */
   changesSince(since: number): RunUpdate {
     const tasks: TaskView[] = [];
-    for (const [id, seq] of this.changedAt) if (seq > since) tasks.push(this.tasks.get(id) as TaskView);
+    const ids = this.changeIds;
+    const seqs = this.changeSeqs;
+    // The first change after `since` (binary search), then each task at its last change only.
+    let lo = 0;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((seqs[mid] as number) > since) hi = mid;
+      else lo = mid + 1;
+    }
+    for (let i = lo; i < ids.length; i++) {
+      const id = ids[i] as string;
+      if (this.changedAt.get(id) === seqs[i]) tasks.push(this.tasks.get(id) as TaskView);
+    }
     return { seq: this.seq, run: this.summary(), tasks };
   }
 

@@ -1,7 +1,8 @@
 /**
  * Task events of a run: what `onEvent` receives, the same on a local and a remote run, and the
- * form in which remote workers publish them on the run's channel (`tl:{<run>}:events`, see
- * store/redis-keys.ts), for the client and any other listener (a dashboard).
+ * form in which remote workers publish them on the run's task-event channel (`tl:{<run>}:tasks`,
+ * see store/redis-keys.ts), for a client that listens and for a dashboard. The run's status
+ * channel (`tl:{<run>}:events`) stays light: status words and stored-output notices.
  */
 import type { RunErrorRecord } from "./run-error-record.js";
 
@@ -108,10 +109,12 @@ export type WireRunEvent =
 export type WireRunningEvent = [type: "running", instanceId: string, task: number, at: number, attempt: number];
 
 /**
- * One message on a run's channel from one worker: the events of one tick, published only while
- * the run's metadata says someone listens (`events` flag: a client with `onEvent` or `progress`).
- * Run status messages on the same channel are bare words (`done`, `failed`, `aborted`); an event
- * message is JSON and starts with `{`.
+ * One message of a run's task-event channel from one worker: the events of one tick, published
+ * only while someone listens: every event when the run's metadata says a client does (`events`
+ * flag: `onEvent` or `progress`); with a dashboard alone, only `queued`, `running`, `failed`,
+ * `retrying` and `skipped` (the dashboard reads finished tasks from the metrics records).
+ * The run's status channel carries bare words (`done`, `failed`, `aborted`) and notices: JSON
+ * messages of this shape with no events and `s` set. A JSON message starts with `{`.
  */
 export interface RunEventMessage {
   /** Id of the worker that published it. */
@@ -123,13 +126,13 @@ export interface RunEventMessage {
   k?: number;
   /**
    * Instances whose outputs this worker just stored and that a pre-loading worker may be waiting
-   * for (pre-load: it reads them before their fan-in is ready). Sent whether or not anyone listens
-   * to the task events, only for planned fan-ins with pre-load on.
+   * for (pre-load: it reads them before their fan-in is ready). Sent on the status channel whether
+   * or not anyone listens to the task events, only for planned fan-ins with pre-load on.
    */
   s?: string[];
 }
 
-/** Whether a message of a run's channel is an event message (else a run status word). */
+/** Whether a message of a run's channels is JSON (task events or a notice; else a run status word). */
 export function isRunEventMessage(text: string): boolean {
   return text.charCodeAt(0) === 123; /* { */
 }

@@ -305,13 +305,18 @@ export class MemoryRunStore implements RunStore {
     setTimeout(() => this.metrics.delete(runId), metricsTtlS * 1000).unref();
   }
 
-  async watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
+  async watch(runId: string, listener: RunEventListener, onNotice?: RunEventMessageListener): Promise<() => Promise<void>> {
     this.events.on(runId, listener);
-    if (onEvents) this.events.on(`${runId} events`, onEvents);
+    if (onNotice) this.events.on(`${runId} notices`, onNotice);
     return async () => {
       this.events.off(runId, listener);
-      if (onEvents) this.events.off(`${runId} events`, onEvents);
+      if (onNotice) this.events.off(`${runId} notices`, onNotice);
     };
+  }
+
+  async watchTaskEvents(runId: string, listener: RunEventMessageListener): Promise<() => Promise<void>> {
+    this.events.on(`${runId} events`, listener);
+    return async () => void this.events.off(`${runId} events`, listener);
   }
 
   async reservePreload(runId: string, fanInId: string, worker: string, heldIds: readonly string[]): Promise<boolean> {
@@ -337,6 +342,13 @@ export class MemoryRunStore implements RunStore {
   async publishEvents(runId: string, message: string): Promise<void> {
     queueMicrotask(() => {
       this.events.emit(`${runId} events`, message);
+      this.events.emit("all runs", runId, message);
+    });
+  }
+
+  async publishNotice(runId: string, message: string): Promise<void> {
+    queueMicrotask(() => {
+      this.events.emit(`${runId} notices`, message);
       this.events.emit("all runs", runId, message);
     });
   }

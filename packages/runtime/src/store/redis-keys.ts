@@ -26,8 +26,16 @@ export interface RunKeys {
   readonly error: string;
   /** List: one JSON metrics record per task execution. Survives the run (with a TTL). */
   readonly metrics: string;
-  /** Pub/sub channel announcing `done` / `failed` / `aborted`. */
+  /**
+   * Pub/sub channel of the run's status: `done` / `failed` / `aborted`, and the JSON notices of
+   * stored outputs that pre-loading workers wait for. Light: every client of the run subscribes.
+   */
   readonly events: string;
+  /**
+   * Pub/sub channel of the run's task events (JSON `RunEventMessage`s, protocol/run-events.ts),
+   * published only while someone listens: a client with `onEvent` or `progress`, or a dashboard.
+   */
+  readonly tasks: string;
   /** Pub/sub channel of the run's worker log lines and gateway notices (`logs` run option). */
   readonly logs: string;
   /** String: a planned run's plan report (JSON), for the dashboard. Expires with the metrics. */
@@ -75,6 +83,7 @@ export function runKeys(prefix: string, runId: string): RunKeys {
     error: `${base}:err`,
     metrics: `${base}:metrics`,
     events: `${base}:events`,
+    tasks: `${base}:tasks`,
     logs: `${base}:logs`,
     starts: `${base}:starts`,
     plan: `${base}:plan`,
@@ -84,14 +93,14 @@ export function runKeys(prefix: string, runId: string): RunKeys {
 }
 
 /**
- * The PSUBSCRIBE pattern of every run's event channel (`<prefix>:{*}:events`) or log channel
- * (`<prefix>:{*}:logs`); the prefix's glob characters escaped.
+ * The PSUBSCRIBE pattern of every run's status channel (`<prefix>:{*}:events`), task-event channel
+ * (`<prefix>:{*}:tasks`) or log channel (`<prefix>:{*}:logs`); the prefix's glob characters escaped.
  */
-export function allRunChannelsPattern(prefix: string, kind: "events" | "logs"): string {
+export function allRunChannelsPattern(prefix: string, kind: "events" | "tasks" | "logs"): string {
   return `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:{*}:${kind}`;
 }
 
-/** The run id of a run channel ({@link RunKeys.events}, {@link RunKeys.logs}). */
+/** The run id of a run channel ({@link RunKeys.events}, {@link RunKeys.tasks}, {@link RunKeys.logs}). */
 export function runIdOfChannel(channel: string): string {
   return channel.slice(channel.lastIndexOf(":{") + 2, channel.lastIndexOf("}:"));
 }

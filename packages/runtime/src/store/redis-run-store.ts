@@ -293,16 +293,24 @@ export class RedisRunStore implements RunStore {
     await Promise.all([this.conn.tlDeleteRun(k.streams, ...runDataKeys(k)), ...runMetricsKeys(k).map((key) => this.conn.expire(key, metricsTtlS))]);
   }
 
-  watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>> {
-    return this.subscribe(this.keys(runId).events, { status: listener, events: onEvents });
+  watch(runId: string, listener: RunEventListener, onNotice?: RunEventMessageListener): Promise<() => Promise<void>> {
+    return this.subscribe(this.keys(runId).events, { status: listener, events: onNotice });
+  }
+
+  watchTaskEvents(runId: string, listener: RunEventMessageListener): Promise<() => Promise<void>> {
+    return this.subscribe(this.keys(runId).tasks, { status: () => undefined, events: listener });
   }
 
   watchRunIndex(listener: (runId: string) => void): Promise<() => Promise<void>> {
     return this.subscribe(runIndexKeys(this.prefix).channel, { status: listener as RunEventListener, events: undefined });
   }
 
-  watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
-    return this.psubscribe(allRunChannelsPattern(this.prefix, "events"), listener);
+  async watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
+    const stops = await Promise.all([
+      this.psubscribe(allRunChannelsPattern(this.prefix, "events"), listener),
+      this.psubscribe(allRunChannelsPattern(this.prefix, "tasks"), listener),
+    ]);
+    return async () => void (await Promise.all(stops.map((stop) => stop())));
   }
 
   watchAllRunLogs(listener: (runId: string, message: string) => void): Promise<() => Promise<void>> {
@@ -370,6 +378,10 @@ export class RedisRunStore implements RunStore {
   }
 
   async publishEvents(runId: string, message: string): Promise<void> {
+    await this.conn.publish(this.keys(runId).tasks, message);
+  }
+
+  async publishNotice(runId: string, message: string): Promise<void> {
     await this.conn.publish(this.keys(runId).events, message);
   }
 

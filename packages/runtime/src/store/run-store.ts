@@ -212,7 +212,11 @@ import type { RunErrorRecord } from "../protocol/run-error-record.js";
 /** Listener of run events (`done`, `failed`, `aborted`). */
 export type RunEventListener = (event: RunStatus) => void;
 
-/** Listener of a run's task-event messages (JSON of a `RunEventMessage`, see protocol/run-events.ts). */
+/**
+ * Listener of a run's JSON messages: its task-event messages ({@link RunStore.watchTaskEvents}) or
+ * the notices of its status channel ({@link RunStore.watch}); JSON of a `RunEventMessage` (see
+ * protocol/run-events.ts).
+ */
 export type RunEventMessageListener = (message: string) => void;
 
 /** Storage of runs and blobs. Every method is one round trip on Redis. */
@@ -256,12 +260,22 @@ export interface RunStore {
   appendMetrics(runId: string, records: readonly string[], ttlS: number): Promise<void>;
   /** Deletes every key of the run except its metrics, which expire after `metricsTtlS` seconds. */
   deleteRun(runId: string, metricsTtlS: number): Promise<void>;
-  /** Subscribes to the run's events; resolves once subscribed, returns the unsubscribe function. */
-  watch(runId: string, listener: RunEventListener, onEvents?: RunEventMessageListener): Promise<() => Promise<void>>;
   /**
-   * Subscribes to every run's channel at once (its status words and task-event messages), so that
-   * a listener misses nothing a run publishes after this resolves, even before it knows the run.
-   * Returns the unsubscribe function.
+   * Subscribes to the run's status channel: its status words (`listener`) and its JSON notices
+   * (`onNotice`: outputs stored for pre-loading workers). Task events travel on a channel of their
+   * own ({@link RunStore.watchTaskEvents}). Resolves once subscribed, returns the unsubscribe function.
+   */
+  watch(runId: string, listener: RunEventListener, onNotice?: RunEventMessageListener): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to the run's task-event channel (what workers publish while someone listens). On
+   * the same connection as {@link RunStore.watch}: a run's `done` arrives after its last task
+   * events. Resolves once subscribed, returns the unsubscribe function.
+   */
+  watchTaskEvents(runId: string, listener: RunEventMessageListener): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to every run's status and task-event channels at once (status words, notices and
+   * task-event messages), so that a listener misses nothing a run publishes after this resolves,
+   * even before it knows the run. Returns the unsubscribe function.
    */
   watchAllRuns(listener: (runId: string, message: string) => void): Promise<() => Promise<void>>;
   /** Subscribes to every run's log channel (the lines a worker gateway relays, JSON of a `RunLogMessage`); returns the unsubscribe function. */
@@ -283,7 +297,9 @@ export interface RunStore {
    * when another worker does or the run is not running.
    */
   reservePreload(runId: string, fanInId: string, worker: string, heldIds: readonly string[]): Promise<boolean>;
-  /** Publishes one task-event message (JSON of a `RunEventMessage`) on the run's channel. */
+  /** Publishes one task-event message (JSON of a `RunEventMessage`) on the run's task-event channel. */
   publishEvents(runId: string, message: string): Promise<void>;
+  /** Publishes one notice (JSON of a `RunEventMessage` without events: stored outputs) on the run's status channel. */
+  publishNotice(runId: string, message: string): Promise<void>;
   close(): Promise<void>;
 }

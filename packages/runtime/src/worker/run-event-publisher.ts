@@ -15,9 +15,11 @@ interface Pending {
 }
 
 /**
- * A worker's task events (protocol/run-events.ts), published on each run's channel only when the
- * run's metadata says someone listens (`events`), one message per run per tick: a 1,000-task
- * batch is one PUBLISH, and a run nobody watches costs one boolean check per call.
+ * A worker's task events (protocol/run-events.ts), published on each run's task-event channel only
+ * when someone listens (`events`), one message per run per tick: a 1,000-task batch is one
+ * PUBLISH, and a run nobody watches costs one boolean check per call. With a dashboard alone
+ * (no client asked for events), the started and finished events are left out: the dashboard reads
+ * them from the metrics records. Stored-output notices go on the run's status channel.
  */
 export class RunEventPublisher {
   private readonly pending = new Map<string, Pending>();
@@ -72,7 +74,7 @@ export class RunEventPublisher {
    * measured on the thread (`metrics`, see thread-messages.ts).
    */
   ran(run: WorkerRun, insts: readonly TaskInstance[], metrics: Float64Array, thread: number, attempt: (i: number) => number): void {
-    if (!run.events) return;
+    if (!run.clientEvents) return;
     insts.forEach((inst, i) => {
       const started = metrics[i * METRICS_STRIDE] ?? 0;
       const finished = metrics[i * METRICS_STRIDE + 1] ?? started;
@@ -114,17 +116,14 @@ export class RunEventPublisher {
     const list = run ? [this.pending.get(run.runId)].filter((p) => p !== undefined) : [...this.pending.values()];
     for (const p of list) {
       this.pending.delete(p.run.runId);
-      if (p.events.length === 0 && p.created === 0 && p.stored.length === 0) continue;
-      const message: RunEventMessage = {
-        w: this.worker,
-        t: p.tasks,
-        e: p.events,
-        ...(p.created > 0 ? { k: p.created } : {}),
-        ...(p.stored.length > 0 ? { s: p.stored } : {}),
-      };
-      this.store
-        .publishEvents(p.run.runId, JSON.stringify(message))
-        .catch((error: Error) => this.log(`run ${p.run.runId}: cannot publish events: ${error.message}`));
+      const fail = (error: Error): void => this.log(`run ${p.run.runId}: cannot publish events: ${error.message}`);
+      if (p.stored.length > 0) {
+        const notice: RunEventMessage = { w: this.worker, t: [], e: [], s: p.stored };
+        this.store.publishNotice(p.run.runId, JSON.stringify(notice)).catch(fail);
+      }
+      if (p.events.length === 0 && p.created === 0) continue;
+      const message: RunEventMessage = { w: this.worker, t: p.tasks, e: p.events, ...(p.created > 0 ? { k: p.created } : {}) };
+      this.store.publishEvents(p.run.runId, JSON.stringify(message)).catch(fail);
     }
   }
 }

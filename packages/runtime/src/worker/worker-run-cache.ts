@@ -42,8 +42,14 @@ export interface WorkerRun {
   taskOptions(task: string): Readonly<TaskOptions>;
   /** Set once the run failed or ended here: its chains stop. */
   over: boolean;
-  /** Someone listens to the run's task events (the run's metadata says so): publish them. */
+  /** Someone listens to the run's task events (its metadata says so, or a dashboard watches): publish them. */
   events: boolean;
+  /**
+   * A client listens (`onEvent`, `progress`: the run's metadata says so): publish every event. A
+   * dashboard alone gets the batch starts and failures only; it reads the finished tasks from the
+   * metrics records the worker writes anyway.
+   */
+  clientEvents: boolean;
   /**
    * The manifest's inline functions, with a memo for this run: the inline steps of chains'
    * arguments are computed on this thread from the inputs it holds (the values are then packed).
@@ -177,6 +183,7 @@ export class WorkerRunCache {
       coldBundle: bundle.fresh,
       lastUsed: Date.now(),
       events: meta.events === true || watched,
+      clientEvents: meta.events === true,
       lock: new RunLock(),
       localDone: new Set(),
       over: false,

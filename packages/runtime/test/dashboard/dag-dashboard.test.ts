@@ -44,7 +44,7 @@ describe("dag-dashboard", () => {
     const xs = Array.from({ length: 300 }, (_, i) => i);
     const spy = new Redis(url);
     const published = new Map<string, number>();
-    await spy.psubscribe(`${PREFIX}:{*}:events`);
+    await spy.psubscribe(`${PREFIX}:{*}:tasks`);
     spy.on("pmessage", (_p: string, channel: string, message: string) => {
       const run = /\{(.+)\}/.exec(channel)?.[1] as string;
       if (message.startsWith("{")) published.set(run, (published.get(run) ?? 0) + 1);

@@ -246,13 +246,13 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
       options.prewarm?.length && options.connection
         ? requestPrewarms(options.connection, options.prefix ?? "tl", runId, startedAt, options.prewarm)
         : undefined,
-      store
-        .watch(
-          runId,
-          (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted")),
-          events.wanted ? events.onMessage : undefined,
-        )
-        .then((u) => (unwatch = u)),
+      // The status channel only, unless this process listens to task events (they have a channel of their own).
+      Promise.all([
+        store.watch(runId, (e) => (e === "running" ? undefined : settle(e === "done" ? "done" : e === "failed" ? "failed" : "aborted"))),
+        events.wanted ? store.watchTaskEvents(runId, events.onMessage) : undefined,
+      ]).then(([status, tasks]) => {
+        unwatch = async () => void (await Promise.all([status(), tasks?.()]));
+      }),
     ] as const);
     await Promise.all([
       hasManifest ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)),
