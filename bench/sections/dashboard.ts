@@ -1,8 +1,8 @@
 /**
  * Issue #13's benchmark: what a dashboard watching costs a remote run. S2 (10,000 tiny tasks + sum)
  * on two dag-workers × 2 threads, with no dashboard and with a `dag-dashboard` process watching the
- * deployment (its presence makes the workers publish task events; it follows the run's channel and
- * metrics) and a stream reader on the run's events, in alternating paired rounds; plus the update
+ * deployment (its presence makes the workers publish batch starts on the run's task-event channel;
+ * it follows that channel and the run's metrics) and a stream reader on the run's events, in alternating paired rounds; plus the update
  * latency: from each task's end (the worker's clock, the same machine) to the stream message that
  * carries it, and, when Chromium is installed, to the frame that shows its colour on the run page.
  */
