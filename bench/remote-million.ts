@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { startRedisServer } from "../test/setup/redis-server.js";
 import { startWorker } from "./lib/dag-worker.js";
 import { residentBytes } from "./lib/memory.js";
+import { runKeysLeft } from "./lib/run-keys.js";
 import { range } from "./lib/shapes.js";
 import { loadHandle } from "./taskloom-local.js";
 
@@ -36,14 +37,14 @@ try {
   const expected = (width * (width - 1)) / 2;
   if (sum !== expected) throw new Error(`remote-million: got ${sum}, expected ${expected}`);
   const redis = new Redis(server.url);
-  const [, keys] = await redis.scan("0", "MATCH", "tl:{*", "COUNT", 100_000);
+  const left = await runKeysLeft(redis);
   redis.disconnect();
   const grown = peaks.map((p, i) => p - (startRss[i] as number));
   const names = ["client", "worker 1", "worker 2"];
   console.log(
     `remote fan-out ${width.toLocaleString("en-US")} + sum (2 dag-workers × 2 threads): ${ms.toFixed(0)} ms (${((ms * 1000) / (width + 1)).toFixed(1)} µs/task), result checked; ` +
       `peak RSS growth ${grown.map((g, i) => `${names[i]} ${mb(g)} (${(g / (width + 1)).toFixed(0)} B/instance)`).join(", ")}; ` +
-      `run keys left: ${keys.filter((k) => !k.endsWith(":metrics") && !k.startsWith("tl:{runs}:")).length}`,
+      `run keys left: ${left}`,
   );
 } catch (error) {
   failed = true;

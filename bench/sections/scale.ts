@@ -15,6 +15,7 @@ import { startWorker } from "../lib/dag-worker.js";
 import { sampleGrowth, type MemoryGrowth } from "../lib/memory.js";
 import { summarize } from "../lib/stats.js";
 import { range } from "../lib/shapes.js";
+import { runKeysLeft } from "../lib/run-keys.js";
 import { loadHandle, type BenchHandle } from "../taskloom-local.js";
 
 const LOCAL_WIDTHS = [10_000, 100_000, 1_000_000];
@@ -92,18 +93,6 @@ async function localLines(handle: Fanout, runs: number, warmup: number): Promise
   return lines;
 }
 
-/** Keys of runs (hash-tagged `tl:{<run>}:…`) left in Redis, the metrics lists (which expire) excepted. */
-async function runKeysLeft(redis: Redis): Promise<number> {
-  let left = 0;
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", "tl:{*", "COUNT", 1000);
-    cursor = next;
-    left += keys.filter((k) => !k.endsWith(":metrics")).length;
-  } while (cursor !== "0");
-  return left;
-}
-
 async function remoteLines(handle: Fanout, runs: number, warmup: number): Promise<string[]> {
   const server = await startRedisServer();
   const workers: ChildProcess[] = [];
@@ -143,7 +132,7 @@ export async function benchScale(options: { runs: number; warmup: number }, comp
       "The values are small integers: no memory of their own beyond their slots. Dask: peak RSS growth (ru_maxrss) of building and running its graph, per task.",
   );
   lines.push(
-    `remote: 2 dag-worker processes × 2 threads, loopback redis-server; run keys left: keys of runs (\`tl:{<run>}:…\`) in Redis after the runs, the metrics lists (kept with a TTL) excepted.`,
+    `remote: 2 dag-worker processes × 2 threads, loopback redis-server; run keys left: keys of runs (\`tl:{<run>}:…\`) in Redis after the runs, the metrics lists (kept with a TTL) and the shared run index excepted.`,
   );
   return lines;
 }

@@ -6,23 +6,10 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
-import { startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
+import { leftoverRunKeys, startWorkers, stopWorkers, tasksStarted, type WorkerProcess } from "./worker-processes.js";
 import type { RunReport } from "../../dist/index.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
-
-/** Keys of runs (hash-tagged) left in Redis, metrics and the run index excepted. */
-async function leftoverRunKeys(redis: Redis): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", "tl:{*", "COUNT", 1000);
-    cursor = next;
-    // The run index (`tl:{runs}:…`) is shared by every run, like the blobs.
-    keys.push(...batch.filter((k) => !k.endsWith(":metrics") && !k.startsWith("tl:{runs}:")));
-  } while (cursor !== "0");
-  return keys;
-}
 
 describe("remote runs on two dag-worker processes", () => {
   const url = inject("redisUrl");

@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { runRemoteOutcome } from "./remote-outcome.js";
-import { startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
+import { leftoverRunKeys, startWorkers, stopWorkers, type WorkerProcess } from "./worker-processes.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures", import.meta.url));
 const PREFIX = "chaos";
@@ -17,18 +17,6 @@ const WORKERS = 4;
 const KILL_EVERY_MS = 500;
 /** Kills at most: enough chaos, and a bound on the test's time on a loaded machine. */
 const MAX_KILLS = 40;
-
-/** Every key under the chaos prefix but the shared ones (blobs, the run index, metrics). */
-async function leftoverRunKeys(redis: Redis): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", `${PREFIX}:{*`, "COUNT", 1000);
-    cursor = next;
-    keys.push(...batch.filter((k) => !k.endsWith(":metrics") && !k.startsWith(`${PREFIX}:{runs}:`)));
-  } while (cursor !== "0");
-  return keys;
-}
 
 const alive = (w: WorkerProcess): boolean => w.child.exitCode === null && w.child.signalCode === null;
 
@@ -89,7 +77,7 @@ describe("SIGKILL chaos: a random worker of four killed every 0.5 s", () => {
     expect(outcome.result).toBe(expected);
     // Enough kills to mean something: the run lasted several kill periods.
     expect(victims.length).toBeGreaterThanOrEqual(5);
-    expect(await leftoverRunKeys(redis)).toEqual([]);
+    expect(await leftoverRunKeys(redis, PREFIX)).toEqual([]);
     for (const w of pool) expect(alive(w)).toBe(true);
     await stopWorkers(started);
     expect(started.filter(alive)).toEqual([]);

@@ -1,6 +1,7 @@
 /** Test helper: spawns real `dag-worker` processes (node on the built dist) and stops them. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
 
 const BIN = fileURLToPath(new URL("../../dist/cli/dag-worker.js", import.meta.url));
 
@@ -51,4 +52,16 @@ export function tasksStarted(output: string): number {
   let n = 0;
   for (const m of output.matchAll(/ (?:task \S+|(\d+) tasks .*) start$/gm)) n += m[1] === undefined ? 1 : Number(m[1]);
   return n;
+}
+
+/** Keys of runs (hash-tagged `<prefix>:{<run>}:…`) left in Redis: the metrics lists and the run index (`<prefix>:{runs}:…`, shared by every run, like the blobs) excepted. */
+export async function leftoverRunKeys(redis: Redis, prefix = "tl"): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}:{*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch.filter((k) => !k.endsWith(":metrics") && !k.startsWith(`${prefix}:{runs}:`)));
+  } while (cursor !== "0");
+  return keys;
 }
