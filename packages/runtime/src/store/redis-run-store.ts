@@ -30,14 +30,15 @@ import type {
   StoredRunMeta,
 } from "./run-store.js";
 import { RUN_INDEX_KEEP_MS } from "./run-store.js";
+import { bulkArg, textOfBulk } from "./bulk-text.js";
 
 /** Outputs read per HMGET. */
 const READ_CHUNK = 5_000;
 
 type ScriptConn = RedisConnection & {
-  tlComplete(...args: string[]): Promise<string>;
+  tlComplete(...args: (string | Buffer)[]): Promise<string>;
   tlFinish(...args: string[]): Promise<number>;
-  tlCompleteBatch(...args: string[]): Promise<string>;
+  tlCompleteBatch(...args: (string | Buffer)[]): Promise<string>;
   tlIndexRun(...args: string[]): Promise<number>;
   tlReservePreload(...args: string[]): Promise<number>;
   tlDeleteRun(...keys: string[]): Promise<number>;
@@ -144,7 +145,7 @@ export class RedisRunStore implements RunStore {
       k.lengths,
       k.metrics,
       req.instanceId,
-      req.output,
+      bulkArg(req.output),
       req.write,
       String(req.lengthsVersion),
       String(req.knownDelta),
@@ -183,7 +184,7 @@ export class RedisRunStore implements RunStore {
       k.events,
       req.metrics ?? "",
       spec,
-      ...outputs,
+      ...outputs.map(bulkArg),
     );
     return parseBatchReply(raw);
   }
@@ -230,16 +231,17 @@ export class RedisRunStore implements RunStore {
     if (ids.length === 0) return [];
     const key = this.keys(runId).outputs;
     // Chunked: a command with ~100,000 arguments overflows the stack (a 100,000-wide fan-in).
-    const chunks: Promise<(string | null)[]>[] = [];
-    for (let i = 0; i < ids.length; i += READ_CHUNK) chunks.push(this.conn.hmget(key, ...ids.slice(i, i + READ_CHUNK)));
-    return (await Promise.all(chunks)).flat().map((v) => v ?? undefined);
+    const chunks: Promise<(Buffer | null)[]>[] = [];
+    for (let i = 0; i < ids.length; i += READ_CHUNK) chunks.push(this.conn.hmgetBuffer(key, ...ids.slice(i, i + READ_CHUNK)));
+    return (await Promise.all(chunks)).flat().map((v) => (v === null ? undefined : textOfBulk(v)));
   }
 
   async writeOutputs(runId: string, entries: [string, string][]): Promise<void> {
     if (entries.length === 0) return;
     const k = this.keys(runId);
     const bytes = entries.reduce((n, [, v]) => n + Buffer.byteLength(v), 0);
-    await Promise.all([this.conn.hset(k.outputs, Object.fromEntries(entries)), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
+    const fields = new Map(entries.map(([id, text]) => [id, bulkArg(text)]));
+    await Promise.all([this.conn.hset(k.outputs, fields), this.conn.hincrby(k.meta, "bytesWritten", bytes)]);
   }
 
   async putPlanReport(runId: string, json: string, ttlS: number): Promise<void> {

@@ -128,6 +128,37 @@ describe.each(backends)("%s backend", (_name, make) => {
     await b.store.deleteRun(run, 60);
   });
 
+  it("keeps long outputs byte for byte, ASCII (base64) or not, through each write and the read, and counts their bytes", async () => {
+    const run = randomUUID();
+    await b.store.createRun(run, meta);
+    const ascii = "A/+=".repeat(50_000);
+    const unicode = 'J"' + "é€😀x".repeat(40_000) + '"';
+    const short = 'J"ünï"';
+    await b.store.writeOutputs(run, [
+      ["w1", ascii],
+      ["w2", unicode],
+      ["w3", short],
+    ]);
+    expect(await b.store.complete(req(run, "c1", { output: unicode, write: "always" }))).toMatchObject({ status: "ok" });
+    const batch = await b.store.completeBatch({
+      runId: run,
+      lengthsVersion: 0,
+      items: [
+        { id: "b1", always: true, dependents: [] },
+        { id: "b2", always: true, dependents: [] },
+      ],
+      outputs: { b1: ascii, b2: unicode },
+      fetch: {},
+    });
+    expect(batch.status).toBe("ok");
+    const got = await b.store.readOutputs(run, ["w1", "w2", "w3", "c1", "b1", "b2", "none"]);
+    expect(got.map((t) => t?.length)).toEqual([ascii.length, unicode.length, short.length, unicode.length, ascii.length, unicode.length, undefined]);
+    expect(got).toEqual([ascii, unicode, short, unicode, ascii, unicode, undefined]);
+    const bytes = [ascii, unicode, short, unicode, ascii, unicode].reduce((n, t) => n + Buffer.byteLength(t), 0);
+    expect((await b.store.getMeta(run))?.bytesWritten).toBe(bytes);
+    await b.store.deleteRun(run, 60);
+  });
+
   it("records expansions: created instances, lengths, known count, and answers stale", async () => {
     const run = randomUUID();
     await b.store.createRun(run, { ...meta, known: 2 });
