@@ -15,6 +15,7 @@ import { range, SHAPES } from "../lib/shapes.js";
 import { expectEqual, summarize } from "../lib/stats.js";
 import { loadHandle } from "../taskloom-local.js";
 import { CHROMIUM, launchChromium } from "../../packages/runtime/test/dashboard/browser.js";
+import { decodeRunUpdate, type RunUpdateWire } from "../../packages/runtime/dist/dashboard/update-wire.js";
 
 const BIN = fileURLToPath(new URL("../../packages/runtime/bin/dag-dashboard.js", import.meta.url));
 
@@ -71,7 +72,7 @@ async function followNextRun(base: URL, known: Set<string>, delays: number[], st
       buffer = buffer.slice(cut + 2);
       const data = block.split("\n").find((l) => l.startsWith("data: "));
       if (block.includes("event: update") && data) {
-        for (const t of (JSON.parse(data.slice(6)) as { tasks: { state: string; endedAt?: number }[] }).tasks) {
+        for (const t of decodeRunUpdate(JSON.parse(data.slice(6)) as RunUpdateWire).tasks) {
           if (t.state === "done" && t.endedAt !== undefined) delays.push(now - t.endedAt);
         }
       }

@@ -267,6 +267,22 @@ function render() {
   });
 }
 
+/** Fields of a stream update's task rows that index its `strings` (src/dashboard/update-wire.ts). */
+const SHARED_FIELDS = new Set(["node", "task", "name", "state", "worker", "configuration"]);
+
+/** An SSE update's task rows as task objects. */
+function decodeUpdate(wire) {
+  const tasks = wire.tasks.map((row) => {
+    const t = {};
+    wire.fields.forEach((f, i) => {
+      const v = row[i];
+      if (v !== null && v !== undefined) t[f] = SHARED_FIELDS.has(f) ? wire.strings[v] : v;
+    });
+    return t;
+  });
+  return { seq: wire.seq, run: wire.run, tasks };
+}
+
 async function start() {
   // An exported page (dag-dashboard export --html) carries its run and opens no stream.
   const detail = window.TASKLOOM_EXPORT ?? (await (await fetch(`/api/runs/${encodeURIComponent(runId)}${q}`)).json());
@@ -279,7 +295,7 @@ async function start() {
   if (detail.status !== "running" || window.TASKLOOM_EXPORT) return;
   const source = new EventSource(`/api/runs/${encodeURIComponent(runId)}/events${q}`);
   source.addEventListener("update", (m) => {
-    const u = JSON.parse(m.data);
+    const u = decodeUpdate(JSON.parse(m.data));
     run = { ...u.run, plan };
     for (const t of u.tasks) {
       const before = tasks.get(t.instanceId);

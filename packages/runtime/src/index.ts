@@ -98,6 +98,7 @@ export type { WorkerConfiguration } from "./planning/worker-configuration.js";
 export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from "./dashboard/dashboard-server.js";
 export { DashboardError } from "./dashboard/dashboard-error.js";
 export type { RunSummaryView, RunUpdate, TaskView, TaskViewState } from "./dashboard/run-view.js";
+export { decodeRunUpdate, TASK_FIELDS, type RunUpdateWire } from "./dashboard/update-wire.js";
 export type { DashboardGraph, DashboardNode } from "./dashboard/dashboard-graph.js";
 export { DEFAULT_PREVIEW_SIZE, previewText, previewValue, revivePreview, type ValuePreview } from "./codec/value-preview.js";
 export type { Planner, PlanInput, PlannerOptions, PlannedRun } from "./planning/planner.js";

@@ -67,14 +67,25 @@ async function main(argv: string[]): Promise<number> {
   await Promise.all([remote?.start(), local?.start()]);
   console.log(`dag-dashboard: ${server.url}${redis ? ` (runs of ${redactRedisUrl(redis)})` : ""}${values.history ? ` (history ${values.history})` : ""}`);
   await untilSignal();
-  local?.close();
-  await remote?.close();
-  await store?.close();
-  conn?.disconnect();
-  await history?.close();
-  await server.close();
+  const stopped = (async () => {
+    local?.close();
+    await remote?.close();
+    await store?.close();
+    conn?.disconnect();
+    await history?.close();
+    await server.close();
+  })();
+  // Whatever state Redis is in (its commands wait for a reconnection), the dashboard stops within the grace time.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_GRACE_MS)));
+  if ((await Promise.race([stopped, late])) === "late")
+    console.error(`dag-dashboard: stopped after ${STOP_GRACE_MS} ms without a clean close (Redis unreachable?)`);
+  clearTimeout(timer);
   return 0;
 }
+
+/** How long a signalled dashboard waits for its connections to close before it exits anyway (ms). */
+const STOP_GRACE_MS = 3_000;
 
 /** `--gateway host:port` (or a bare port) of a `dag-gateway`'s status endpoint. */
 function gatewayAddress(text: string): { host: string; port: number } {

@@ -7,6 +7,7 @@ import { DashboardError } from "./dashboard-error.js";
 import { runDetailOf } from "./run-export.js";
 import { inputsOf } from "./task-inputs.js";
 import type { RunView } from "./run-view.js";
+import { encodeRunUpdate } from "./update-wire.js";
 
 /** Options of {@link startDashboardServer}. */
 export interface DashboardServerOptions {
@@ -123,7 +124,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       lastAt = Date.now();
       const update = view.changesSince(sent);
       if (update.seq !== sent || sent === since) {
-        res.write(`id: ${update.seq}\nevent: update\ndata: ${JSON.stringify(update)}\n\n`);
+        res.write(`id: ${update.seq}\nevent: update\ndata: ${JSON.stringify(encodeRunUpdate(update))}\n\n`);
         sent = update.seq;
       }
       if (view.status !== "running") {

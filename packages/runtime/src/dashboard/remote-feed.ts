@@ -17,7 +17,10 @@ import type { RunLogMessage } from "../store/run-log-channel.js";
 export interface RemoteFeedOptions {
   /** How often the run index is read (ms; a run written to it is read at once). Default 500. */
   pollMs?: number;
-  /** How often the live runs' new metrics records are read (ms): a finished task shows within this. Default 100. */
+  /**
+   * How often the live runs' new metrics records are read (ms): a finished task shows within this. Default 100. A read
+   * that took more than 5 % of it in CPU (thousands of records) spaces the next accordingly.
+   */
   metricsMs?: number;
   /** Only runs started at or after this time (ms since the epoch). Default: all the index keeps. */
   since?: number;
@@ -37,6 +40,10 @@ const METRICS_TAIL_MS = 2_000;
  * after its completion, which published the end.
  */
 const END_SETTLE_MS = 300;
+/** At most this share of a core goes to polls: the next waits at least the last one's CPU time / BUSY_SHARE. */
+const BUSY_SHARE = 0.05;
+/** The longest spacing: a run busy for long still shows within about this (the dashboard then takes what its reads need). */
+const MAX_SPACED_MS = 2_000;
 /** Runs, and messages per run, kept for runs published on before the feed added them. */
 const MAX_EARLY_RUNS = 64;
 const MAX_EARLY_MESSAGES = 2_000;
@@ -106,11 +113,19 @@ export class RemoteFeed {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      let spent = 0;
       // One poll at a time: a call during one runs right after it.
       this.polling = (this.polling ?? Promise.resolve())
-        .then(() => this.poll())
+        .then(async () => {
+          const cpu = process.cpuUsage();
+          await this.poll();
+          const used = process.cpuUsage(cpu);
+          spent = (used.user + used.system) / 1000;
+        })
         .finally(() => {
-          if (!this.timer) this.schedule(this.metricsMs);
+          // A poll that took much CPU (a busy run's thousands of records) spaces the next, so that the dashboard yields to
+          // the runs it shares a machine with. CPU, not wall time: a poll waiting on an unreachable Redis does not slow the next.
+          if (!this.timer) this.schedule(Math.max(this.metricsMs, Math.min(MAX_SPACED_MS, spent / BUSY_SHARE)));
         });
     }, ms);
   }

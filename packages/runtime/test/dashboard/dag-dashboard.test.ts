@@ -6,12 +6,13 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeLocalPools, createSqliteHistory, type RunReport, type RunUpdate } from "@taskloom/runtime";
+import { closeLocalPools, createSqliteHistory, decodeRunUpdate, type RunReport, type RunUpdateWire } from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { runRemoteOutcome } from "../remote/remote-outcome.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
 import { detailOf, readEvents, SCHEMAS, until, waitForRun } from "./dashboard-client.js";
 import { runDashboardCli, startDashboardProcess, type DashboardProcess } from "./dashboard-process.js";
+import { startRedisServer } from "../../../../test/setup/redis-server.js";
 
 const PREFIX = "dashtest";
 const url = inject("redisUrl");
@@ -82,7 +83,8 @@ describe("dag-dashboard", () => {
     const liveOutcome = await live;
     expect(liveOutcome.report.runId).toBe(liveId);
     expect(messages.at(-1)?.event).toBe("end");
-    const updates = messages.filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdate);
+    const updates = messages.filter((m) => m.event === "update").map((m) => decodeRunUpdate(JSON.parse(m.data) as RunUpdateWire));
+    for (const u of updates) expect(SCHEMAS.update(u, "update")).toEqual([]);
     expect(updates.length).toBeGreaterThan(0);
     const final = await until(d.url, liveId, (x) => x.counts.done === 301);
     expect(final.status).toBe("done");
@@ -117,6 +119,21 @@ describe("dag-dashboard", () => {
     expect(detail.counts).toEqual({ total: 5, done: 5, failed: 0 });
     const listed = (await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string; source: string }[];
     expect(listed).toContainEqual(expect.objectContaining({ id: report.runId, source: "history" }));
+  });
+
+  it("stops within its grace time on SIGTERM while its Redis is gone", async () => {
+    const own = await startRedisServer();
+    const d = await startDashboardProcess(["--redis", own.url]);
+    await own.stop();
+    // Its polls now wait on reconnections and fail.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const t0 = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      d.child.once("exit", (c) => resolve(c));
+      d.child.kill("SIGTERM");
+    });
+    expect(Date.now() - t0).toBeLessThan(4_500);
+    expect(code).toBe(0);
   });
 
   it("refuses to bind beyond loopback without a token; with one, prints a ?token= link and enforces it", async () => {

@@ -3,10 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   closeLocalPools,
   DashboardError,
+  decodeRunUpdate,
   revivePreview,
   type ValuePreview,
   startDashboardServer,
-  type RunUpdate,
+  type RunUpdateWire,
   type TaskView,
   type WorkflowHandle,
 } from "@taskloom/runtime";
@@ -87,7 +88,9 @@ describe("dashboard API", () => {
     expect(outcome.report.runId).toBe(runId);
     expect(url.pathname).toBe(`/runs/${runId}`);
     expect(rest.at(-1)?.event).toBe("end");
-    const updates = [...first, ...rest].filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdate);
+    const wires = [...first, ...rest].filter((m) => m.event === "update").map((m) => JSON.parse(m.data) as RunUpdateWire);
+    for (const w of wires) expect(SCHEMAS.updateWire(w, "update")).toEqual([]);
+    const updates = wires.map(decodeRunUpdate);
     for (const u of updates) expect(SCHEMAS.update(u, "update")).toEqual([]);
     const ids = updates.map((u) => u.seq);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));

@@ -140,6 +140,9 @@ export const SCHEMAS = {
       edges: array(object({ from: t("string"), to: t("string") })),
     }),
   }),
+  /** An SSE update as it travels (rows of `fields`, shared strings once). */
+  updateWire: object({ seq: t("number"), run: object(runSummary), fields: array(t("string")), strings: array(t("string")), tasks: array(array(() => [])) }),
+  /** An SSE update once decoded (`decodeRunUpdate`). */
   update: object({ seq: t("number"), run: object(runSummary), tasks: array(taskView) }),
 };
 
