@@ -1,6 +1,7 @@
 import type { ModuleManifest, WorkflowIR } from "@taskloom/sdk/internal";
 import type { ResolvedRunOptions } from "./run-options.js";
 import type { RunReport } from "../report/run-report.js";
+import type { TaskInstance } from "../scheduling/task-instance.js";
 
 /** Everything an executor needs to run one workflow once. */
 export interface ExecutionContext {
@@ -14,6 +15,11 @@ export interface ExecutionContext {
   options: ResolvedRunOptions;
   /** The run's id (`report.runId`); a fresh UUID when absent. */
   runId?: string;
+  /**
+   * Told when a local run hands a batch of instances to a thread (the dashboard's running state;
+   * remote workers publish theirs while a dashboard watches). Called only when set.
+   */
+  onBatchStart?: (instances: readonly TaskInstance[], at: number) => void;
 }
 
 /** What an executor resolves to; it rejects with a runtime error (carrying a partial `report`). */

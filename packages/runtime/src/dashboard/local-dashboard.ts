@@ -5,6 +5,8 @@ import { startDashboardServer, type DashboardServer } from "./dashboard-server.j
 import { RunView } from "./run-view.js";
 import { measuresOfReport } from "./task-measures.js";
 import type { RunReport } from "../report/run-report.js";
+import { taskNameOf } from "../protocol/manifest-check.js";
+import type { TaskInstance } from "../scheduling/task-instance.js";
 
 let shared: Promise<DashboardServer> | undefined;
 
@@ -22,6 +24,8 @@ export interface WatchedRun {
   readonly runId: string;
   readonly url: string;
   onEvent(event: RunEvent): void;
+  /** A local run handed these instances to a thread: they show running (until their events say more). */
+  batchStarted(instances: readonly TaskInstance[], at: number): void;
   /** The run ended: done with its output, else failed or aborted; its report (when there is one) adds each task's measurements. */
   end(ok: boolean, aborted?: boolean, outcome?: { output?: unknown; report?: RunReport }): void;
 }
@@ -47,6 +51,12 @@ export async function watchOnProcessDashboard(
     runId,
     url,
     onEvent: (event) => view.apply(event),
+    batchStarted: (instances, at) => {
+      for (const inst of instances) {
+        const attempt = Math.max(1, view.tasks.get(inst.id)?.attempt ?? 0);
+        view.running({ instanceId: inst.id, task: inst.task, name: taskNameOf(manifest, inst.task), worker: "local", at, attempt });
+      }
+    },
     end: (ok, aborted, outcome) => {
       for (const t of outcome?.report?.tasks ?? []) view.measured(measuresOfReport(t));
       if (outcome?.report?.cost) view.knownGbSeconds = outcome.report.cost.gbSeconds;

@@ -68,6 +68,24 @@ describe("dashboard API", () => {
     }
   });
 
+  it("shows a local run's task running while its thread runs it, then done", async () => {
+    const { url, done } = await runWithDashboard(mod.handle<number[], number>("slowStart"), [1, 2, 3]);
+    const api = url.href.replace("/runs/", "/api/runs/");
+    // The first task pauses 2 s on its thread: the page shows it running meanwhile, not ready.
+    let state: string | undefined;
+    for (const deadline = Date.now() + 1_500; state !== "running" && Date.now() < deadline; ) {
+      const detail = (await (await fetch(api)).json()) as { tasks: TaskView[] };
+      state = detail.tasks.find((t) => t.task.endsWith("Dash.pause"))?.state;
+      if (state !== "running") await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toBe("running");
+    const outcome = (await done) as { result: number };
+    expect(outcome.result).toBe(6);
+    const after = (await (await fetch(api)).json()) as { tasks: TaskView[]; status: string };
+    expect(after.status).toBe("done");
+    expect(after.tasks.every((t) => t.state === "done")).toBe(true);
+  });
+
   it("serves a live local run: graph before tasks, SSE with sequence ids, a resume with Last-Event-ID loses nothing, at most 10 updates/s", async () => {
     const xs = Array.from({ length: 40 }, (_, i) => i);
     const { url, done } = await runWithDashboard(mod.handle<number[], number>("naps"), xs);

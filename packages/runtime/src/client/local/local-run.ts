@@ -245,6 +245,7 @@ export class LocalRun {
     this.report.batches++;
     return () => {
       const signal = timeoutMs !== undefined ? AbortSignal.timeout(timeoutMs) : undefined;
+      this.ctx.onBatchStart?.(batch.instances, Date.now());
       const running = pool.run(request, { transferList: transferList as ArrayBuffer[], ...(signal ? { signal } : {}) });
       if (request.stream) this.streams?.track(first, running);
       running.then(
