@@ -8,7 +8,6 @@ import { checkManifest } from "../protocol/manifest-check.js";
 import { getRemoteExecutorFactory, type Executor } from "./executor.js";
 import { localExecutor } from "./local/local-executor.js";
 import type { RunOutcome, RunReport } from "../report/run-report.js";
-import type { TaskInstance } from "../scheduling/task-instance.js";
 import { resolveRunOptions, type RunOptions } from "./run-options.js";
 
 /** The input parameter of `run`: optional when the workflow takes no input. */
@@ -79,8 +78,15 @@ export function createWorkflowHandle<I, R>(manifest: ModuleManifest, workflow: s
         : watched.onEvent;
     }
     try {
-      const onBatchStart = watched ? (instances: readonly TaskInstance[], at: number) => watched.batchStarted(instances, at) : undefined;
-      const outcome = await executor.run({ manifest, workflow: ir!, bundleUrl, input, options, runId, ...(onBatchStart ? { onBatchStart } : {}) });
+      const outcome = await executor.run({
+        manifest,
+        workflow: ir!,
+        bundleUrl,
+        input,
+        options,
+        runId,
+        ...(watched ? { onBatchStart: watched.batchStarted } : {}),
+      });
       watched?.end(true, false, { output: outcome.result, report: outcome.report });
       return options.report ? outcome : outcome.result;
     } catch (error) {
