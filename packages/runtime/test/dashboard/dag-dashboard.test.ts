@@ -3,6 +3,7 @@
  * redis-server (under a key prefix of its own, so that other test files' workers are not asked to
  * publish events), a real SQLite history file.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -134,6 +135,19 @@ describe("dag-dashboard", () => {
     });
     expect(Date.now() - t0).toBeLessThan(4_500);
     expect(code).toBe(0);
+  });
+
+  it("runs at nice 10 by default (it yields to the runs on its machine), at the --nice asked for, and refuses a value out of 0-19", async () => {
+    const niceOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+    const history = join(work.dir, "nice.sqlite");
+    const byDefault = await dashboard(["--history", history]);
+    expect(niceOf(byDefault.child.pid!)).toBe(10);
+    const lowest = await dashboard(["--history", history, "--nice", "19"]);
+    expect(niceOf(lowest.child.pid!)).toBe(19);
+    await Promise.all([byDefault.stop(), lowest.stop()]);
+    const refused = await runDashboardCli(["--history", history, "--port", "0", "--nice", "30"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain('--nice must be an integer from 0 to 19, got "30"');
   });
 
   it("refuses to bind beyond loopback without a token; with one, prints a ?token= link and enforces it", async () => {
