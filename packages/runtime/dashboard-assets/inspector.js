@@ -1,9 +1,15 @@
 "use strict";
-// The task inspector's data from GET /api/runs/<id>/tasks/<instanceId> (views.js calls it): the
-// upstream instances whose outputs are its inputs (sizes, where they live, a superjson preview),
-// and its log lines (relayed by a worker gateway) with the gateway's notices.
+// The task inspector's data from GET /api/runs/<id>/tasks/<instanceId> (views.js calls it): its
+// call arguments as the run's input gives them (other tasks' outputs named), the upstream
+// instances whose outputs are its inputs (sizes, where they live, a superjson preview), and its
+// log lines (relayed by a worker gateway) with the gateway's notices.
 function inspectorDetail(box, detail) {
   const parts = [];
+  const args = document.createElement("pre");
+  args.id = "inspector-arguments";
+  args.className = "preview";
+  args.textContent = detail.arguments ? previewText("arguments", detail.arguments) : `arguments: ${detail.argumentsNote ?? "not available"}`;
+  parts.push(args);
   const inputs = detail.inputs ?? [];
   const h = document.createElement("h4");
   h.textContent = `inputs (${inputs.length}${detail.moreInputs ? ` + ${detail.moreInputs} more` : ""} upstream instances)`;

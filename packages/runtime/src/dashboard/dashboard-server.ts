@@ -6,6 +6,7 @@ import { DASHBOARD_ASSETS } from "./dashboard-assets.js";
 import { DashboardError } from "./dashboard-error.js";
 import { runDetailOf } from "./run-export.js";
 import { inputsOf } from "./task-inputs.js";
+import type { TaskArguments } from "./task-arguments.js";
 import type { RunView } from "./run-view.js";
 import { encodeRunUpdate } from "./update-wire.js";
 
@@ -91,9 +92,14 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
       const outputNote = view.readOutput
         ? "not stored (kept in a worker's memory, or the run's keys are gone)"
         : "not kept by this dashboard (local runs keep outputs in their process)";
-      const { inputs, more } = await inputsOf(view, id);
+      const [{ inputs, more }, args] = await Promise.all([
+        inputsOf(view, id),
+        view.readArguments?.(id).catch((error: Error): TaskArguments => ({ note: `not read: ${error.message}` })) ??
+          ({ note: "not kept by this dashboard (the run's input is gone once a remote run ends)" } satisfies TaskArguments),
+      ]);
       return json(res, 200, {
         task,
+        ...("value" in args ? { arguments: { ...previewValue(args.value) } } : { argumentsNote: args.note }),
         ...(output ? { output: { ...previewValue(output.value) } } : { outputNote }),
         inputs,
         ...(more > 0 ? { moreInputs: more } : {}),

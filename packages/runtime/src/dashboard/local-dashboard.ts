@@ -4,6 +4,7 @@ import { dashboardGraphOf } from "./dashboard-graph.js";
 import { startDashboardServer, type DashboardServer } from "./dashboard-server.js";
 import { RunView } from "./run-view.js";
 import { measuresOfReport } from "./task-measures.js";
+import { argumentsOf } from "./task-arguments.js";
 import type { RunReport } from "../report/run-report.js";
 import { taskNameOf } from "../protocol/manifest-check.js";
 import type { TaskInstance } from "../scheduling/task-instance.js";
@@ -44,6 +45,8 @@ export async function watchOnProcessDashboard(
   const server = await processDashboard();
   const view = new RunView(runId, workflow.name, dashboardGraphOf(manifest, workflow), Date.now(), executor === "local" ? "local" : "wukong", executor);
   if (workflow.hasInput) view.setInput(input);
+  // Fan-outs over task results are not recorded here (the local run keeps their lengths): those instances say so.
+  view.readArguments = async (id) => argumentsOf(workflow, input, new Map(), id);
   server.addRun(view);
   const url = server.runUrl(runId);
   process.stderr.write(`taskloom dashboard: ${url}\n`);

@@ -1,5 +1,6 @@
 import type { ModuleManifest } from "@taskloom/sdk/internal";
-import { decodeRemote } from "../codec/remote-codec.js";
+import { decodeRemote, decodeStored } from "../codec/remote-codec.js";
+import { DEFAULT_MAX_VALUE_BYTES } from "../codec/value-limit.js";
 import { taskNameOf } from "../protocol/manifest-check.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRunEventMessage, runEventOf, type RunEventMessage } from "../protocol/run-events.js";
@@ -9,6 +10,7 @@ import { dashboardGraphOf, graphOfInstances } from "./dashboard-graph.js";
 import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
 import { measuresOfRow } from "./task-measures.js";
+import { argumentsOf } from "./task-arguments.js";
 import { planViewOf, type PlanView } from "./run-plan-view.js";
 import type { PlanReport } from "../planning/plan-report.js";
 import type { RunLogMessage } from "../store/run-log-channel.js";
@@ -200,6 +202,21 @@ export class RemoteFeed {
       const [text] = await this.store.readOutputs(entry.id, [id]);
       return text === undefined ? undefined : { value: decodeRemote(text) };
     };
+    if (meta && workflow) {
+      if (workflow.hasInput) {
+        try {
+          view.setInput(decodeStored(meta.input, "the run's stored input", DEFAULT_MAX_VALUE_BYTES));
+        } catch (error) {
+          this.log(`dag-dashboard: run ${entry.id}: ${(error as Error).message}`);
+        }
+      }
+      // Read at each look while the run's keys last (nothing of the input is held meanwhile).
+      view.readArguments = async (id) => {
+        const [now, lengths] = await Promise.all([this.store.getMeta(entry.id), this.store.getLengths(entry.id)]);
+        if (!now) return { note: "not kept: the run ended and its keys are gone" };
+        return argumentsOf(workflow, decodeStored(now.input, "the run's stored input", DEFAULT_MAX_VALUE_BYTES), lengths, id);
+      };
+    }
     this.server.addRun(view);
     const run: LiveRun = { view, entry, offset: 0, names, derived: !(manifest && workflow) };
     this.live.set(entry.id, run);

@@ -1,6 +1,7 @@
 import { previewValue, type ValuePreview } from "../codec/value-preview.js";
 import type { RunEvent } from "../protocol/run-events.js";
 import type { DashboardGraph } from "./dashboard-graph.js";
+import type { TaskArguments } from "./task-arguments.js";
 import { MeasuredSpans, type PlanView } from "./run-plan-view.js";
 import { TaskLogs } from "./task-logs.js";
 import { nodeOfInstance } from "./dashboard-graph.js";
@@ -159,6 +160,8 @@ export class RunView {
   knownGbSeconds: number | undefined;
   /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */
   readOutput: ((instanceId: string) => Promise<{ value: unknown } | undefined>) | undefined;
+  /** Works out a task's call arguments from the run's input (see task-arguments.ts); undefined when the run's input is not kept. */
+  readArguments: ((instanceId: string) => Promise<TaskArguments>) | undefined;
   private readonly changedAt = new Map<string, number>();
   /** Every change in sequence order (instance id, its sequence number); compacted when mostly stale. */
   private changeIds: string[] = [];

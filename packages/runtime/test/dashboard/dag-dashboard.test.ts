@@ -7,11 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { closeLocalPools, createSqliteHistory, decodeRunUpdate, type RunReport, type RunUpdateWire } from "@taskloom/runtime";
+import { closeLocalPools, createSqliteHistory, decodeRunUpdate, revivePreview, type RunReport, type RunUpdateWire, type ValuePreview } from "@taskloom/runtime";
 import { compileForTest, createWorkDir, type CompiledModule } from "../local/compile-for-test.js";
 import { runRemoteOutcome } from "../remote/remote-outcome.js";
 import { startWorkers, stopWorkers, type WorkerProcess } from "../remote/worker-processes.js";
-import { detailOf, readEvents, SCHEMAS, until, waitForRun } from "./dashboard-client.js";
+import { detailOf, getJson, readEvents, SCHEMAS, until, waitForRun } from "./dashboard-client.js";
 import { runDashboardCli, startDashboardProcess, type DashboardProcess } from "./dashboard-process.js";
 import { startRedisServer } from "../../../../test/setup/redis-server.js";
 
@@ -93,6 +93,29 @@ describe("dag-dashboard", () => {
     await spy.quit();
     expect(published.get(liveId)).toBeGreaterThan(0);
     expect(published.get(id)).toBeUndefined();
+  });
+
+  it("shows a live remote run's input, and a task's call arguments worked out from it while the run's keys last", async () => {
+    const d = await dashboard(["--redis", url, "--prefix", PREFIX]);
+    const earlier = new Set(((await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string }[]).map((r) => r.id));
+    const xs = Array.from({ length: 300 }, (_, i) => 1000 + i);
+    const running = runRemoteOutcome(mod, "naps", xs, url, { prefix: PREFIX }, { report: true });
+    let run: { id: string } | undefined;
+    while (!run) {
+      run = ((await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string }[]).find((r) => !earlier.has(r.id));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const live = await until(d.url, run.id, (x) => x.tasks.some((t) => t.name === "Dash.nap" && t.instanceId.endsWith("[7]")));
+    expect(live.status).toBe("running");
+    expect(revivePreview<number[]>(live.input!).slice(0, 3)).toEqual([1000, 1001, 1002]);
+    const seventh = live.tasks.find((t) => t.name === "Dash.nap" && t.instanceId.endsWith("[7]"))!;
+    const look = async () =>
+      getJson<{ arguments?: ValuePreview; argumentsNote?: string }>(new URL(`/api/runs/${run.id}/tasks/${encodeURIComponent(seventh.instanceId)}`, d.url));
+    expect(revivePreview((await look()).arguments!)).toEqual([1007]);
+    await running;
+    // The run's keys are gone with it: the dashboard says so instead of guessing.
+    await until(d.url, run.id, (x) => x.status === "done");
+    expect((await look()).argumentsNote).toMatch(/the run ended and its keys are gone|not kept/);
   });
 
   it("shows a failing remote run's error with its original stack", async () => {

@@ -160,6 +160,25 @@ describe("dashboard API", () => {
     expect([...output.keys()].at(-1)).toBe("…");
   });
 
+  it("shows a task's call arguments worked out from the run's input, other tasks' outputs named", async () => {
+    const xs = [30, 31, 32, 33];
+    const { url, done } = await runWithDashboard(mod.handle<number[], number>("slowStart"), xs);
+    const outcome = (await done) as { result: number; report: { tasks: { instanceId: string; name: string }[] } };
+    expect(outcome.result).toBe(126);
+    const base = `${url.origin}/api/runs/${encodeURIComponent(decodeURIComponent(url.pathname.split("/").pop() as string))}`;
+    const detailOf = async (id: string) =>
+      (await (await fetch(`${base}/tasks/${encodeURIComponent(id)}`)).json()) as { arguments?: ValuePreview; argumentsNote?: string };
+    const [pause] = outcome.report.tasks.filter((t) => t.name === "Dash.pause");
+    const third = outcome.report.tasks.find((t) => t.name === "Dash.napAfter" && t.instanceId.endsWith("[2]"))!;
+    const sum = outcome.report.tasks.find((t) => t.name === "Dash.sum")!;
+    // A constant; an element of the input beside another task's output; a collection of outputs.
+    expect(revivePreview((await detailOf(pause!.instanceId)).arguments!)).toEqual([2000]);
+    expect(revivePreview((await detailOf(third.instanceId)).arguments!)).toEqual([32, { "output of": pause!.instanceId }]);
+    const sumArgs = revivePreview<[{ "output of": string }[]]>((await detailOf(sum.instanceId)).arguments!);
+    expect(sumArgs[0]).toHaveLength(4);
+    expect(sumArgs[0]![2]).toEqual({ "output of": third.instanceId });
+  });
+
   it("shows a failing task's own error fields with their types", async () => {
     const { url, done } = await runWithDashboard(mod.handle<number, number>("quota"), 1);
     expect(((await done) as Error).name).toBe("TaskFailedError");

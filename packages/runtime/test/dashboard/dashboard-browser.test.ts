@@ -108,6 +108,8 @@ describe("dashboard pages in Chromium", () => {
     // The inspector: a task's place, attempts, sizes and measured times.
     await page.locator("rect[data-instance]").first().click();
     await page.waitForFunction(() => document.querySelector("#inspector .preview")?.textContent?.startsWith("output"));
+    // Its call arguments: the run ended, so its keys (and the input they came from) are gone, and the inspector says so.
+    expect(await page.textContent("#inspector-arguments")).toMatch(/^arguments: not kept: the run ended/);
     const inspector = (await page.textContent("#inspector")) ?? "";
     expect(inspector).toMatch(
       /instance.*state\s*done.*attempts\s*1.*thread \d+, configuration default.*measured\s*fetch [\d.]+ ms · execution [\d.]+ ms · store [\d.]+ ms.*inputs\s*\d+ B/s,

@@ -1,5 +1,5 @@
 /** Test helpers: read a dashboard's JSON API and its Server-Sent Events over real HTTP. */
-import type { TaskView } from "@taskloom/runtime";
+import type { TaskView, ValuePreview } from "@taskloom/runtime";
 
 export interface SseMessage {
   id?: string;
@@ -149,6 +149,8 @@ export const SCHEMAS = {
 /** A run's detail as `GET /api/runs/<id>` answers it. */
 export interface RunDetail {
   status: string;
+  /** The run's input as a value preview, when the dashboard knows it. */
+  input?: ValuePreview;
   counts: { total: number; done: number; failed: number };
   graph: { nodes: { id: string; task?: string }[] };
   tasks: TaskView[];
