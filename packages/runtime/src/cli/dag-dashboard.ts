@@ -21,7 +21,7 @@ import { RedisRunStore } from "../store/redis-run-store.js";
 import { REDIS_URL_ENV, redactRedisUrl } from "../store/redis-url.js";
 import { parsePort, runCommand, untilSignal } from "./cli-main.js";
 
-const USAGE = `usage: dag-dashboard [--redis <url>] [--history <file>] [--port 7430] [--host 127.0.0.1] [--token <token>] [--prefix tl] [--gateway <host:port>] [--nice 10]
+const USAGE = `usage: dag-dashboard [--redis <url>] [--history <file>] [--port 7430] [--host 127.0.0.1] [--token <token>] [--prefix tl] [--gateway <host:port>] [--nice 10] [--keep-tasks 500000]
        dag-dashboard export <runId> [--html <file>] [--trace <file>] (--redis <url> [--prefix tl] | --history <file>)`;
 
 /** The token's environment variable (instead of `--token`, which other users of the machine can read in ps). */
@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       trace: { type: "string" },
       gateway: { type: "string" },
       nice: { type: "string" },
+      "keep-tasks": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -62,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     host: values.host ?? "127.0.0.1",
     ...(token ? { token } : {}),
     ...(gateway ? { workers: () => fetchGatewayStatus(gateway.port, gateway.host) } : {}),
+    ...(values["keep-tasks"] !== undefined ? { keptTasks: keptTasksOf(values["keep-tasks"]) } : {}),
   });
   const conn = redis ? await connectRedis(redis) : undefined;
   const store = conn ? new RedisRunStore(conn, values.prefix) : undefined;
@@ -103,6 +105,13 @@ function lowerPriority(text: string | undefined): void {
 }
 
 const DEFAULT_NICE = 10;
+
+/** `--keep-tasks <n>`: task instances of ended runs kept in memory (the rest keep their summary; their detail is read again when asked for). */
+function keptTasksOf(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--keep-tasks must be an integer >= 0, got ${JSON.stringify(text)}`);
+  return n;
+}
 
 /** How long a signalled dashboard waits for its connections to close before it exits anyway (ms). */
 const STOP_GRACE_MS = 3_000;

@@ -24,7 +24,18 @@ export interface DashboardServerOptions {
   maxUpdatesPerSecond?: number;
   /** What `GET /api/workers` answers (a worker gateway's ledger); 404 without it. */
   workers?: () => Promise<unknown>;
+  /**
+   * Task instances of ended runs kept in memory, at most (default {@link DEFAULT_KEPT_TASKS}): past
+   * that, the runs looked at least recently keep their summary only, and their detail is read
+   * again from their feed when asked for (see `RunView.dropTasks`).
+   */
+  keptTasks?: number;
 }
+
+/** Default of {@link DashboardServerOptions.keptTasks}: about 150-250 MB of task views. */
+export const DEFAULT_KEPT_TASKS = 500_000;
+/** How often the kept tasks are counted against the bound (ms), besides each run added. */
+const BOUND_EVERY_MS = 5_000;
 
 /** A running dashboard: its URL (with the token when there is one), its runs, and `close()`. */
 export interface DashboardServer {
@@ -53,6 +64,10 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     );
   }
   const runs = new Map<string, RunView>();
+  const reloading = new Map<string, Promise<RunView>>();
+  const keptTasks = options.keptTasks ?? DEFAULT_KEPT_TASKS;
+  const bounding = setInterval(bound, BOUND_EVERY_MS);
+  bounding.unref();
   const minGapMs = 1000 / (options.maxUpdatesPerSecond ?? 10);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
@@ -84,7 +99,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     }
     const inspected = /^\/api\/runs\/([^/]+)\/tasks\/([^/]+)$/.exec(path);
     if (inspected) {
-      const view = runs.get(decodeURIComponent(inspected[1] as string));
+      const view = await looked(decodeURIComponent(inspected[1] as string));
       const id = decodeURIComponent(inspected[2] as string);
       const task = view?.tasks.get(id);
       if (!view || !task) return json(res, 404, { error: `no task ${id} in run ${inspected[1]}` });
@@ -108,7 +123,7 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     }
     const api = /^\/api\/runs\/([^/]+)(\/events)?$/.exec(path);
     if (api) {
-      const view = runs.get(decodeURIComponent(api[1] as string));
+      const view = await looked(decodeURIComponent(api[1] as string));
       if (!view) return json(res, 404, { error: `no run ${api[1]}` });
       if (!api[2]) return json(res, 200, runDetailOf(view));
       const since = Number(req.headers["last-event-id"] ?? url.searchParams.get("lastEventId") ?? 0) || 0;
@@ -118,6 +133,69 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     const file = /^\/assets\/([a-z-]+\.(?:js|css))$/.exec(path);
     if (file) return asset(res, file[1] as string);
     json(res, 404, { error: `no page ${path}` });
+  }
+
+  /** The run a page or the API asks for: a dropped one's detail read again from its feed (once for concurrent asks). */
+  async function looked(id: string): Promise<RunView | undefined> {
+    const view = runs.get(id);
+    if (!view) return undefined;
+    view.lastLookedAt = Date.now();
+    if (!view.dropped || !view.reload) return view;
+    let pending = reloading.get(id);
+    if (!pending) {
+      pending = view.reload().then(
+        (fresh) => {
+          if (fresh && runs.get(id) === view) {
+            fresh.lastLookedAt = Date.now();
+            fresh.reload ??= view.reload;
+            runs.set(id, fresh);
+            soonBound();
+          }
+          return fresh ?? view;
+        },
+        () => view,
+      );
+      reloading.set(id, pending);
+      void pending.finally(() => reloading.delete(id));
+    }
+    return pending;
+  }
+
+  let boundDue = false;
+  /** A bound check at the next turn (coalesced). */
+  function soonBound(): void {
+    if (boundDue) return;
+    boundDue = true;
+    setImmediate(() => {
+      boundDue = false;
+      bound();
+    });
+  }
+
+  /** A run's end (its tasks now count against the bound) checks the bound. */
+  function watchEnd(view: RunView): void {
+    if (view.status !== "running") {
+      soonBound();
+      return;
+    }
+    const stop = view.onChange(() => {
+      if (view.status === "running") return;
+      stop();
+      soonBound();
+    });
+  }
+
+  /** Drops the tasks of the ended runs looked at least recently while those kept exceed the bound. */
+  function bound(): void {
+    const ended = [...runs.values()].filter((v) => v.status !== "running" && !v.dropped);
+    let kept = ended.reduce((n, v) => n + v.tasks.size, 0);
+    if (kept <= keptTasks) return;
+    ended.sort((a, b) => a.lastLookedAt - b.lastLookedAt || a.startedAt - b.startedAt);
+    for (const v of ended) {
+      if (kept <= keptTasks) break;
+      kept -= v.tasks.size;
+      v.dropTasks();
+    }
   }
 
   function stream(req: IncomingMessage, res: ServerResponse, view: RunView, since: number): void {
@@ -166,10 +244,15 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   return {
     url: withToken("/"),
     runUrl: (runId) => withToken(`/runs/${encodeURIComponent(runId)}`),
-    addRun: (view) => void runs.set(view.id, view),
+    addRun: (view) => {
+      runs.set(view.id, view);
+      watchEnd(view);
+      bound();
+    },
     runs,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(bounding);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

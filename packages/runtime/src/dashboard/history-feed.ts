@@ -1,4 +1,5 @@
 import type { HistoryStore } from "../history/history-store.js";
+import type { HistoryRunSummary } from "../history/history-types.js";
 import { graphOfInstances } from "./dashboard-graph.js";
 import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
@@ -36,17 +37,23 @@ export class HistoryFeed {
       for (const summary of await this.history.runs(wf.structure)) {
         if (this.seen.has(summary.runId) || this.server.runs.has(summary.runId)) continue;
         this.seen.add(summary.runId);
-        const detail = await this.history.run(wf.structure, summary.runId);
-        const report = detail?.report;
-        const view = new RunView(summary.runId, summary.workflow, { nodes: [], edges: [] }, summary.at, summary.planner, "history");
-        for (const t of report?.tasks ?? []) view.measured(measuresOfReport(t));
-        if (report?.cost) view.knownGbSeconds = report.cost.gbSeconds;
-        const plan = detail?.plan ?? report?.plan;
-        if (plan) view.plan = planViewOf(plan);
-        view.graph = graphOfInstances(view.tasks.values());
-        view.end(summary.status === "succeeded" ? "done" : "failed", summary.at + summary.makespanMs);
-        this.server.addRun(view);
+        this.server.addRun(await this.viewOf(wf.structure, summary));
       }
     }
+  }
+
+  /** A kept run's view, from its detail in the history (read again when the dashboard dropped its tasks). */
+  private async viewOf(structure: string, summary: HistoryRunSummary): Promise<RunView> {
+    const detail = await this.history.run(structure, summary.runId);
+    const report = detail?.report;
+    const view = new RunView(summary.runId, summary.workflow, { nodes: [], edges: [] }, summary.at, summary.planner, "history");
+    for (const t of report?.tasks ?? []) view.measured(measuresOfReport(t));
+    if (report?.cost) view.knownGbSeconds = report.cost.gbSeconds;
+    const plan = detail?.plan ?? report?.plan;
+    if (plan) view.plan = planViewOf(plan);
+    view.graph = graphOfInstances(view.tasks.values());
+    view.end(summary.status === "succeeded" ? "done" : "failed", summary.at + summary.makespanMs);
+    view.reload = () => this.viewOf(structure, summary);
+    return view;
   }
 }

@@ -5,7 +5,7 @@ import { taskNameOf } from "../protocol/manifest-check.js";
 import type { RunErrorRecord } from "../protocol/run-error-record.js";
 import { isRunEventMessage, runEventOf, type RunEventMessage } from "../protocol/run-events.js";
 import { rowsOfRecord } from "../report/metrics-record.js";
-import type { RunIndexEntry, RunStatus, RunStore } from "../store/run-store.js";
+import type { RunIndexEntry, RunStatus, RunStore, StoredRunMeta } from "../store/run-store.js";
 import { dashboardGraphOf, graphOfInstances } from "./dashboard-graph.js";
 import type { RunSink } from "./run-view.js";
 import { RunView } from "./run-view.js";
@@ -52,6 +52,7 @@ const MAX_EARLY_MESSAGES = 2_000;
 
 interface LiveRun {
   view: RunView;
+  /** Its index entry: as first read, then as written at its end. */
   entry: RunIndexEntry;
   /** Metrics records read so far. */
   offset: number;
@@ -176,7 +177,11 @@ export class RemoteFeed {
     for (const entry of entries) {
       const live = this.live.get(entry.id);
       if (live) {
-        if (entry.status !== "running") this.ended(live, entry.status, entry.finishedAt, entry.error);
+        if (entry.status !== "running") {
+          // The ended run's entry (its status, end and error) is what a reload of its view starts from.
+          live.entry = entry;
+          this.ended(live, entry.status, entry.finishedAt, entry.error);
+        }
       } else if (!this.seen.has(entry.id)) {
         this.seen.add(entry.id);
         await this.add(entry);
@@ -192,6 +197,23 @@ export class RemoteFeed {
   private async add(entry: RunIndexEntry): Promise<void> {
     if (!this.early.has(entry.id)) this.early.set(entry.id, []);
     const meta = entry.status === "running" ? await this.store.getMeta(entry.id) : undefined;
+    const { view, names, derived } = await this.viewOf(entry, meta);
+    this.server.addRun(view);
+    const run: LiveRun = { view, entry, offset: 0, names, derived };
+    // A dropped view (the dashboard's memory bound) is made again from the run's metrics while Redis keeps them.
+    view.reload = () => this.reloaded(run);
+    this.live.set(entry.id, run);
+    const early = this.early.get(entry.id);
+    this.early.delete(entry.id);
+    for (const message of early ?? []) this.onRunMessage(entry.id, message);
+    if (!(entry.status === "running" && meta?.status === "running")) {
+      this.ended(run, meta && meta.status !== "running" ? meta.status : entry.status === "running" ? "aborted" : entry.status, entry.finishedAt, entry.error);
+    }
+    await this.refresh(run);
+  }
+
+  /** A run's view before any of its tasks: its graph (from its manifest), plan, and readers of its outputs, input and arguments. */
+  private async viewOf(entry: RunIndexEntry, meta: StoredRunMeta | undefined): Promise<{ view: RunView; names: (task: string) => string; derived: boolean }> {
     const manifest = await this.manifestOf(entry, meta?.manifest);
     const workflow = manifest?.workflows.find((w) => w.name === entry.workflow);
     const names = (task: string): string => (manifest ? taskNameOf(manifest, task) : task);
@@ -217,16 +239,21 @@ export class RemoteFeed {
         return argumentsOf(workflow, decodeStored(now.input, "the run's stored input", DEFAULT_MAX_VALUE_BYTES), lengths, id);
       };
     }
-    this.server.addRun(view);
-    const run: LiveRun = { view, entry, offset: 0, names, derived: !(manifest && workflow) };
-    this.live.set(entry.id, run);
-    const early = this.early.get(entry.id);
-    this.early.delete(entry.id);
-    for (const message of early ?? []) this.onRunMessage(entry.id, message);
-    if (!(entry.status === "running" && meta?.status === "running")) {
-      this.ended(run, meta && meta.status !== "running" ? meta.status : entry.status === "running" ? "aborted" : entry.status, entry.finishedAt, entry.error);
-    }
-    await this.refresh(run);
+    return { view, names, derived: !(manifest && workflow) };
+  }
+
+  /** An ended run's view made again from its stored metrics (undefined once they expired), as it ended. */
+  private async reloaded(run: LiveRun): Promise<RunView | undefined> {
+    const records = await this.store.getMetrics(run.entry.id, 0);
+    if (records.length === 0) return undefined;
+    const { view, names, derived } = await this.viewOf(run.entry, undefined);
+    applyRecords(view, names, records);
+    if (derived) view.graph = graphOfInstances(view.tasks.values());
+    const error = run.entry.error;
+    if (error) view.failedWith({ instanceId: error.instanceId, task: error.task, name: names(error.task) }, errorOfRecord(error));
+    const ended = run.view.status === "running" ? (run.end?.status ?? "aborted") : run.view.status;
+    view.end(ended, run.view.endedAt ?? run.end?.at ?? Date.now());
+    return view;
   }
 
   /** A planned run's plan: its whole report while Redis keeps it, else the index's prediction. */
@@ -321,15 +348,20 @@ export class RemoteFeed {
   private async refresh(run: LiveRun): Promise<void> {
     const records = await this.store.getMetrics(run.entry.id, run.offset);
     run.offset += records.length;
-    for (const line of records) {
-      for (const row of rowsOfRecord(JSON.parse(line) as object)) run.view.measured(measuresOfRow(row, run.names(row.task)));
-    }
+    applyRecords(run.view, run.names, records);
     if (run.derived && records.length > 0) run.view.graph = graphOfInstances(run.view.tasks.values());
     if (!run.end || records.length > 0) return;
     const now = Date.now();
     if (now - run.end.seenAt < END_SETTLE_MS && now - run.end.at < METRICS_TAIL_MS) return;
     run.view.end(run.end.status, run.end.at);
     if (Date.now() - run.end.seenAt >= METRICS_TAIL_MS) this.live.delete(run.entry.id);
+  }
+}
+
+/** Applies a run's metrics records (JSON lines) to its view: each row is a finished task's measurements. */
+function applyRecords(view: RunView, names: (task: string) => string, records: readonly string[]): void {
+  for (const line of records) {
+    for (const row of rowsOfRecord(JSON.parse(line) as object)) view.measured(measuresOfRow(row, names(row.task)));
   }
 }
 

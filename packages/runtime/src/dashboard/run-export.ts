@@ -26,6 +26,7 @@ export function runDetailOf(view: RunView): Record<string, unknown> {
     graph: view.graph,
     tasks: [...view.tasks.values()],
     ...(view.plan ? { plan: view.plan } : {}),
+    ...(view.dropped ? { tasksDropped: "its tasks were dropped to bound the dashboard's memory and can no longer be read (the run's metrics expired)" } : {}),
   };
 }
 

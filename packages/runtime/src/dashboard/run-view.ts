@@ -155,7 +155,16 @@ export class RunView {
   /** A planned run's plan (the whole report when it is read; the index's prediction alone until then). */
   plan: PlanView | undefined;
   /** Its instances' log lines (a remote run whose workers a gateway runs). */
-  readonly logs = new TaskLogs();
+  logs = new TaskLogs();
+  /**
+   * Rebuilds the view of an ended run whose tasks were dropped ({@link dropTasks}) from where its
+   * feed reads it (Redis while the run's metrics last, the history store); undefined when it cannot.
+   */
+  reload: (() => Promise<RunView | undefined>) | undefined;
+  /** When a page or the API last asked for its detail (ms since the epoch; 0: never): the dashboard drops the least recently looked at first. */
+  lastLookedAt = 0;
+  /** Set once its tasks were dropped: the summary they gave. */
+  private kept: { total: number; done: number; failed: number; gbSeconds: number | undefined } | undefined;
   /** The run's cost from its report (local and history runs); else computed from the tasks' workers. */
   knownGbSeconds: number | undefined;
   /** Reads a task's output where the run keeps it (a live remote run's outputs in Redis); undefined when not kept. */
@@ -181,6 +190,7 @@ export class RunView {
   ) {}
 
   private touch(task: TaskView): void {
+    if (this.kept) return;
     const seq = ++this.seq;
     this.changedAt.set(task.instanceId, seq);
     this.changeIds.push(task.instanceId);
@@ -216,6 +226,8 @@ export class RunView {
 
   private taskOf(event: { instanceId: string; task: string; name: string }): TaskView {
     let t = this.tasks.get(event.instanceId);
+    // A dropped run is frozen at its summary (a late metrics record is in what a reload reads): nothing is added back.
+    if (!t && this.kept) return newTaskView(event.instanceId, event.task, event.name);
     if (!t) {
       t = newTaskView(event.instanceId, event.task, event.name);
       this.tasks.set(event.instanceId, t);
@@ -337,16 +349,37 @@ export class RunView {
     for (const l of this.listeners) l();
   }
 
+  /** Whether its tasks were dropped to bound the dashboard's memory (its summary stays). */
+  get dropped(): boolean {
+    return this.kept !== undefined;
+  }
+
+  /**
+   * Forgets an ended run's tasks, their changes and log lines, keeping its summary (counts, cost,
+   * makespan, plan): what a dashboard keeps of its older runs, so that its memory stays bounded
+   * however long it watches a busy deployment. A running run is never dropped.
+   */
+  dropTasks(): void {
+    if (this.status === "running" || this.kept) return;
+    this.kept = { total: this.tasks.size, done: this.done, failed: this.failed, gbSeconds: this.knownGbSeconds ?? this.spans.gbSeconds() };
+    this.tasks.clear();
+    this.changedAt.clear();
+    this.changeIds = [];
+    this.changeSeqs = [];
+    this.logs = new TaskLogs();
+  }
+
   summary(): RunSummaryView {
-    const { done, failed } = this;
-    const gbSeconds = this.knownGbSeconds ?? this.spans.gbSeconds();
+    const done = this.kept?.done ?? this.done;
+    const failed = this.kept?.failed ?? this.failed;
+    const gbSeconds = this.kept ? this.kept.gbSeconds : (this.knownGbSeconds ?? this.spans.gbSeconds());
     return {
       id: this.id,
       workflow: this.workflow,
       status: this.status,
       startedAt: this.startedAt,
       makespanMs: this.endedAt === undefined ? undefined : this.endedAt - this.startedAt,
-      tasks: { total: this.tasks.size, done, failed },
+      tasks: { total: this.kept?.total ?? this.tasks.size, done, failed },
       planner: this.planner,
       source: this.source,
       ...(gbSeconds !== undefined ? { gbSeconds } : {}),

@@ -118,6 +118,37 @@ describe("dag-dashboard", () => {
     expect((await look()).argumentsNote).toMatch(/the run ended and its keys are gone|not kept/);
   });
 
+  it("keeps at most --keep-tasks task instances of ended runs, their summaries all, and reads a dropped run's detail again while Redis keeps its metrics", async () => {
+    const xs = Array.from({ length: 300 }, (_, i) => i);
+    const first = await runRemoteOutcome(mod, "naps", xs, url, { prefix: PREFIX }, { report: true });
+    const second = await runRemoteOutcome(mod, "naps", xs, url, { prefix: PREFIX }, { report: true });
+    // Room for one of the two runs' 301 tasks: the one looked at least recently keeps its summary only.
+    const d = await dashboard(["--redis", url, "--prefix", PREFIX, "--keep-tasks", "400"]);
+    const ids = [first.report.runId, second.report.runId];
+    for (const id of ids) await until(d.url, id, (x) => x.status === "done");
+    const admin = new Redis(url);
+    try {
+      // The first run's metrics expire (as they do a day after it): its dropped tasks cannot be read again.
+      await admin.del(`${PREFIX}:{${first.report.runId}}:metrics`);
+    } finally {
+      admin.disconnect();
+    }
+    const listed = (await (await fetch(new URL("/api/runs", d.url))).json()) as { id: string; tasks: { total: number; done: number } }[];
+    for (const id of ids) expect(listed.find((r) => r.id === id)?.tasks).toEqual({ total: 301, done: 301, failed: 0 });
+    // Each run in turn is looked at, so the other becomes the least recently looked at and is dropped.
+    const a = (await detailOf(d.url, first.report.runId)) as Awaited<ReturnType<typeof detailOf>> & { tasksDropped?: string };
+    const b = await detailOf(d.url, second.report.runId);
+    expect(b?.tasks).toHaveLength(301);
+    const again = (await detailOf(d.url, first.report.runId)) as typeof a;
+    // The first run was dropped (to keep the second) and its metrics are gone: its summary stays, its detail says why it is empty.
+    expect(a!.tasks.length === 301 || a!.tasksDropped !== undefined).toBe(true);
+    expect(again!.counts).toEqual({ total: 301, done: 301, failed: 0 });
+    expect(again!.tasks).toHaveLength(0);
+    expect(again!.tasksDropped).toMatch(/dropped to bound the dashboard's memory/);
+    // Looking at the second again reads its detail back from its metrics if it was dropped meanwhile.
+    expect((await detailOf(d.url, second.report.runId))?.tasks).toHaveLength(301);
+  });
+
   it("shows a failing remote run's error with its original stack", async () => {
     const d = await dashboard(["--redis", url, "--prefix", PREFIX]);
     const error = await runRemoteOutcome(mod, "exploding", [1, 2, 3], url, { prefix: PREFIX }).catch((e: unknown) => e as Error);
