@@ -216,7 +216,7 @@ export class RemoteFeed {
   private async viewOf(entry: RunIndexEntry, meta: StoredRunMeta | undefined): Promise<{ view: RunView; names: (task: string) => string; derived: boolean }> {
     const manifest = await this.manifestOf(entry, meta?.manifest);
     const workflow = manifest?.workflows.find((w) => w.name === entry.workflow);
-    const names = (task: string): string => (manifest ? taskNameOf(manifest, task) : task);
+    const names = (task: string): string => taskNameOf(manifest, task);
     const graph = manifest && workflow ? dashboardGraphOf(manifest, workflow) : graphOfInstances([]);
     const view = new RunView(entry.id, entry.workflow, graph, entry.startedAt, entry.planner, "remote");
     if (entry.plan) view.plan = await this.planOf(entry);

@@ -34,8 +34,10 @@ export function taskNamesOf(manifest: ModuleManifest): Map<string, string> {
   return new Map(Object.keys(manifest.tasks).map((task) => [task, taskNameOf(manifest, task)]));
 }
 
-/** A task's display name: its `name` option, else `Class.method`; the task id for an unknown task. */
-export function taskNameOf(manifest: ModuleManifest, task: string): string {
+/** A task's display name: its `name` option, else `Class.method`; the task id for a task the manifest lacks; without a manifest, the `Class.method` its id ends with. */
+export function taskNameOf(manifest: ModuleManifest | undefined, task: string): string {
+  // Without its manifest (a past run whose metadata is gone), the name the id ends with: `Class.method`.
+  if (!manifest) return task.slice(task.lastIndexOf("#") + 1);
   const info = manifest.tasks[task];
   if (!info) return task;
   return info.options?.name ?? `${info.exportName}.${info.method}`;
