@@ -152,7 +152,7 @@ export interface RunDetail {
   /** The run's input as a value preview, when the dashboard knows it. */
   input?: ValuePreview;
   counts: { total: number; done: number; failed: number };
-  graph: { nodes: { id: string; task?: string; name: string }[] };
+  graph: { nodes: { id: string; task?: string; name: string }[]; edges: { from: string; to: string }[] };
   tasks: TaskView[];
 }
 

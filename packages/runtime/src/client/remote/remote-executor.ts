@@ -199,6 +199,8 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
       ...(failed ? { failed } : {}),
     });
   };
+  /** Whether the manifest's blob is in Redis (else an inline one is stored at the run's end). */
+  let manifestStored = true;
   const indexEntry: RunIndexEntry = {
     id: runId,
     workflow: ctx.workflow.name,
@@ -221,7 +223,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
   try {
     // One round trip for the blob checks, the run's metadata and the subscription to its events.
     const [hasManifest, hasBundle] = await allSettled([
-      inline || store.hasBlob("manifest", manifest.hash),
+      store.hasBlob("manifest", manifest.hash),
       store.hasBlob("bundle", bundleHash),
       store
         .createRun(runId, {
@@ -254,8 +256,10 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
         unwatch = async () => void (await Promise.all([status(), tasks?.()]));
       }),
     ] as const);
+    // An inline manifest is also stored once per hash, after the run (off its critical path): a dashboard reading the run after its metadata is gone draws its graph.
+    manifestStored = hasManifest || !inline;
     await Promise.all([
-      hasManifest ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)),
+      hasManifest || inline ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)),
       hasBundle ? undefined : readFile(ctx.bundleUrl).then((b) => store.putBlob("bundle", bundleHash, b)),
     ]);
     // Follow the run's lines before any task can start, so that none is missed.
@@ -338,6 +342,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
       const status = outcome === "done" ? "done" : outcome === "failed" ? "failed" : "aborted";
       await Promise.all([
         store.deleteRun(runId, options.metricsTtlS ?? 86_400),
+        manifestStored ? undefined : store.putBlob("manifest", manifest.hash, Buffer.from(manifest.json)).catch(() => false),
         store.indexRun({ ...indexEntry, status, finishedAt: Date.now(), ...(failure ? { error: failure } : {}) }).catch(() => undefined),
       ]);
     };
