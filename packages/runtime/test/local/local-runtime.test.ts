@@ -40,6 +40,28 @@ async function rejection(promise: Promise<unknown>): Promise<Error & Record<stri
   throw new Error("expected the run to reject");
 }
 
+describe("local runtime: threads", () => {
+  it("starts a pool's threads as work needs them: one for a chain, more while work waits for one, and keeps them", async () => {
+    const threadsOf = async (): Promise<number> => {
+      // The handle's runtime is the built one: its pools are those of dist/.
+      const { leasePool, releasePool } = await import("../../dist/threads/pool-set.js");
+      const shared = leasePool(3, undefined, "on-demand");
+      const n = shared.pool.threads.length;
+      await releasePool(shared, false);
+      return n;
+    };
+    expect(await handle<number>("chain").run(5, { concurrency: 3 })).toBe(Local.chain(5));
+    expect(await threadsOf()).toBe(1);
+    // Three waits of 300 ms side by side: three threads, the run no longer than about one wait plus a thread's start.
+    const t0 = performance.now();
+    expect(await handle<number[]>("fanoutWaits").run([300, 300, 300], { concurrency: 3 })).toBe(900);
+    expect(performance.now() - t0).toBeLessThan(850);
+    expect(await threadsOf()).toBe(3);
+    expect(await handle<number>("chain").run(5, { concurrency: 3 })).toBe(Local.chain(5));
+    expect(await threadsOf()).toBe(3);
+  });
+});
+
 describe("local runtime: results equal the direct call", () => {
   it("runs a chain, a fan-out/fan-in and a tree reduction", async () => {
     expect(await handle<number>("chain").run(5)).toBe(Local.chain(5));

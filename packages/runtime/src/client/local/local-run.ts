@@ -209,7 +209,7 @@ export class LocalRun {
 
   /** Marks a batch's instances running and builds its message; the returned function posts it. */
   private prepare(lane: PoolLane, batch: PlannedBatch): () => void {
-    lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb);
+    lane.shared ??= leasePool(this.ctx.options.concurrency, lane.memoryMb, "on-demand");
     const sentAt = Date.now();
     for (const inst of batch.instances) (this.report.get(inst.id) ?? this.track(inst, sentAt)).status = "running";
     const cursor = new Int32Array(new SharedArrayBuffer(4));
