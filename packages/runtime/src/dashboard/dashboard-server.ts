@@ -34,8 +34,6 @@ export interface DashboardServerOptions {
 
 /** Default of {@link DashboardServerOptions.keptTasks}: about 150-250 MB of task views. */
 export const DEFAULT_KEPT_TASKS = 500_000;
-/** How often the kept tasks are counted against the bound (ms), besides each run added. */
-const BOUND_EVERY_MS = 5_000;
 
 /** A running dashboard: its URL (with the token when there is one), its runs, and `close()`. */
 export interface DashboardServer {
@@ -66,8 +64,6 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
   const runs = new Map<string, RunView>();
   const reloading = new Map<string, Promise<RunView>>();
   const keptTasks = options.keptTasks ?? DEFAULT_KEPT_TASKS;
-  const bounding = setInterval(bound, BOUND_EVERY_MS);
-  bounding.unref();
   const minGapMs = 1000 / (options.maxUpdatesPerSecond ?? 10);
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: Error) => {
@@ -246,13 +242,12 @@ export async function startDashboardServer(options: DashboardServerOptions = {})
     runUrl: (runId) => withToken(`/runs/${encodeURIComponent(runId)}`),
     addRun: (view) => {
       runs.set(view.id, view);
+      // Only ended runs count against the bound: it is checked when each one ends (or is added ended).
       watchEnd(view);
-      bound();
     },
     runs,
     close: () =>
       new Promise<void>((resolve) => {
-        clearInterval(bounding);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -251,8 +251,8 @@ export class RemoteFeed {
     if (derived) view.graph = graphOfInstances(view.tasks.values());
     const error = run.entry.error;
     if (error) view.failedWith({ instanceId: error.instanceId, task: error.task, name: names(error.task) }, errorOfRecord(error));
-    const ended = run.view.status === "running" ? (run.end?.status ?? "aborted") : run.view.status;
-    view.end(ended, run.view.endedAt ?? run.end?.at ?? Date.now());
+    // Only an ended run is dropped, so its end is known (as its live view showed it).
+    if (run.end) view.end(run.end.status, run.end.at);
     return view;
   }
 

@@ -48,7 +48,8 @@ export type PoolStart = "all" | "on-demand";
  * `on-demand` (the local executor) starts one thread, and another each time work waits for one,
  * up to `threads`; once started, threads stay (no idle timeout), as with `all`. A program's first
  * run of a small workflow then starts one thread, not every one at once on the same cores: a
- * 1-task first run took ~81 instead of ~101 ms on 2 cores (a bare thread starts in ~47 ms there).
+ * 1-task first run took a median of ~97.5 instead of ~120 ms on 2 cores (10 alternating fresh
+ * processes; a bare thread starts in ~47 ms there), a 1,000-task first run the same.
  */
 export function leasePool(threads: number, memoryMb: number | undefined, start: PoolStart = "all"): SharedPool {
   const key = `${threads}/${memoryMb ?? "-"}/${start}`;
