@@ -34,6 +34,9 @@ export type { RunReport, TaskReport, SkippedTaskReport, RunOutcome } from "./rep
 export { formatRunSummary } from "./report/format-summary.js";
 export { closeLocalPools } from "./threads/pool-set.js";
 export { createRemoteExecutor, type RemoteRunOptions, type RemoteOutcome } from "./client/remote/remote-executor.js";
+// Registers the remote executor that this entry has loaded anyway: a handle's remote runs then use
+// it rather than load the remote client's one-file bundle beside it (a second copy).
+import "./client/remote/index.js";
 export { getRunStartMetrics, type StartMetric } from "./store/start-metrics.js";
 export { subscribeRunLogs, type RunLogMessage, type RunLogLine, type RunTaskFailure, type RunStallNotice } from "./store/run-log-channel.js";
 export {
