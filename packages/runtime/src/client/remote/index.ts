@@ -1,6 +1,7 @@
 /**
- * Registers the remote executor behind `run(input, { redis })`. Loaded on the first remote run
- * only, so that a local-only program never loads ioredis.
+ * Registers the remote executor behind `run(input, { redis })`. A handle loads it (as its one-file
+ * bundle when built) on its first remote run; `@taskloom/runtime`'s index imports it, having loaded
+ * the executor anyway. ioredis itself loads on the first connection only.
  *
  * @module
  */
