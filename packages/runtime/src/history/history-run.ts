@@ -65,6 +65,27 @@ export function turnaroundsOf(tasks: readonly TaskReport[]): Map<string, number>
   return out;
 }
 
+/** Each result instance's share, by stored size, of the client's read of the result (`RunReport.resultRead`). */
+function resultReadsOf(report: RunReport): Map<string, number> {
+  const out = new Map<string, number>();
+  const read = report.resultRead;
+  if (!read) return out;
+  const entries = Object.entries(read.instances);
+  const total = entries.reduce((sum, [, size]) => sum + size, 0);
+  for (const [id, size] of entries) out.set(id, total > 0 ? (read.ms * size) / total : read.ms / entries.length);
+  return out;
+}
+
+/** The median completion (dependency update) time of the run's finished tasks that stored no output (else of all), in ms. */
+function typicalCompletionMs(tasks: readonly TaskReport[]): number {
+  const finished = tasks.filter((t) => t.status === "finished");
+  const unstored = finished.filter((t) => t.outputStoredBytes === 0);
+  const times = (unstored.length > 0 ? unstored : finished).map((t) => t.dependencyUpdateMs);
+  if (times.length === 0) return 0;
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 /** What {@link historyRunOf} needs beside the report. */
 export interface HistoryRunParts {
   className: string;
@@ -84,6 +105,8 @@ export interface HistoryRunParts {
 export function historyRunOf(report: RunReport, parts: HistoryRunParts): HistoryRun {
   const chosen = selectSamples(report.tasks);
   const turnarounds = turnaroundsOf(report.tasks);
+  const reads = resultReadsOf(report);
+  const completion = typicalCompletionMs(report.tasks);
   const samples = chosen.map((t) => ({
     task: t.task,
     configuration: t.configuration,
@@ -100,10 +123,14 @@ export function historyRunOf(report: RunReport, parts: HistoryRunParts): History
     cold: t.start === "cold",
     cpu: t.cpuFraction ?? -1,
     ...(turnarounds.has(t.instanceId) ? { turnaroundMs: turnarounds.get(t.instanceId)! } : {}),
+    ...(reads.has(t.instanceId) ? { resultReadMs: reads.get(t.instanceId)! } : {}),
   }));
+  // A stored output is written by the completion that follows its encoding: what that completion
+  // took beyond the run's typical one is the write (a 2 MB output: tens of ms), part of the store.
+  const storeMs = (t: TaskReport): number => t.outputStoreMs + Math.max(0, t.dependencyUpdateMs - completion);
   const transfers = chosen.flatMap((t) => [
     ...(t.inputSources.redis > 0 ? [{ configuration: t.configuration, kind: "fetch" as const, bytes: t.inputSources.redis, ms: t.inputFetchMs }] : []),
-    ...(t.outputStoredBytes > 0 ? [{ configuration: t.configuration, kind: "store" as const, bytes: t.outputStoredBytes, ms: t.outputStoreMs }] : []),
+    ...(t.outputStoredBytes > 0 ? [{ configuration: t.configuration, kind: "store" as const, bytes: t.outputStoredBytes, ms: storeMs(t) }] : []),
   ]);
   const lengths: Record<string, number> = {};
   for (const [key, length] of parts.lengths ?? []) lengths[normalizeLengthKey(key)] = length;

@@ -48,8 +48,14 @@ export interface Predictions {
   /** Reading `bytes` from Redis, and writing them (encode + its share of the completion). */
   fetchMs(configuration: string, bytes: number): number;
   storeMs(configuration: string, bytes: number): number;
-  /** Completing a task: updating its dependents' counters (ms). */
+  /** Completing a task: updating its dependents' counters (ms; writing its output is {@link storeMs}). */
   updateMs(configuration: string): number;
+  /**
+   * The client's read of an output of `task` of `outputBytes` that is (part of) the workflow's
+   * result, once the run ended (ms): from the reads measured by earlier runs' clients
+   * (`TaskSample.resultReadMs`), whatever the configuration; undefined when none was measured.
+   */
+  resultReadMs(task: string, outputBytes: number): number | undefined;
   /** From a hand-off to its start on an idle worker (ms). */
   handoffMs(configuration: string): number;
   /**
@@ -92,10 +98,15 @@ export const RECENT_SAMPLES = 16;
 
 /** Whether the samples' input sizes vary enough for a fitted line (see {@link fitLinear}). */
 function varies(samples: readonly TaskSample[]): boolean {
+  return variesBy(samples, (s) => s.inputBytes);
+}
+
+/** Whether `size` of the samples varies enough for a fitted line. */
+function variesBy(samples: readonly TaskSample[], size: (s: TaskSample) => number): boolean {
   if (samples.length < MIN_FIT_SAMPLES) return false;
-  const m = mean(samples.map((s) => s.inputBytes));
+  const m = mean(samples.map(size));
   if (!(m > 0)) return false;
-  const sd = Math.sqrt(mean(samples.map((s) => (s.inputBytes - m) ** 2)));
+  const sd = Math.sqrt(mean(samples.map((s) => (size(s) - m) ** 2)));
   return sd / m >= MIN_SPREAD;
 }
 
@@ -113,6 +124,18 @@ function transferModel(samples: readonly TransferSample[], kind: TransferSample[
   return fitLinear(
     list.map((s) => s.bytes),
     list.map((s) => s.ms),
+    q,
+  );
+}
+
+/** The client's read of a result output by its size, from the samples that measured one (the recent ones when sizes do not vary); null without. */
+function resultReadModel(samples: readonly TaskSample[], q: number | undefined): LinearModel | null {
+  const read = samples.filter((s) => s.resultReadMs !== undefined);
+  if (read.length === 0) return null;
+  const basis = variesBy(read, (s) => s.outputBytes) ? read : read.slice(-RECENT_SAMPLES);
+  return fitLinear(
+    basis.map((s) => s.outputBytes),
+    basis.map((s) => s.resultReadMs!),
     q,
   );
 }
@@ -215,6 +238,7 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     return { model: m, scale, from };
   };
   const sources = new Map<string, Map<string, ExecutionSource | null>>();
+  const resultReads = new Map<string, LinearModel | null>();
   const starts = inputs.starts ?? {};
   const handoff = perConfiguration((configuration) => {
     // Hand-offs taken at once by an idle worker: the low end of the measured queue waits; the
@@ -249,7 +273,17 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     },
     fetchMs: transferOf("fetch", pooledFetch),
     storeMs: transferOf("store", pooledStore),
-    updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
+    // Completions that wrote no output: a write's time is in the store samples (see history-run.ts).
+    updateMs: perConfiguration((configuration) => {
+      const unstored = (s: TaskSample) => s.storeBytes === 0;
+      const keep = [...byConfig.values()].some((list) => list.some(unstored)) ? unstored : undefined;
+      return perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs, keep);
+    }),
+    resultReadMs(task, outputBytes) {
+      let m = resultReads.get(task);
+      if (m === undefined) resultReads.set(task, (m = resultReadModel(allByTask.get(task) ?? [], q)));
+      return m === null ? undefined : Math.max(0, predictLinear(m, outputBytes));
+    },
     rootStartMs: perConfiguration((configuration) => {
       const warm = starts[configuration]?.warm ?? [];
       return warm.length > 0 ? pick(warm, q === undefined ? 0.5 : q, PREDICTION_DEFAULTS.handoffMs) : handoff(configuration);

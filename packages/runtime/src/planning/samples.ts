@@ -32,6 +32,11 @@ export interface TaskSample {
    * other work, a CPU quota's throttling. Absent when its thread was idle, waiting for work.
    */
   turnaroundMs?: number;
+  /**
+   * Its output is (part of) the workflow's result: the client's read of it once the run ended (its
+   * share, by stored size, of the one round trip and the decoding; `RunReport.resultRead`), in ms.
+   */
+  resultReadMs?: number;
 }
 
 /** A sample of moving bytes through Redis on a configuration. */

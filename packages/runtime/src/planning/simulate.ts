@@ -310,7 +310,7 @@ export function simulate(
       last = i;
     }
   }
-  const makespanMs = lastEndMs + resultReadMs(graph, sizes, groupOf, pools);
+  const makespanMs = lastEndMs + resultReadMs(graph, predictions, sizes, groupOf, pools);
   const criticalPath: number[] = [];
   for (let i = last; i >= 0; i = maker[i]!) criticalPath.push(i);
   criticalPath.reverse();
@@ -331,11 +331,22 @@ export function simulate(
 }
 
 /**
- * The client's read of the run's result once its last task ended: the results' stored outputs in
- * one transfer from Redis, on the transfer model of the configuration that ran the largest of
- * them (a 2 MB matrix takes tens of ms to read and decode; the run has not ended for its user before).
+ * The client's read of the run's result once its last task ended (a 2 MB matrix takes tens of ms
+ * to read and decode; the run has not ended for its user before): the reads earlier runs' clients
+ * measured of the result's tasks; without those, the results' stored outputs in one transfer from
+ * Redis, on the transfer model of the configuration that ran the largest of them.
  */
-function resultReadMs(graph: PlanGraph, sizes: GraphSizes, groupOf: Int32Array, pools: readonly Pool[]): number {
+function resultReadMs(graph: PlanGraph, predictions: Predictions, sizes: GraphSizes, groupOf: Int32Array, pools: readonly Pool[]): number {
+  let measured = 0;
+  for (const r of graph.results) {
+    const ms = predictions.resultReadMs(graph.tasks[r]!, sizes.outputBytes[r]!);
+    if (ms === undefined) {
+      measured = -1;
+      break;
+    }
+    measured += ms;
+  }
+  if (measured >= 0 && graph.results.size > 0) return measured;
   let bytes = 0;
   let largest = -1;
   for (const r of graph.results) {

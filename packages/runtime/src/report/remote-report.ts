@@ -3,7 +3,7 @@ import type { PrewarmedWorker } from "./run-report.js";
 import { runCost, type WorkerSpan } from "../planning/run-cost.js";
 import { rowsOfRecord, type ParsedRow } from "./metrics-record.js";
 import { isUsesRecord, mergeUse, summarizeUses, type OptimizationUse } from "./optimization-uses.js";
-import type { RunReport, SkippedTaskReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
+import type { ResultRead, RunReport, SkippedTaskReport, TaskOptimizationReport, TaskReport } from "./run-report.js";
 
 /** What a remote run's report is built from. */
 export interface RemoteReportInput {
@@ -38,6 +38,7 @@ export interface RemoteReportInput {
   bytesWritten?: number;
   /** Tasks of branch arms the run did not take. */
   skipped?: SkippedTaskReport[];
+  resultRead?: ResultRead;
   /** The instance whose failure failed the run (a failed run's partial report). */
   failed?: FailedTaskEntry;
 }
@@ -186,6 +187,7 @@ export function buildRemoteReport(input: RemoteReportInput): RunReport {
         }
       : {}),
     ...(input.prewarmed ? { prewarmedWorkers: [...input.prewarmed] } : {}),
+    ...(input.resultRead ? { resultRead: input.resultRead } : {}),
   };
 }
 

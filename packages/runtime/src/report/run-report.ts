@@ -140,6 +140,19 @@ export interface RunReport {
   plan?: PlanReport;
   /** Measured cost in GB-seconds, by the formula of `planning/run-cost.ts` (the one predictions use). */
   cost: RunCost;
+  /**
+   * Remote runs that succeeded: the client's read of the result once the run had ended (one round
+   * trip for the result's stored outputs, and their decoding), part of the makespan. `instances`
+   * holds the stored size (characters) of each output it read; planners learn the read from it.
+   */
+  resultRead?: ResultRead;
+}
+
+/** The client's read of a remote run's result (see {@link RunReport.resultRead}). */
+export interface ResultRead {
+  ms: number;
+  /** Stored size of each output read, by instance id. */
+  instances: Record<string, number>;
 }
 
 /** A task in an arm of a branch that took another arm. */

@@ -90,6 +90,11 @@ describe("remote runs on two dag-worker processes", () => {
     expect(report.cost.gbSeconds).toBeGreaterThan(0);
     expect(report.cost.workers.length).toBe(report.counts.workers);
     expect(report.structure).toMatch(/^[0-9a-f]{16}$/);
+    // The client's read of the result ({ total, sum, incs }: 1 + 1 + 50 stored outputs), part of the makespan.
+    expect(Object.keys(report.resultRead!.instances)).toHaveLength(52);
+    expect(report.resultRead!.instances[sum.instanceId]).toBeGreaterThan(0);
+    expect(report.resultRead!.ms).toBeGreaterThan(0);
+    expect(report.resultRead!.ms).toBeLessThan(report.makespanMs);
   });
 
   it("a failing task rejects run() with the task's error and leaves no keys", async () => {

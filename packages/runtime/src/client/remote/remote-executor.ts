@@ -272,13 +272,16 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
     if (outcome === "done") {
       // One round trip for the result, the counters, the metrics and (with branches) the decisions.
       const collect = options.collectMetrics === true || ctx.options.report;
+      const reading = performance.now();
+      const read: Record<string, number> = {};
       const [result, meta, first, lengths] = await Promise.all([
-        readResult(store, runId, ctx, submission),
+        readResult(store, runId, ctx, submission, read),
         store.getMeta(runId),
         store.getMetrics(runId),
         collect || hasBranches(ctx.workflow) ? store.getLengths(runId) : undefined,
       ]);
       const finishedAt = Date.now();
+      const resultRead = { ms: performance.now() - reading, instances: read };
       const skipped = lengths && hasBranches(ctx.workflow) ? skippedTasks(ctx, lengths, finishedAt) : [];
       const known = meta?.known ?? submission.known;
       const build = (records: readonly string[], starts?: RunStarts): RunReport =>
@@ -298,6 +301,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
           ...(starts ? { coldStarts: starts.cold } : {}),
           ...(starts && starts.prewarmed.length > 0 ? { prewarmed: starts.prewarmed } : {}),
           skipped,
+          resultRead,
         });
       if (collect) {
         const [records, starts] = await Promise.all([

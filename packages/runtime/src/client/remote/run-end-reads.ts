@@ -20,15 +20,27 @@ import type { Submission } from "./submission.js";
  * Reads the run's result. The graph built at submission names it already unless an expansion
  * happened during the run: then a ref of its result is a fan-out not expanded at submission, which
  * has no output, and the result is read again from a replica built with the recorded lengths.
+ * `sizes` is given the stored size (characters) of each output read, by instance id.
  */
-export async function readResult(store: RunStore, runId: string, ctx: ExecutionContext, submission: Submission): Promise<unknown> {
+export async function readResult(
+  store: RunStore,
+  runId: string,
+  ctx: ExecutionContext,
+  submission: Submission,
+  sizes?: Record<string, number>,
+): Promise<unknown> {
   const submitted = submission.result;
   const early = await readRefs(store, runId, submitted);
-  if (early) return resolveOutputs(submitted, early, ctx);
+  if (early) return resolveOutputs(submitted, sizesOf(early, sizes), ctx);
   const replica = new GraphReplica(ctx.workflow, ctx.input, await store.getLengths(runId), manifestInline(ctx.manifest));
   const outputs = await readRefs(store, runId, replica.result());
   if (!outputs) throw new Error(`internal: an output of the run's result is not in Redis`);
-  return resolveOutputs(replica.result(), outputs, ctx);
+  return resolveOutputs(replica.result(), sizesOf(outputs, sizes), ctx);
+}
+
+function sizesOf(outputs: Map<string, string>, sizes: Record<string, number> | undefined): Map<string, string> {
+  if (sizes) for (const [id, text] of outputs) sizes[id] = text.length;
+  return outputs;
 }
 
 /**
