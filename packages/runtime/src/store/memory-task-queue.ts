@@ -1,4 +1,4 @@
-import type { Delivery, Handoff, TaskQueue } from "./task-queue.js";
+import type { Delivery, Handoff, QueueDeliveries, TaskQueue } from "./task-queue.js";
 
 interface Entry extends Delivery {
   consumer: string | undefined;
@@ -8,6 +8,7 @@ interface Entry extends Delivery {
 interface Group {
   entries: Map<string, Entry>;
   waiters: (() => void)[];
+  lastDelivered: string;
 }
 
 /** In-memory {@link TaskQueue} with the same delivery semantics as Redis Streams. */
@@ -18,7 +19,7 @@ export class MemoryTaskQueue implements TaskQueue {
   private group(name: string): Group {
     let g = this.groups.get(name);
     if (!g) {
-      g = { entries: new Map(), waiters: [] };
+      g = { entries: new Map(), waiters: [], lastDelivered: "0-0" };
       this.groups.set(name, g);
     }
     return g;
@@ -40,6 +41,7 @@ export class MemoryTaskQueue implements TaskQueue {
       if (e.consumer !== undefined) continue;
       e.consumer = consumer;
       e.touchedAt = Date.now();
+      g.lastDelivered = e.id;
       out.push({ id: e.id, runId: e.runId, instanceId: e.instanceId });
     }
     return out;
@@ -92,6 +94,13 @@ export class MemoryTaskQueue implements TaskQueue {
 
   async backlog(group: string): Promise<number> {
     return this.group(group).entries.size;
+  }
+
+  async deliveries(group: string): Promise<QueueDeliveries> {
+    const g = this.group(group);
+    let held = 0;
+    for (const e of g.entries.values()) if (e.consumer !== undefined) held++;
+    return { waiting: g.entries.size - held, held, lastDelivered: g.lastDelivered };
   }
 
   async dropRun(group: string, runId: string, scanLimit: number): Promise<number> {

@@ -1,7 +1,7 @@
 import { CONSUMER_GROUP, queueKey } from "./redis-keys.js";
 import { duplicateConnection, type RedisConnection } from "./redis-connection.js";
 import { ACK_SCRIPT, PUSH_SCRIPT } from "./lua-scripts.js";
-import type { Delivery, Handoff, TaskQueue } from "./task-queue.js";
+import type { Delivery, Handoff, QueueDeliveries, TaskQueue } from "./task-queue.js";
 
 type StreamEntry = [id: string, fields: string[]];
 
@@ -151,6 +151,23 @@ export class RedisTaskQueue implements TaskQueue {
 
   async backlog(group: string): Promise<number> {
     return this.conn.xlen(queueKey(this.prefix, group));
+  }
+
+  async deliveries(group: string): Promise<QueueDeliveries> {
+    const key = queueKey(this.prefix, group);
+    let groups: unknown[][];
+    try {
+      groups = (await this.conn.xinfo("GROUPS", key)) as unknown[][];
+    } catch (error) {
+      if (/no such key/i.test((error as Error).message)) return { waiting: 0, held: 0, lastDelivered: "0-0" };
+      throw error;
+    }
+    const info = groups.find((g) => g[g.indexOf("name") + 1] === CONSUMER_GROUP);
+    const length = await this.conn.xlen(key);
+    if (!info) return { waiting: length, held: 0, lastDelivered: "0-0" };
+    const held = Number(info[info.indexOf("pending") + 1] ?? 0);
+    // The stream holds exactly the unacknowledged hand-offs (acknowledged ones are deleted).
+    return { waiting: Math.max(0, length - held), held, lastDelivered: String(info[info.indexOf("last-delivered-id") + 1] ?? "0-0") };
   }
 
   // Acknowledged hand-offs are deleted, so the stream holds exactly the unacknowledged ones.

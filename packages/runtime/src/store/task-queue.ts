@@ -19,6 +19,16 @@ export interface Delivery extends Handoff {
   id: string;
 }
 
+/** A queue's hand-offs by state, and the last one delivered (it changes whenever a worker takes one). */
+export interface QueueDeliveries {
+  /** Hand-offs no worker has taken yet. */
+  waiting: number;
+  /** Hand-offs taken by a worker and not yet acknowledged. */
+  held: number;
+  /** Id of the last hand-off delivered ("0-0" when none was). */
+  lastDelivered: string;
+}
+
 /** Hand-off queues, one per worker group. */
 export interface TaskQueue {
   /** Appends hand-offs to the queue of `group` (one round trip for the batch). */
@@ -36,6 +46,8 @@ export interface TaskQueue {
   claimStale(group: string, consumer: string, leaseMs: number, count: number): Promise<Delivery[]>;
   /** Number of hand-offs not yet acknowledged (delivered or not). */
   backlog(group: string): Promise<number>;
+  /** What `group`'s queue holds and has delivered: see {@link QueueDeliveries}. */
+  deliveries(group: string): Promise<QueueDeliveries>;
   /**
    * Whether a hand-off of run `runId` is not yet acknowledged in `group` (waiting, or held by a
    * worker); undefined when the queue holds more than `scanLimit` hand-offs (not looked through).

@@ -283,6 +283,27 @@ describe.each(backends)("%s backend", (_name, make) => {
     );
   });
 
+  it("counts waiting and held hand-offs, and names the last delivered", async () => {
+    const g = `g${randomUUID().slice(0, 6)}`;
+    expect(await b.queue.deliveries(g)).toEqual({ waiting: 0, held: 0, lastDelivered: "0-0" });
+    await b.queue.push(g, [
+      { runId: "a", instanceId: "x" },
+      { runId: "a", instanceId: "y" },
+      { runId: "a", instanceId: "z" },
+    ]);
+    expect(await b.queue.deliveries(g)).toEqual({ waiting: 3, held: 0, lastDelivered: "0-0" });
+    const [first] = await b.queue.receive(g, "w1", 1, 0);
+    expect(await b.queue.deliveries(g)).toEqual({ waiting: 2, held: 1, lastDelivered: first!.id });
+    await b.queue.ack(g, [first!.id]);
+    const second = await b.queue.receive(g, "w1", 5, 0);
+    expect(await b.queue.deliveries(g)).toEqual({ waiting: 0, held: 2, lastDelivered: second.at(-1)!.id });
+    await b.queue.ack(
+      g,
+      second.map((d) => d.id),
+    );
+    expect(await b.queue.deliveries(g)).toEqual({ waiting: 0, held: 0, lastDelivered: second.at(-1)!.id });
+  });
+
   it("drops the queued and the held hand-offs of one run only", async () => {
     const g = `g${randomUUID().slice(0, 6)}`;
     await b.queue.push(g, [

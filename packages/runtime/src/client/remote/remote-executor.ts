@@ -18,6 +18,8 @@ import { remoteRunError } from "./remote-error.js";
 import { RemoteRunEvents } from "./remote-run-events.js";
 import { taskNameOf, taskNamesOf } from "../../protocol/manifest-check.js";
 import { groupsOf, watchForStall } from "./stall-watch.js";
+import { watchForWorkers } from "./worker-wait-watch.js";
+import { redactRedisUrl } from "../../store/redis-url.js";
 import { buildRemoteReport } from "../../report/remote-report.js";
 import { cancelPrewarms, requestPrewarms, type PrewarmAsk } from "../../store/prewarm-requests.js";
 import { streamWorkflow } from "../../scheduling/stream-edges.js";
@@ -47,6 +49,13 @@ export interface RemoteRunOptions {
    * has no hand-off queued or held at two checks in a row fails with `TL_RUN_STALLED`. Default 2000.
    */
   stallCheckMs?: number;
+  /**
+   * Milliseconds the run's hand-offs may wait in a worker group that no worker takes from before
+   * the client warns (`process.emitWarning`, code `TL_NO_WORKER`; the run goes on). Default 10000.
+   */
+  noWorkerWarningMs?: number;
+  /** The Redis URL as the no-worker warning shows it (redacted); set by the executor. */
+  shownUrl?: string;
   /** Seconds the run's metrics stay in Redis after the run. Default 86400. */
   metricsTtlS?: number;
   /**
@@ -104,6 +113,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
   const signatures = ctx.options.signingKey ? await runSignatures(ctx.options.signingKey, ctx.bundleUrl, bundleHash, manifest.json) : undefined;
   let outcome: "done" | "failed" | "aborted" | "timeout" | "stalled" | "lost" | "unreachable" | undefined;
   let stopStallWatch: (() => void) | undefined;
+  let stopWorkerWatch: (() => void) | undefined;
   let wake: () => void = () => {};
   const ended = new Promise<void>((r) => (wake = r));
   const settle = (o: typeof outcome): void => {
@@ -268,6 +278,15 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
     if (events.wanted) events.queued(submission.roots);
     await Promise.all([...handoffsByGroup(plan, runId, submission.roots)].map(([g, list]) => queue.push(g, list)));
     stopStallWatch = watchForStall(queue, store, runId, groupsOf(plan), options.stallCheckMs ?? 2000, () => settle("stalled"));
+    stopWorkerWatch = watchForWorkers({
+      queue,
+      runId,
+      workflow: ctx.workflow.name,
+      groups: groupsOf(plan),
+      shownUrl: options.shownUrl ?? "<url>",
+      intervalMs: options.stallCheckMs ?? 2000,
+      ...(options.noWorkerWarningMs !== undefined ? { afterMs: options.noWorkerWarningMs } : {}),
+    });
     await ended;
     if (outcome === "done") {
       // One round trip for the result, the counters, the metrics and (with branches) the decisions.
@@ -332,6 +351,7 @@ export async function runRemote(store: RunStore, queue: TaskQueue, given: Execut
     events.finish(outcome !== "done");
     clearInterval(poll);
     stopStallWatch?.();
+    stopWorkerWatch?.();
     if (timer) clearTimeout(timer);
     // A run that did not finish may leave hand-offs behind: workers would read them for nothing,
     // and a worker gateway would start workers for them.
@@ -439,10 +459,11 @@ export function createRemoteExecutor(redisUrl: string, options: RemoteRunOptions
   }
   /** A run with `planner`: planned from the history and the published configurations, then recorded in the history. */
   async function runPlanned(store: RunStore, queue: TaskQueue, conn: RedisConnection, ctx: ExecutionContext): Promise<ExecutionOutcome> {
-    if (!ctx.options.planning) return await runRemote(store, queue, ctx, { ...options, connection: conn });
+    if (!ctx.options.planning) return await runRemote(store, queue, ctx, { shownUrl: redactRedisUrl(redisUrl), ...options, connection: conn });
     const planning = await planRun({ ...ctx, planning: ctx.options.planning, switches: ctx.options.optimizations.switches }, conn, options.prefix);
     try {
       const outcome = await runRemote(store, queue, ctx, {
+        shownUrl: redactRedisUrl(redisUrl),
         ...options,
         connection: conn,
         plan: planning.planned.plan,
