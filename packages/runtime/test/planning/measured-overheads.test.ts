@@ -133,7 +133,7 @@ describe("measured overheads", () => {
     expect(sim.makespanMs - sim.endMs[0]!).toBeCloseTo(41, 3);
   });
 
-  it("a run's record: the client's read of the result shared by stored size, a stored output's write beyond a typical completion", () => {
+  it("a run's record: the client's read of the result shared by stored size, a stored output's write beyond a typical completion on its configuration", () => {
     const stored = (t: TaskReport, bytes: number): TaskReport => ({ ...t, outputStoredBytes: bytes });
     const tasks = [
       task("a", "w1", 1, 0, 1, 11, 0, 1),
@@ -142,21 +142,26 @@ describe("measured overheads", () => {
       // Two results, stored: their completions wrote 300 kB and 100 kB (the typical completion, of a, b and c: 2 ms).
       stored(task("r1", "w1", 1, 21, 22, 30, 0.5, 32), 300_000),
       stored(task("r2", "w1", 2, 21, 22, 30, 0.5, 12), 100_000),
+      // On a configuration whose completions all take longer (a CPU quota): its own typical one, 12 ms.
+      { ...task("s1", "w2", 1, 0, 1, 11, 0, 10), configuration: "slow" },
+      { ...task("s2", "w2", 1, 0, 11, 21, 0, 12), configuration: "slow" },
+      { ...stored(task("s3", "w2", 1, 0, 21, 31, 0.5, 15), 1_000), configuration: "slow" },
     ];
     const report = {
       runId: "r",
       startedAt: 0,
       tasks,
-      counts: { tasks: 5 },
+      counts: { tasks: 8 },
       cost: { gbSeconds: 0 },
       resultRead: { ms: 40, instances: { r1: 300, r2: 100 } },
     } as unknown as RunReport;
     const run = historyRunOf(report, { className: "C" });
     // r1's 300 of the 400 characters read: 30 of the 40 ms; the other tasks' outputs were not read.
-    expect(run.samples.map((s) => s.resultReadMs)).toEqual([undefined, undefined, undefined, 30, 10]);
-    expect(run.transfers.map((t) => [t.kind, t.bytes, t.ms])).toEqual([
-      ["store", 300_000, 30.5],
-      ["store", 100_000, 10.5],
+    expect(run.samples.map((s) => s.resultReadMs)).toEqual([undefined, undefined, undefined, 30, 10, undefined, undefined, undefined]);
+    expect(run.transfers.map((t) => [t.configuration, t.kind, t.bytes, t.ms])).toEqual([
+      ["fast", "store", 300_000, 30.5],
+      ["fast", "store", 100_000, 10.5],
+      ["slow", "store", 1_000, 3.5],
     ]);
   });
 
