@@ -76,28 +76,6 @@ function resultReadsOf(report: RunReport): Map<string, number> {
   return out;
 }
 
-/**
- * Per configuration, the median completion (dependency update) time of the run's finished tasks
- * there that stored no output (else of all of them there), in ms: a configuration's own, since a
- * CPU quota slows every completion on it, not only the ones that write.
- */
-function typicalCompletionsMs(tasks: readonly TaskReport[]): Map<string, number> {
-  const byConfiguration = new Map<string, TaskReport[]>();
-  for (const t of tasks) {
-    if (t.status !== "finished") continue;
-    const list = byConfiguration.get(t.configuration);
-    if (list) list.push(t);
-    else byConfiguration.set(t.configuration, [t]);
-  }
-  const out = new Map<string, number>();
-  for (const [configuration, finished] of byConfiguration) {
-    const unstored = finished.filter((t) => t.outputStoredBytes === 0);
-    const times = (unstored.length > 0 ? unstored : finished).map((t) => t.dependencyUpdateMs).sort((a, b) => a - b);
-    out.set(configuration, times[Math.floor(times.length / 2)]!);
-  }
-  return out;
-}
-
 /** What {@link historyRunOf} needs beside the report. */
 export interface HistoryRunParts {
   className: string;
@@ -118,7 +96,6 @@ export function historyRunOf(report: RunReport, parts: HistoryRunParts): History
   const chosen = selectSamples(report.tasks);
   const turnarounds = turnaroundsOf(report.tasks);
   const reads = resultReadsOf(report);
-  const completions = typicalCompletionsMs(report.tasks);
   const samples = chosen.map((t) => ({
     task: t.task,
     configuration: t.configuration,
@@ -137,12 +114,9 @@ export function historyRunOf(report: RunReport, parts: HistoryRunParts): History
     ...(turnarounds.has(t.instanceId) ? { turnaroundMs: turnarounds.get(t.instanceId)! } : {}),
     ...(reads.has(t.instanceId) ? { resultReadMs: reads.get(t.instanceId)! } : {}),
   }));
-  // A stored output is written by the completion that follows its encoding: what that completion
-  // took beyond a typical one on its configuration is the write (a 2 MB output: tens of ms), part of the store.
-  const storeMs = (t: TaskReport): number => t.outputStoreMs + Math.max(0, t.dependencyUpdateMs - (completions.get(t.configuration) ?? 0));
   const transfers = chosen.flatMap((t) => [
     ...(t.inputSources.redis > 0 ? [{ configuration: t.configuration, kind: "fetch" as const, bytes: t.inputSources.redis, ms: t.inputFetchMs }] : []),
-    ...(t.outputStoredBytes > 0 ? [{ configuration: t.configuration, kind: "store" as const, bytes: t.outputStoredBytes, ms: storeMs(t) }] : []),
+    ...(t.outputStoredBytes > 0 ? [{ configuration: t.configuration, kind: "store" as const, bytes: t.outputStoredBytes, ms: t.outputStoreMs }] : []),
   ]);
   const lengths: Record<string, number> = {};
   for (const [key, length] of parts.lengths ?? []) lengths[normalizeLengthKey(key)] = length;

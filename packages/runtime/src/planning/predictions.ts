@@ -48,7 +48,7 @@ export interface Predictions {
   /** Reading `bytes` from Redis, and writing them (encode + its share of the completion). */
   fetchMs(configuration: string, bytes: number): number;
   storeMs(configuration: string, bytes: number): number;
-  /** Completing a task: updating its dependents' counters (ms; writing its output is {@link storeMs}). */
+  /** Completing a task: updating its dependents' counters (ms). */
   updateMs(configuration: string): number;
   /**
    * The client's read of an output of `task` of `outputBytes` that is (part of) the workflow's
@@ -273,12 +273,7 @@ export function buildPredictions(inputs: PredictionInputs): Predictions {
     },
     fetchMs: transferOf("fetch", pooledFetch),
     storeMs: transferOf("store", pooledStore),
-    // Completions that wrote no output: a write's time is in the store samples (see history-run.ts).
-    updateMs: perConfiguration((configuration) => {
-      const unstored = (s: TaskSample) => s.storeBytes === 0;
-      const keep = [...byConfig.values()].some((list) => list.some(unstored)) ? unstored : undefined;
-      return perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs, keep);
-    }),
+    updateMs: perConfiguration((configuration) => perConfig(configuration, (s) => s.updateMs, q, PREDICTION_DEFAULTS.updateMs)),
     resultReadMs(task, outputBytes) {
       let m = resultReads.get(task);
       if (m === undefined) resultReads.set(task, (m = resultReadModel(allByTask.get(task) ?? [], q)));

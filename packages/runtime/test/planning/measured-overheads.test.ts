@@ -1,6 +1,6 @@
 /**
  * What the simulation adds beside the tasks' own times, as measured in the runs: the turnaround of
- * a worker's thread between two tasks, the write of a stored output, and the client's read of the result.
+ * a worker's thread between two tasks, and the client's read of the result.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -133,49 +133,26 @@ describe("measured overheads", () => {
     expect(sim.makespanMs - sim.endMs[0]!).toBeCloseTo(41, 3);
   });
 
-  it("a run's record: the client's read of the result shared by stored size, a stored output's write beyond a typical completion on its configuration", () => {
-    const stored = (t: TaskReport, bytes: number): TaskReport => ({ ...t, outputStoredBytes: bytes });
-    const tasks = [
-      task("a", "w1", 1, 0, 1, 11, 0, 1),
-      task("b", "w1", 1, 0, 11, 21, 0, 2),
-      task("c", "w1", 2, 0, 1, 11, 0, 3),
-      // Two results, stored: their completions wrote 300 kB and 100 kB (the typical completion, of a, b and c: 2 ms).
-      stored(task("r1", "w1", 1, 21, 22, 30, 0.5, 32), 300_000),
-      stored(task("r2", "w1", 2, 21, 22, 30, 0.5, 12), 100_000),
-      // On a configuration whose completions all take longer (a CPU quota): its own typical one, 12 ms.
-      { ...task("s1", "w2", 1, 0, 1, 11, 0, 10), configuration: "slow" },
-      { ...task("s2", "w2", 1, 0, 11, 21, 0, 12), configuration: "slow" },
-      { ...stored(task("s3", "w2", 1, 0, 21, 31, 0.5, 15), 1_000), configuration: "slow" },
-    ];
+  it("a run's record: the client's read of the result, shared by the outputs' stored sizes", () => {
+    const tasks = [task("a", "w1", 1, 0, 1, 11), task("b", "w1", 1, 0, 11, 21), task("r1", "w1", 1, 21, 22, 30), task("r2", "w1", 2, 21, 22, 30)];
     const report = {
       runId: "r",
       startedAt: 0,
       tasks,
-      counts: { tasks: 8 },
+      counts: { tasks: 4 },
       cost: { gbSeconds: 0 },
       resultRead: { ms: 40, instances: { r1: 300, r2: 100 } },
     } as unknown as RunReport;
     const run = historyRunOf(report, { className: "C" });
     // r1's 300 of the 400 characters read: 30 of the 40 ms; the other tasks' outputs were not read.
-    expect(run.samples.map((s) => s.resultReadMs)).toEqual([undefined, undefined, undefined, 30, 10, undefined, undefined, undefined]);
-    expect(run.transfers.map((t) => [t.configuration, t.kind, t.bytes, t.ms])).toEqual([
-      ["fast", "store", 300_000, 30.5],
-      ["fast", "store", 100_000, 10.5],
-      ["slow", "store", 1_000, 3.5],
-    ]);
+    expect(run.samples.map((s) => s.resultReadMs)).toEqual([undefined, undefined, 30, 10]);
   });
 
-  it("predictions: the result's read as the clients measured it, and completions without the writes", () => {
+  it("predictions: the result's read as the clients measured it", () => {
     const reads = [1_000, 2_000, 4_000, 8_000].map((outputBytes) => sample({ outputBytes, resultReadMs: 2 + outputBytes / 1_000 }));
-    const p = buildPredictions({
-      history: history([...reads, sample({ updateMs: 1 }), sample({ updateMs: 3 }), sample({ updateMs: 40, storeBytes: 1_000_000, storeMs: 1 })]),
-      configurations: [fast],
-      sla: "mean",
-    });
+    const p = buildPredictions({ history: history([...reads, sample()]), configurations: [fast], sla: "mean" });
     expect(p.resultReadMs("t", 16_000)).toBeCloseTo(18, 6);
     expect(p.resultReadMs("other", 16_000)).toBeUndefined();
-    // The 40 ms completion wrote an output: it is a store sample's, not a completion's.
-    expect(p.updateMs("fast")).toBeCloseTo((1 + 3) / 6, 6);
     const g = planGraphOf(["t"], [[]]);
     const sim = simulate(g, p, new Map([["fast", fast]]), { groups: ["fast"], colocate: [] });
     expect(sim.makespanMs - sim.endMs[0]!).toBeCloseTo(p.resultReadMs("t", p.outputBytes("t", 100))!, 6);
